@@ -1,0 +1,244 @@
+"""The terminal chat: the same engine and store as Slack, with numbered options.
+
+Reads lines from stdin and writes Danish text to stdout, so it can be scripted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import sys
+import uuid
+from collections.abc import Callable
+from typing import TextIO
+
+from bot.config import FOLLOWUP_LABELS, AppConfig
+from bot.conversations import Actor, ConversationService, Reply
+from dialogues.dates import format_danish_date
+from dialogues.model import Flow
+from dialogues.state import Prompt, UserInput
+from storage import queries
+from storage.db import Database
+
+WELCOME = """\
+Velkommen til praktikbot - dialogværktøjet til virksomhedspraktik.
+Jeg hjælper dig med at oprette en praktik, vælge den rigtige type (jobpraktik,
+kompetencepraktik eller udviklingspraktik), forberede møderne med borger og virksomhed,
+udfylde opfølgningsskemaet og registrere resultatet. Alle svar gemmes.
+
+Svar ved at skrive et tal eller en tekst og trykke Enter. Undervejs kan du altid skrive
+'tilbage', 'spring over' (hvis spørgsmålet er valgfrit), 'afbryd' eller 'hjælp'.
+Skriv aldrig CPR-numre - brug sagens reference. Du er logget ind som: {user}.
+"""
+
+MENU = [
+    ("ny_praktik", "Ny praktik"),
+    ("forbered_moede", "Forbered møde"),
+    ("opfoelgning", "Opfølgning (opfølgningsskema)"),
+    ("afslutning", "Afslutning (resultat)"),
+    ("mine", "Mine praktikker"),
+    ("quit", "Afslut praktikbot"),
+]
+
+KIND_HINTS = {
+    "multi": "Skriv numrene adskilt af komma, fx 1, 3.",
+    "date": "Skriv en dato, fx 'i morgen', 'næste fredag', '15. marts' eller '15/3'.",
+    "text": "Skriv dit svar.",
+    "number": "Skriv et tal.",
+}
+
+
+class TerminalChat:
+    def __init__(
+        self,
+        *,
+        service: ConversationService,
+        db: Database,
+        config: AppConfig,
+        flows: dict[str, Flow],
+        user: str,
+        stdin: TextIO = sys.stdin,
+        stdout: TextIO = sys.stdout,
+        clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    ) -> None:
+        self.service, self.db, self.config, self.flows = service, db, config, flows
+        self.actor = Actor(user_key=f"terminal:{user}", name=user)
+        self.key = f"terminal:{user}"
+        self.stdin, self.stdout, self.clock = stdin, stdout, clock
+
+    def say(self, text: str = "") -> None:
+        self.stdout.write(text + "\n")
+        self.stdout.flush()
+
+    async def read(self, prompt: str = "> ") -> str | None:
+        self.stdout.write(prompt)
+        self.stdout.flush()
+        line = await asyncio.to_thread(self.stdin.readline)
+        if line == "":
+            return None
+        return line.rstrip("\r\n")
+
+    def _source(self) -> str:
+        return f"{self.key}:{uuid.uuid4().hex}"
+
+    async def run(self) -> None:
+        self.say(WELCOME.format(user=self.actor.name))
+        resumed = await self.service.current(actor=self.actor, key=self.key, now=self.clock())
+        if resumed is not None and resumed.prompt is not None:
+            flow = self.flows[resumed.flow_id or ""]
+            self.say(f"Du har en samtale i gang: '{flow.title}'. Vi fortsætter, hvor du slap.")
+            self.show(resumed)
+            if not await self.converse():
+                return
+        while True:
+            choice = await self.menu()
+            if choice is None or choice == "quit":
+                self.say("Farvel. Dine svar er gemt.")
+                return
+            if choice == "mine":
+                await self.list_praktikker()
+                continue
+            praktik_id: int | None = None
+            if self.flows[choice].needs_praktik:
+                praktik_id = await self.pick_praktik()
+                if praktik_id is None:
+                    continue
+            reply = await self.service.start(
+                actor=self.actor,
+                key=self.key,
+                flow_id=choice,
+                praktik_id=praktik_id,
+                source_key=self._source(),
+                now=self.clock(),
+            )
+            self.show(reply)
+            if reply.prompt is not None and not await self.converse():
+                return
+
+    async def menu(self) -> str | None:
+        self.say("")
+        self.say("Hvad vil du gøre?")
+        for number, (_, label) in enumerate(MENU, start=1):
+            self.say(f"  {number}) {label}")
+        while True:
+            line = await self.read()
+            if line is None:
+                return None
+            text = line.strip().casefold()
+            if text.isdigit() and 1 <= int(text) <= len(MENU):
+                return MENU[int(text) - 1][0]
+            for key, label in MENU:
+                if text and text in (key, label.casefold()):
+                    return key
+            if text in ("hjælp", "?"):
+                self.say(WELCOME.format(user=self.actor.name))
+                continue
+            self.say(f"Skriv et tal fra 1 til {len(MENU)}.")
+
+    async def _praktikker(self) -> list[tuple[int, str]]:
+        async with self.db.transaction() as session:
+            consultant = await queries.get_or_create_consultant(
+                session, user_key=self.actor.user_key, name=self.actor.name
+            )
+            assert consultant.id is not None
+            praktikker = await queries.praktikker_of(session, consultant_id=consultant.id)
+            upcoming = await queries.next_followups(
+                session, praktik_ids=[p.id for p in praktikker if p.id is not None]
+            )
+        rows = []
+        for praktik in praktikker:
+            assert praktik.id is not None
+            label = (
+                f"{praktik.case_ref} - {self.config.praktik_type(praktik.type).label} hos "
+                f"{praktik.company}, {format_danish_date(praktik.start_date)} – "
+                f"{format_danish_date(praktik.end_date)}"
+            )
+            followup = upcoming.get(praktik.id)
+            if followup is not None:
+                label += (
+                    f" · næste: {FOLLOWUP_LABELS[followup.kind]} "
+                    f"{format_danish_date(followup.due_date)}"
+                )
+            rows.append((praktik.id, label))
+        return rows
+
+    async def list_praktikker(self) -> None:
+        rows = await self._praktikker()
+        if not rows:
+            self.say("Du har ingen aktive praktikker. Vælg 'Ny praktik' for at oprette en.")
+            return
+        self.say("Dine aktive praktikker:")
+        for number, (_, label) in enumerate(rows, start=1):
+            self.say(f"  {number}) {label}")
+
+    async def pick_praktik(self) -> int | None:
+        rows = await self._praktikker()
+        if not rows:
+            self.say("Du har ingen aktive praktikker. Vælg 'Ny praktik' for at oprette en.")
+            return None
+        self.say("Hvilken praktik drejer det sig om?")
+        for number, (_, label) in enumerate(rows, start=1):
+            self.say(f"  {number}) {label}")
+        self.say("  (skriv 'tilbage' for menuen)")
+        while True:
+            line = await self.read()
+            if line is None:
+                return None
+            text = line.strip().casefold()
+            if text in ("tilbage", "afbryd", "menu"):
+                return None
+            if text.isdigit() and 1 <= int(text) <= len(rows):
+                return rows[int(text) - 1][0]
+            self.say(f"Skriv et tal fra 1 til {len(rows)}.")
+
+    async def converse(self) -> bool:
+        """Answer prompts until the flow ends. False when input ran out (Ctrl-D)."""
+        while True:
+            line = await self.read()
+            if line is None:
+                self.say("")
+                self.say("Samtalen er gemt. Start praktikbot igen for at fortsætte.")
+                return False
+            reply = await self.service.answer(
+                actor=self.actor,
+                key=self.key,
+                inp=UserInput(text=line),
+                source_key=self._source(),
+                now=self.clock(),
+            )
+            self.show(reply)
+            if reply.finished or reply.prompt is None:
+                return True
+
+    def show(self, reply: Reply) -> None:
+        for message in reply.messages:
+            self.say(message)
+        if reply.note:
+            self.say("")
+            self.say("-" * 60)
+            self.say(reply.note)
+            self.say("-" * 60)
+        if reply.prompt is not None:
+            self.say("")
+            self.say(render_prompt(reply.prompt))
+
+
+def render_prompt(prompt: Prompt) -> str:
+    lines = []
+    if prompt.item_position is not None:
+        lines.append(f"({prompt.item_position[0]} af {prompt.item_position[1]})")
+    lines.append(prompt.text)
+    if prompt.kind != "summary":
+        for number, option in enumerate(prompt.options, start=1):
+            mark = " (anbefalet)" if option.value == prompt.suggested else ""
+            lines.append(f"  {number}) {option.detail or option.label}{mark}")
+    if prompt.kind == "scale":
+        low, high = int(prompt.min or 1), int(prompt.max or 10)
+        lines.append(f"Skriv et tal fra {low} til {high}.")
+    elif prompt.kind in KIND_HINTS:
+        lines.append(KIND_HINTS[prompt.kind])
+    if prompt.current is not None:
+        lines.append(f"(Tidligere svar: {prompt.current})")
+    if prompt.optional:
+        lines.append("(Valgfrit - skriv 'spring over' for at springe over.)")
+    return "\n".join(lines)

@@ -1,0 +1,155 @@
+"""The `praktikbot` command line: the contracts other tools rely on."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import sys
+from collections.abc import Sequence
+
+from bot.config import AppConfig, ConfigError, load_config
+from dialogues.model import Flow
+from dialogues.structure import FLOWS_DIR, FlowError, load_flows, mermaid
+
+
+def _config_or_exit() -> AppConfig:
+    try:
+        return load_config()
+    except ConfigError as exc:
+        sys.exit(f"praktikbot: {exc}")
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from bot.chat import TerminalChat
+    from bot.conversations import ConversationService
+    from storage.db import Database
+    from storage.migrate import upgrade
+
+    config = _config_or_exit()
+    flows = _flows_or_exit(config)
+    upgrade(config.storage.url)
+    user = args.user or os.environ.get("PRAKTIKBOT_USER") or getpass.getuser()
+
+    async def run() -> None:
+        db = Database(config.storage.url, busy_timeout_ms=config.storage.sqlite_busy_timeout_ms)
+        service = ConversationService(db=db, config=config, flows=flows)
+        try:
+            await TerminalChat(service=service, db=db, config=config, flows=flows, user=user).run()
+        finally:
+            await db.dispose()
+
+    _utf8_stdio()
+    try:
+        asyncio.run(run())
+    except KeyboardInterrupt:
+        print("\nFarvel. Dine svar er gemt.")
+    return 0
+
+
+def _utf8_stdio() -> None:
+    for stream in (sys.stdin, sys.stdout):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(encoding="utf-8", errors="replace")
+
+
+def _flows_or_exit(config: AppConfig) -> dict[str, Flow]:
+    try:
+        return load_flows(config.flows_dir or FLOWS_DIR)
+    except FlowError as exc:
+        sys.exit(f"praktikbot: flow error: {exc}")
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from storage.migrate import upgrade
+
+    config = _config_or_exit()
+    upgrade(config.storage.url)
+    print("Database is up to date.")
+    return 0
+
+
+def cmd_flows_check(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    directory = Path(args.dir) if args.dir else (_config_or_exit().flows_dir or FLOWS_DIR)
+    try:
+        flows = load_flows(directory)
+    except FlowError as exc:
+        print(f"FAIL {exc}", file=sys.stderr)
+        return 1
+    for flow in flows.values():
+        print(f"ok   {flow.source}: {flow.id} ({len(flow.steps)} steps, version {flow.version})")
+    return 0
+
+
+def cmd_flows_diagram(args: argparse.Namespace) -> int:
+    flows = _flows_or_exit(_config_or_exit())
+    flow = flows.get(args.flow)
+    if flow is None:
+        print(f"Unknown flow '{args.flow}'. Known: {', '.join(sorted(flows))}", file=sys.stderr)
+        return 1
+    print(mermaid(flow), end="")
+    return 0
+
+
+def cmd_flows_test(args: argparse.Namespace) -> int:
+    from dialogues.replay import replay_all
+
+    config = _config_or_exit()
+    flows = _flows_or_exit(config)
+    from bot.context import flow_context
+
+    failures = 0
+    examples = (config.flows_dir or FLOWS_DIR) / "examples"
+    for name, problems in replay_all(flows, flow_context(config), examples):
+        if problems:
+            failures += 1
+            print(f"FAIL {name}")
+            for problem in problems:
+                print(f"     {problem}")
+        else:
+            print(f"ok   {name}")
+    return 1 if failures else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="praktikbot",
+        description="Dialogue tool for virksomhedspraktik: terminal chat, Slack bot, reminders.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    chat = sub.add_parser("chat", help="chat with the bot in the terminal")
+    chat.add_argument("--user", help="your name (default: PRAKTIKBOT_USER or the OS user)")
+    chat.set_defaults(func=cmd_chat)
+
+    db = sub.add_parser("db", help="database administration")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="create or migrate the schema").set_defaults(
+        func=cmd_db_upgrade
+    )
+
+    flows = sub.add_parser("flows", help="check, draw and test the flow files")
+    flows_sub = flows.add_subparsers(dest="flows_command", required=True)
+    check = flows_sub.add_parser("check", help="validate all flow files")
+    check.add_argument("--dir", help="directory of flow files (default: the shipped flows)")
+    check.set_defaults(func=cmd_flows_check)
+    diagram = flows_sub.add_parser("diagram", help="print a Mermaid diagram of a flow")
+    diagram.add_argument("flow")
+    diagram.set_defaults(func=cmd_flows_diagram)
+    flows_sub.add_parser("test", help="replay the example conversations").set_defaults(
+        func=cmd_flows_test
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

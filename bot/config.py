@@ -1,0 +1,198 @@
+"""Typed configuration: one pydantic model for app.yaml, secrets from the environment.
+
+A bad value stops the program with a message naming the file, the key and what is wrong.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from dialogues.domain import PraktikType, RuleSet
+from dialogues.structure import FLOWS_DIR
+
+DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "app.yaml"
+
+Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ConfigError(Exception):
+    """The configuration file cannot be used; the message says where and why."""
+
+
+class StorageConfig(Frozen):
+    url: str = "sqlite+aiosqlite:///praktikbot.sqlite3"
+    sqlite_busy_timeout_ms: int = Field(default=10_000, ge=0)
+
+
+class ConversationConfig(Frozen):
+    expire_after_hours: int = Field(default=72, ge=1)
+
+
+class CalendarConfig(Frozen):
+    """Which days are days off, on top of weekends."""
+
+    day_off_categories: tuple[Literal["public", "optional"], ...] = ("public",)
+    optional_days_off: tuple[str, ...] = ("Grundlovsdag", "Juleaftensdag", "Nytårsaften")
+    due_on_day_off: Literal["previous_working_day", "next_working_day"] = "previous_working_day"
+
+
+FollowUpKind = Literal["opstart", "midtvejs", "afslutning", "status"]
+
+FOLLOWUP_LABELS: dict[str, str] = {
+    "opstart": "opstartsmøde",
+    "midtvejs": "midtvejsopfølgning",
+    "afslutning": "slutevaluering",
+    "status": "status på job/uddannelse",
+}
+
+
+class PlannedFollowUp(Frozen):
+    """One follow-up of a type's plan, relative to the praktik's start, midpoint or end."""
+
+    kind: FollowUpKind
+    anchor: Literal["start", "midpoint", "end"]
+    offset_working_days: int = Field(default=0, ge=-30, le=30)
+    offset_weeks: int = Field(default=0, ge=-12, le=52)
+
+    @model_validator(mode="after")
+    def _one_offset(self) -> PlannedFollowUp:
+        if self.offset_working_days and self.offset_weeks:
+            raise ValueError("give offset_working_days or offset_weeks, not both")
+        return self
+
+
+class Team(Frozen):
+    id: Id
+    name: str
+    channel: str | None = None
+    members: tuple[str, ...] = ()
+    leads: tuple[str, ...] = ()
+
+
+class AppConfig(Frozen):
+    storage: StorageConfig = StorageConfig()
+    timezone: str = "Europe/Copenhagen"
+    conversations: ConversationConfig = ConversationConfig()
+    rules: tuple[RuleSet, ...] = Field(min_length=1)
+    types: tuple[PraktikType, ...] = Field(min_length=3, max_length=3)
+    max_custom_subgoals: int = Field(default=5, ge=0, le=20)
+    teams: tuple[Team, ...] = ()
+    calendar: CalendarConfig = CalendarConfig()
+    flows_dir: Path | None = None
+    followup_plans: dict[str, tuple[PlannedFollowUp, ...]] = Field(default_factory=dict)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("rules")
+    @classmethod
+    def _sorted_rules(cls, rules: tuple[RuleSet, ...]) -> tuple[RuleSet, ...]:
+        dates = [r.valid_from for r in rules]
+        if len(dates) != len(set(dates)):
+            raise ValueError("two rule sets have the same valid_from")
+        return tuple(sorted(rules, key=lambda r: r.valid_from))
+
+    @field_validator("types")
+    @classmethod
+    def _all_types(cls, types: tuple[PraktikType, ...]) -> tuple[PraktikType, ...]:
+        if {t.id for t in types} != {"jobpraktik", "kompetencepraktik", "udviklingspraktik"}:
+            raise ValueError("types must be jobpraktik, kompetencepraktik and udviklingspraktik")
+        return types
+
+    @field_validator("followup_plans")
+    @classmethod
+    def _plans_for_types(
+        cls, plans: dict[str, tuple[PlannedFollowUp, ...]]
+    ) -> dict[str, tuple[PlannedFollowUp, ...]]:
+        unknown = set(plans) - {"jobpraktik", "kompetencepraktik", "udviklingspraktik"}
+        if unknown:
+            raise ValueError(f"plans for unknown types: {', '.join(sorted(unknown))}")
+        return plans
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def rules_on(self, day: dt.date) -> RuleSet:
+        """The rule set in force on `day` (the earliest one if `day` precedes them all)."""
+        valid = [r for r in self.rules if r.valid_from <= day]
+        return valid[-1] if valid else self.rules[0]
+
+    def praktik_type(self, type_id: str) -> PraktikType:
+        return next(t for t in self.types if t.id == type_id)
+
+    def team_of(self, user_id: str) -> Team | None:
+        return next((t for t in self.teams if user_id in t.members or user_id in t.leads), None)
+
+
+def _format_errors(path: Path, exc: ValidationError) -> str:
+    lines = [f"Configuration file {path} is invalid:"]
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        lines.append(f"  {key}: {err['msg']}")
+    return "\n".join(lines)
+
+
+def config_path() -> Path:
+    return Path(os.environ.get("PRAKTIKBOT_CONFIG") or DEFAULT_CONFIG_PATH)
+
+
+def load_config(path: Path | None = None) -> AppConfig:
+    """Load and validate app.yaml; DATABASE_URL overrides the storage URL."""
+    path = path or config_path()
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"Cannot read configuration file {path}: {exc.strerror}") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"Configuration file {path} is not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(f"Configuration file {path} must be a mapping of keys")
+    try:
+        config = AppConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_format_errors(path, exc)) from None
+    return _with_storage_url(config, path)
+
+
+def _with_storage_url(config: AppConfig, path: Path) -> AppConfig:
+    url = os.environ.get("DATABASE_URL") or config.storage.url
+    url = _resolve_sqlite_path(url, base=path.parent)
+    storage = config.storage.model_copy(update={"url": url})
+    flows_dir = path.parent / config.flows_dir if config.flows_dir else FLOWS_DIR
+    return config.model_copy(update={"storage": storage, "flows_dir": flows_dir.resolve()})
+
+
+def _resolve_sqlite_path(url: str, *, base: Path) -> str:
+    """A relative SQLite file is relative to the configuration file, not the cwd."""
+    prefix = "sqlite+aiosqlite:///"
+    if not url.startswith(prefix):
+        return url
+    file_part = url[len(prefix) :]
+    if not file_part or file_part.startswith("/") or file_part.startswith(":memory:"):
+        return url
+    return prefix + str((base / file_part).resolve())

@@ -1,0 +1,32 @@
+"""Building the engine's context from configuration and stored praktikker."""
+
+from __future__ import annotations
+
+from bot.config import AppConfig
+from dialogues.state import FlowContext, PraktikFacts
+from storage.models import Praktik
+
+
+def praktik_facts(praktik: Praktik) -> PraktikFacts:
+    assert praktik.id is not None
+    return PraktikFacts(
+        id=praktik.id,
+        case_ref=praktik.case_ref,
+        type=praktik.type,
+        target_group=praktik.target_group,
+        company=praktik.company,
+        subgoals=tuple(praktik.subgoals),
+        start_date=praktik.start_date,
+        end_date=praktik.end_date,
+        hours_per_week=praktik.hours_per_week,
+    )
+
+
+def flow_context(config: AppConfig, praktik: Praktik | None = None) -> FlowContext:
+    return FlowContext(
+        timezone=config.timezone,
+        rules=config.rules,
+        types=config.types,
+        max_custom_subgoals=config.max_custom_subgoals,
+        praktik=praktik_facts(praktik) if praktik is not None else None,
+    )

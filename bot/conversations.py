@@ -1,0 +1,302 @@
+"""The conversation service: one turn = load state, run the engine, store everything.
+
+Both front ends (terminal, Slack) call this and only render what it returns. A turn is
+one database transaction: the de-duplication mark, the new state, the answers and the
+effects of completing a flow are committed together or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+
+from pydantic import ValidationError
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot import messages
+from bot.config import AppConfig
+from bot.context import flow_context
+from bot.effects import EFFECTS, EffectRun
+from dialogues import engine
+from dialogues.model import Flow
+from dialogues.state import ConversationState, Prompt, Turn, UserInput
+from storage import queries
+from storage.db import Database
+from storage.models import Consultant, Conversation, Praktik
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is talking to the bot."""
+
+    user_key: str
+    name: str
+    slack_user_id: str | None = None
+    team_id: str | None = None
+
+
+@dataclass
+class Reply:
+    """What the front end shows after a turn."""
+
+    messages: list[str] = field(default_factory=list)
+    prompt: Prompt | None = None
+    note: str | None = None
+    finished: bool = False
+    duplicate: bool = False
+    conversation_id: int | None = None
+    flow_id: str | None = None
+    praktik_id: int | None = None
+    answered_step: str | None = None
+    answered_display: str | None = None
+
+
+class ConversationService:
+    def __init__(self, *, db: Database, config: AppConfig, flows: dict[str, Flow]) -> None:
+        self.db = db
+        self.config = config
+        self.flows = flows
+
+    async def start(
+        self,
+        *,
+        actor: Actor,
+        key: str,
+        flow_id: str,
+        source_key: str,
+        now: dt.datetime,
+        praktik_id: int | None = None,
+        channel: str | None = None,
+        thread_ts: str | None = None,
+    ) -> Reply:
+        """Start `flow_id` under `key`, closing any conversation active there."""
+        flow = self.flows.get(flow_id)
+        if flow is None:
+            return Reply(messages=[messages.UNKNOWN_FLOW])
+        async with self.db.transaction() as session:
+            if not await queries.claim_input(session, source_key=source_key):
+                return Reply(duplicate=True)
+            consultant = await self._consultant(session, actor)
+            praktik: Praktik | None = None
+            if flow.needs_praktik:
+                if praktik_id is None:
+                    return Reply(messages=[messages.NEEDS_PRAKTIK])
+                praktik = await self._own_praktik(session, consultant, praktik_id)
+                if praktik is None:
+                    return Reply(messages=[messages.PRAKTIK_NOT_FOUND])
+                if praktik.status != "active":
+                    return Reply(
+                        messages=[messages.PRAKTIK_ENDED.format(case_ref=praktik.case_ref)]
+                    )
+            reply = Reply()
+            previous = await queries.active_conversation(session, key=key)
+            if previous is not None:
+                await queries.close_conversation(session, conversation=previous, status="cancelled")
+                old = self.flows.get(previous.flow_id)
+                reply.messages.append(messages.REPLACED.format(title=old.title if old else "?"))
+            assert consultant.id is not None
+            conversation = await queries.create_conversation(
+                session,
+                key=key,
+                consultant_id=consultant.id,
+                flow_id=flow.id,
+                flow_version=flow.version,
+                praktik_id=praktik.id if praktik else None,
+                channel=channel,
+                thread_ts=thread_ts,
+            )
+            turn = engine.start(flow, flow_context(self.config, praktik), now)
+            await self._store(
+                session, conversation, consultant, flow, turn, praktik, now, reply, source_key
+            )
+            return reply
+
+    async def answer(
+        self, *, actor: Actor, key: str, inp: UserInput, source_key: str, now: dt.datetime
+    ) -> Reply:
+        """Feed one input to the conversation active under `key`."""
+        async with self.db.transaction() as session:
+            if not await queries.claim_input(session, source_key=source_key):
+                return Reply(duplicate=True)
+            conversation = await queries.active_conversation(session, key=key)
+            if conversation is None:
+                return Reply(messages=[messages.NO_CONVERSATION], finished=True)
+            consultant = await self._consultant(session, actor)
+            if conversation.consultant_id != consultant.id:
+                return Reply(messages=[messages.PRAKTIK_NOT_FOUND], finished=True)
+            reply = Reply(conversation_id=conversation.id, flow_id=conversation.flow_id)
+            flow = self.flows.get(conversation.flow_id)
+            if flow is None:
+                await queries.close_conversation(
+                    session, conversation=conversation, status="cancelled"
+                )
+                return Reply(messages=[messages.FLOW_REMOVED], finished=True)
+            if self._expired(conversation, now):
+                await queries.close_conversation(
+                    session, conversation=conversation, status="expired"
+                )
+                hours = self.config.conversations.expire_after_hours
+                return Reply(
+                    messages=[messages.EXPIRED.format(title=flow.title, hours=hours)], finished=True
+                )
+            praktik = (
+                await queries.get_praktik(session, praktik_id=conversation.praktik_id)
+                if conversation.praktik_id is not None and flow.needs_praktik
+                else None
+            )
+            ctx = flow_context(self.config, praktik)
+            state, restarted = self._state_for(flow, conversation, reply)
+            if restarted:
+                turn = engine.start(flow, ctx, now)
+            else:
+                turn = engine.advance(flow, state, inp, ctx, now)
+            await self._store(
+                session, conversation, consultant, flow, turn, praktik, now, reply, source_key
+            )
+            return reply
+
+    async def current(self, *, actor: Actor, key: str, now: dt.datetime) -> Reply | None:
+        """The prompt the active conversation under `key` waits on, without changing it."""
+        async with self.db.transaction() as session:
+            conversation = await queries.active_conversation(session, key=key, lock=False)
+            if conversation is None or self._expired(conversation, now):
+                return None
+            flow = self.flows.get(conversation.flow_id)
+            if flow is None:
+                return None
+            praktik = (
+                await queries.get_praktik(session, praktik_id=conversation.praktik_id)
+                if conversation.praktik_id is not None
+                else None
+            )
+            reply = Reply(conversation_id=conversation.id, flow_id=flow.id)
+            state, restarted = self._state_for(flow, conversation, reply)
+            ctx = flow_context(self.config, praktik)
+            turn = (
+                engine.start(flow, ctx, now)
+                if restarted
+                else engine.current_prompt(flow, state, ctx, now)
+            )
+            reply.prompt = turn.prompt
+            reply.messages.extend(turn.messages if restarted else ())
+            return reply
+
+    # --- internals ----------------------------------------------------------------
+
+    def _expired(self, conversation: Conversation, now: dt.datetime) -> bool:
+        limit = dt.timedelta(hours=self.config.conversations.expire_after_hours)
+        last = conversation.last_activity
+        if last.tzinfo is None:  # SQLite returns naive UTC
+            last = last.replace(tzinfo=dt.UTC)
+        return now - last > limit
+
+    def _state_for(
+        self, flow: Flow, conversation: Conversation, reply: Reply
+    ) -> tuple[ConversationState, bool]:
+        """The stored state, adapted to the current flow file. True when it must restart."""
+        try:
+            state = ConversationState.model_validate(conversation.state)
+        except ValidationError:
+            log.warning("conversation %s has unreadable state; restarting", conversation.id)
+            reply.messages.append(messages.FLOW_CHANGED_RESTART.format(title=flow.title))
+            return engine.new_state(flow), True
+        if state.flow_version == flow.version:
+            return state, False
+        step = conversation.step
+        if step in (None, "_summary") or flow.has_step(str(step)):
+            known = {s.id for s in flow.steps}
+            state.answers = {k: v for k, v in state.answers.items() if k in known}
+            state.history = [h for h in state.history if h in known]
+            state.partial = {k: v for k, v in state.partial.items() if k in known}
+            state.flow_version = flow.version
+            if state.status == "summary":
+                state.status = "active"  # the summary is rebuilt from the current flow
+            reply.messages.append(messages.FLOW_CHANGED_CONTINUE)
+            log.info(
+                "conversation %s continues on flow %s version %s",
+                conversation.id,
+                flow.id,
+                flow.version,
+            )
+            return state, False
+        reply.messages.append(messages.FLOW_CHANGED_RESTART.format(title=flow.title))
+        log.info("conversation %s restarts: step %s left flow %s", conversation.id, step, flow.id)
+        return engine.new_state(flow), True
+
+    async def _consultant(self, session: AsyncSession, actor: Actor) -> Consultant:
+        return await queries.get_or_create_consultant(
+            session,
+            user_key=actor.user_key,
+            name=actor.name,
+            slack_user_id=actor.slack_user_id,
+            team_id=actor.team_id,
+        )
+
+    async def _own_praktik(
+        self, session: AsyncSession, consultant: Consultant, praktik_id: int
+    ) -> Praktik | None:
+        praktik = await queries.get_praktik(session, praktik_id=praktik_id)
+        if praktik is None or praktik.consultant_id != consultant.id:
+            return None
+        return praktik
+
+    async def _store(
+        self,
+        session: AsyncSession,
+        conversation: Conversation,
+        consultant: Consultant,
+        flow: Flow,
+        turn: Turn,
+        praktik: Praktik | None,
+        now: dt.datetime,
+        reply: Reply,
+        source_key: str,
+    ) -> None:
+        assert consultant.id is not None
+        conversation.flow_version = flow.version
+        conversation.state = turn.state.model_dump(mode="json")
+        conversation.step = turn.prompt.step_id if turn.prompt else None
+        conversation.status = turn.state.status
+        conversation.last_activity = now
+        session.add(conversation)
+        for index, answer in enumerate(turn.answers):
+            await queries.log_answer(
+                session,
+                conversation=conversation,
+                consultant_id=consultant.id,
+                step_id=answer.step_id,
+                question=answer.question,
+                value=answer.value,
+                display=answer.display,
+                source_key=f"{source_key}#{index}",
+            )
+        if turn.answers:
+            reply.answered_step = turn.answers[-1].step_id
+            reply.answered_display = turn.answers[-1].display
+        reply.messages.extend(turn.messages)
+        run = EffectRun(
+            session=session,
+            config=self.config,
+            conversation=conversation,
+            consultant_id=consultant.id,
+            team_id=consultant.team_id,
+            praktik=praktik,
+            now=now,
+        )
+        for effect in turn.effects:
+            await EFFECTS[effect.name](run, effect.payload)
+        reply.messages.extend(run.lines)
+        reply.note = run.note
+        reply.prompt = turn.prompt
+        reply.conversation_id = conversation.id
+        reply.flow_id = flow.id
+        reply.praktik_id = run.praktik.id if run.praktik else conversation.praktik_id
+        if turn.finished:
+            reply.finished = True
+            await queries.close_conversation(
+                session, conversation=conversation, status=turn.state.status
+            )
+        await session.flush()

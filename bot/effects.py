@@ -1,0 +1,153 @@
+"""What completing a flow does, run in the same transaction as the last answer.
+
+Each effect named in a flow's `on_complete` has one function here; the engine only names
+them. An effect returns the Danish lines to show the consultant.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot import messages
+from bot.config import FOLLOWUP_LABELS, AppConfig
+from bot.followup_plan import plan_followups
+from dialogues.dates import format_danish_date
+from storage import queries
+from storage.models import Conversation, Praktik, utcnow
+
+
+@dataclass
+class EffectRun:
+    session: AsyncSession
+    config: AppConfig
+    conversation: Conversation
+    consultant_id: int
+    team_id: str | None
+    praktik: Praktik | None
+    now: dt.datetime
+    lines: list[str] = field(default_factory=list)
+    note: str | None = None
+
+
+Effect = Callable[[EffectRun, dict[str, Any]], Awaitable[None]]
+
+
+def _period(praktik: Praktik) -> str:
+    return f"{format_danish_date(praktik.start_date)} – {format_danish_date(praktik.end_date)}"
+
+
+async def register_praktik(run: EffectRun, payload: dict[str, Any]) -> None:
+    answers = payload["answers"]
+    start = dt.date.fromisoformat(answers["start_date"])
+    limit = run.config.rules_on(start).ratio_cap.limit(int(answers["ordinary_employees"]))
+    praktik = Praktik(
+        case_ref=answers["case_ref"],
+        target_group=answers["target_group"],
+        company=answers["company"],
+        p_number=answers.get("p_number"),
+        type=answers["praktik_type"],
+        subgoals=payload["subgoals"],
+        start_date=start,
+        end_date=dt.date.fromisoformat(answers["end_date"]),
+        hours_per_week=float(answers["hours_per_week"]),
+        extension_assessed=bool(answers.get("extension_assessed")),
+        last_employer=bool(answers.get("last_employer")),
+        new_function=answers.get("new_function"),
+        ordinary_employees=int(answers["ordinary_employees"]),
+        subsidised_now=int(answers["subsidised_now"]),
+        ratio_limit=limit,
+        ratio_exceeded=int(answers["subsidised_now"]) + 1 > limit,
+        ratio_statement=bool(answers.get("ratio_statement")),
+        contact_person=answers.get("contact_person"),
+        consultant_id=run.consultant_id,
+        team_id=run.team_id,
+    )
+    await queries.add_praktik(run.session, praktik=praktik)
+    assert praktik.id is not None
+    await queries.attach_answers_to_praktik(
+        run.session, conversation=run.conversation, praktik_id=praktik.id
+    )
+    run.praktik = praktik
+    type_label = run.config.praktik_type(praktik.type).label
+    run.lines.append(
+        messages.PRAKTIK_REGISTERED.format(
+            case_ref=praktik.case_ref,
+            type_label=type_label,
+            company=praktik.company,
+            period=_period(praktik),
+        )
+    )
+    followups = plan_followups(run.config, praktik)
+    await queries.add_followups(run.session, followups=followups)
+    if followups:
+        plan = ", ".join(
+            f"{FOLLOWUP_LABELS[f.kind]} {format_danish_date(f.due_date)}" for f in followups
+        )
+        run.lines.append(messages.FOLLOWUPS_PLANNED.format(plan=plan))
+
+
+async def record_followup(run: EffectRun, payload: dict[str, Any]) -> None:
+    praktik = run.praktik
+    assert praktik is not None
+    assert praktik.id is not None
+    upcoming = await queries.next_followups(run.session, praktik_ids=[praktik.id])
+    followup = upcoming.get(praktik.id)
+    if followup is None:
+        return
+    followup.status = "held"
+    followup.held_at = run.now
+    run.session.add(followup)
+    run.lines.append(
+        messages.FOLLOWUP_HELD.format(
+            kind=FOLLOWUP_LABELS[followup.kind], due=format_danish_date(followup.due_date)
+        )
+    )
+
+
+async def record_outcome(run: EffectRun, payload: dict[str, Any]) -> None:
+    praktik = run.praktik
+    assert praktik is not None
+    answers = payload["answers"]
+    detail_keys = (
+        "outcome_at_host",
+        "outcome_hours",
+        "outcome_start",
+        "new_praktik_type",
+        "outcome_other",
+        "reason_not_met",
+    )
+    praktik.outcome = answers["outcome"]
+    praktik.outcome_detail = {k: answers[k] for k in detail_keys if answers.get(k) is not None}
+    praktik.purpose_met = answers.get("purpose_met")
+    praktik.min_plan_updated = answers.get("min_plan_updated")
+    praktik.status = "ended"
+    praktik.ended_at = run.now
+    praktik.updated_at = utcnow()
+    run.session.add(praktik)
+    run.lines.append(messages.OUTCOME_RECORDED.format(case_ref=praktik.case_ref))
+
+
+async def case_note(run: EffectRun, payload: dict[str, Any]) -> None:
+    assert run.conversation.id is not None
+    note = str(payload["note"])
+    await queries.add_case_note(
+        run.session,
+        praktik_id=run.praktik.id if run.praktik else None,
+        conversation_id=run.conversation.id,
+        flow_id=payload["flow_id"],
+        text=note,
+    )
+    run.note = note
+
+
+EFFECTS: dict[str, Effect] = {
+    "register_praktik": register_praktik,
+    "record_followup": record_followup,
+    "record_outcome": record_outcome,
+    "case_note": case_note,
+}

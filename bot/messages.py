@@ -1,0 +1,25 @@
+"""Danish texts the bot itself says (the flows' own texts live in the flow files)."""
+
+FLOW_CHANGED_CONTINUE = (
+    "Spørgsmålene er blevet opdateret, siden vi sidst skrev. Vi fortsætter, hvor du slap."
+)
+FLOW_CHANGED_RESTART = (
+    "Forløbet '{title}' er blevet ændret, siden vi sidst skrev, og spørgsmålet, du var "
+    "nået til, findes ikke længere. Vi starter forfra - undskyld ulejligheden."
+)
+FLOW_REMOVED = "Forløbet, du var i gang med, findes ikke længere. Start et nyt."
+EXPIRED = "Din samtale '{title}' udløb, fordi den ikke blev brugt i {hours} timer. Start den igen."
+NO_CONVERSATION = "Du har ingen samtale i gang. Vælg, hvad du vil gøre."
+REPLACED = "Din tidligere samtale '{title}' er lukket, fordi du startede en ny."
+UNKNOWN_FLOW = "Det forløb kender jeg ikke."
+NEEDS_PRAKTIK = "Vælg først, hvilken praktik det drejer sig om."
+PRAKTIK_NOT_FOUND = "Praktikken findes ikke eller er ikke din."
+PRAKTIK_ENDED = "Praktikken {case_ref} er afsluttet."
+PRAKTIK_REGISTERED = "Praktikken {case_ref} er oprettet: {type_label} hos {company}, {period}."
+FOLLOWUPS_PLANNED = "Planlagte opfølgninger: {plan}."
+FOLLOWUP_HELD = "Opfølgningen ({kind}, {due}) er markeret som afholdt."
+OUTCOME_RECORDED = "Resultatet er registreret, og praktikken {case_ref} er afsluttet."
+CASE_NOTE_READY = "Udkast til journalnotat (kopiér det til sagssystemet):"
+ERROR_APOLOGY = (
+    "Beklager, der gik noget galt hos mig. Dit seneste svar er ikke gemt - prøv igen om lidt."
+)

@@ -1,0 +1,435 @@
+"""Reading and writing Danish dates typed by consultants.
+
+Pure: no I/O and no clock reads. Today's date is always passed in, and the optional
+``dateparser`` fallback always gets ``RELATIVE_BASE`` built from it.
+
+``parse_danish_date`` understands (case-insensitive; surrounding whitespace and a
+trailing ``.`` are ignored):
+
+* ``i dag``, ``i morgen``, ``i overmorgen``, ``i går``, ``i forgårs`` (also written
+  together: ``imorgen``). Past dates are returned as they are; range checks for the
+  purpose at hand are the caller's job.
+* A weekday, ``fredag`` or ``på fredag``: the first such day strictly *after* today
+  (so on a Monday, ``mandag`` is the Monday a week later).
+* ``næste fredag`` or ``fredag i næste uge``: the weekday in the *next calendar week*
+  (weeks run Monday–Sunday). On Monday 30 November 2026, ``fredag`` is 4 December and
+  ``næste fredag`` is 11 December; on Sunday 6 December, ``næste mandag`` is
+  7 December (the next day). The caller shows the date back for confirmation.
+* ``i fredags``: the most recent such day strictly before today.
+* ``om 3 dage``, ``om en uge``, ``om 2 uger``, ``om 1 måned``, ``om 2 måneder``,
+  ``om et år`` (numbers as digits or as words up to twelve). Adding months keeps the
+  day of month, or uses the month's last day when it is shorter (31 January + 1 month
+  = 28/29 February).
+* Day and month name: ``15. marts``, ``15 marts``, ``15. mar``, ``15. sept.``, with an
+  optional year (``15. marts 2027``) and optional ``den`` / weekday in front
+  (``fredag den 4. december 2026``, the output of ``format_danish_date``; a weekday
+  that does not match the date is refused).
+* Numeric: ``15/3``, ``15.3``, ``15-3``, ``15/3-2026``, ``15.03.2026``,
+  ``15-03-2026``, ``15/3/26`` (two-digit years are 20xx), ISO ``2026-03-15``.
+* Day of month only: ``den 15.`` / ``d. 15``: the next 15th on or after today.
+* A time after or before the date (``15. marts kl. 14``, ``i morgen kl 9.30``,
+  ``15/3 14:30``, ``kl. 14 i morgen``) is ignored; only the date is returned. Any
+  other text mentioning ``kl.`` is refused with a request to write only the date.
+
+Without a year, a day and month mean the next occurrence on or after today (in
+November, ``15. marts`` is next year's). If that date does not exist in that year
+(``29/2`` when the next February is not in a leap year) the input is refused rather
+than silently moved years ahead: the user is asked to write the year.
+
+Impossible dates (``31. februar``, ``30/2``, ``2026-13-01``, ``29/2-2027``) are refused
+with a Danish explanation. Every result must lie in the years ``today.year - 1`` …
+``today.year + 5``.
+
+``dateparser`` (``languages=["da"]``) is only a fallback for text that none of the
+explicit rules above recognise, and its answers are distrusted, because it silently
+misreads several Danish inputs (``15. marts kl. 14`` → year 2114, ``2026-13-01`` →
+13 January, ``kl 14`` → the 14th, ``15 dage`` → 15 December, ``jul`` / ``december``
+→ a day in that month taken from the base date, ``15 mart`` → a time zone "MART").
+A fallback result is used only when: the text contains a letter, no time, and no
+unit word (dag/uge/måned/år/…); dateparser reports a whole *day* (not a week, month
+or year); the result carries no time zone; the result is not before today unless the
+text contains its year (dateparser reads a bare day of month in the past); a weekday
+named in the text is the result's weekday; every number written in the text is the
+result's day or month, or its year written with four digits (so the year is one the
+user wrote or one near today; ``marts 15 14`` is not 2114); and, like every result,
+the year is within range. Otherwise the user gets the same "cannot read" message as
+for any unknown input.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from calendar import isleap, monthrange
+from datetime import date, datetime, time, timedelta
+
+from dialogues.cpr import redact_cpr
+
+__all__ = ["DateInputError", "format_danish_date", "parse_danish_date"]
+
+MONTH_NAMES = (
+    "januar",
+    "februar",
+    "marts",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "december",
+)
+WEEKDAY_NAMES = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
+
+_MONTHS: dict[str, int] = {name: i for i, name in enumerate(MONTH_NAMES, start=1)}
+_MONTHS.update({name[:3]: i for i, name in enumerate(MONTH_NAMES, start=1)})
+_MONTHS["sept"] = 9
+
+_WEEKDAYS: dict[str, int] = {name: i for i, name in enumerate(WEEKDAY_NAMES)}
+# Spellings without æ/ø/å, as typed on non-Danish keyboards.
+_WEEKDAYS.update({"lordag": 5, "loerdag": 5, "sondag": 6, "soendag": 6})
+
+# "i fredags" = last Friday.
+_PAST_WEEKDAYS: dict[str, int] = {f"{name[:-3]}dags": i for i, name in enumerate(WEEKDAY_NAMES)}
+_PAST_WEEKDAYS.update({"lordags": 5, "loerdags": 5, "sondags": 6, "soendags": 6})
+
+_KEYWORDS: dict[str, int] = {
+    "i dag": 0,
+    "idag": 0,
+    "i morgen": 1,
+    "imorgen": 1,
+    "i overmorgen": 2,
+    "overmorgen": 2,
+    "i går": -1,
+    "igår": -1,
+    "i gaar": -1,
+    "igaar": -1,
+    "i forgårs": -2,
+    "iforgårs": -2,
+    "i forgaars": -2,
+}
+
+_NUMBER_WORDS: dict[str, int] = {
+    "en": 1,
+    "én": 1,
+    "et": 1,
+    "ét": 1,
+    "to": 2,
+    "tre": 3,
+    "fire": 4,
+    "fem": 5,
+    "seks": 6,
+    "syv": 7,
+    "otte": 8,
+    "ni": 9,
+    "ti": 10,
+    "elleve": 11,
+    "tolv": 12,
+}
+
+_UNITS: dict[str, str] = {
+    "dag": "days",
+    "dage": "days",
+    "døgn": "days",
+    "uge": "weeks",
+    "uger": "weeks",
+    "måned": "months",
+    "måneder": "months",
+    "maaned": "months",
+    "maaneder": "months",
+    "md": "months",
+    "mdr": "months",
+    "år": "years",
+    "aar": "years",
+}
+
+_WD = "|".join(sorted(_WEEKDAYS, key=len, reverse=True))
+_PAST_WD = "|".join(sorted(_PAST_WEEKDAYS, key=len, reverse=True))
+
+_RE_WEEKDAY = re.compile(rf"^(?:på\s+)?(næste\s+)?({_WD})(\s+i\s+næste\s+uge)?$")
+_RE_PAST_WEEKDAY = re.compile(rf"^i\s+({_PAST_WD})$")
+_RE_RELATIVE = re.compile(r"^om\s+([0-9]+|[a-zéæøå]+)\s+([a-zæøå]+)\.?$")
+_RE_ISO = re.compile(r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})$")
+_PREFIX = rf"(?:({_WD})\s*,?\s+)?(?:den\s+|d\.\s*|d\s+)?"
+_RE_NUMERIC = re.compile(
+    rf"^{_PREFIX}([0-9]{{1,2}})\s*[./-]\s*([0-9]{{1,2}})"
+    r"(?:(?:\s*[./-]\s*|\s+)([0-9]{4}|[0-9]{2}))?$"
+)
+_RE_MONTH_NAME = re.compile(
+    rf"^{_PREFIX}([0-9]{{1,2}})\.?\s*([a-zæøå]+)\.?(?:\s*,?\s+([0-9]{{4}}|[0-9]{{2}}))?$"
+)
+_RE_DAY_ONLY = re.compile(r"^(?:den|d\.|d)\s*([0-9]{1,2})$")
+
+_TIME = r"(?:kl\.?|klokken)\s*([0-9]{1,2})(?:[:.]([0-9]{2}))?"
+_RE_TIME_AFTER = re.compile(rf"^(.*?)\s*(?:,\s*|\s+)(?:{_TIME}|([0-9]{{1,2}}):([0-9]{{2}}))$")
+_RE_TIME_BEFORE = re.compile(rf"^{_TIME}\s*,?\s+(.+)$")
+_RE_TIME_WORD = re.compile(r"\b(?:kl|klokken)\b|[0-9]:[0-9]")
+_RE_UNIT_WORD = re.compile(
+    r"\b(?:dag|dage|døgn|uge|uger|måned|måneder|år|time|timer|minut|minutter|sekund\w*)\b"
+)
+
+_EXAMPLES = 'Skriv fx "i morgen", "næste fredag", "15. marts" eller "15/3".'
+_MAX_SHOWN = 40
+
+
+class DateInputError(ValueError):
+    """A date the user typed could not be used; ``message`` explains why, in Danish."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def format_danish_date(d: date) -> str:
+    """Format a date the Danish way, e.g. ``"fredag den 4. december 2026"``."""
+    return f"{WEEKDAY_NAMES[d.weekday()]} den {d.day}. {MONTH_NAMES[d.month - 1]} {d.year}"
+
+
+def parse_danish_date(text: str, *, today: date) -> date:
+    """Read a date typed in Danish, relative to ``today``.
+
+    See the module docstring for everything that is understood. The rule for
+    ``næste <ugedag>``: the weekday in the next calendar week (Monday–Sunday), i.e.
+    ``næste fredag`` typed on Monday 30 November 2026 is Friday 11 December 2026,
+    while plain ``fredag`` is Friday 4 December.
+
+    Raises ``DateInputError`` with a Danish ``message`` for anything it cannot read,
+    for dates that do not exist, and for dates outside ``today.year - 1`` …
+    ``today.year + 5``.
+    """
+    norm = _normalise(text)
+    if not norm:
+        raise DateInputError(f"Skriv en dato. {_EXAMPLES}")
+    norm = _strip_time(norm)
+
+    result = _parse_explicit(norm, today)
+    if result is None:
+        if _RE_TIME_WORD.search(norm):
+            raise DateInputError(
+                f"Jeg kan ikke læse {_shown(text)} som en dato. Skriv kun datoen uden "
+                f'klokkeslæt, fx "15. marts" eller "i morgen".'
+            )
+        result = _parse_fallback(norm, today)
+        if result is None:
+            raise DateInputError(f"Jeg kan ikke læse {_shown(text)} som en dato. {_EXAMPLES}")
+    _check_year(result.year, today)
+    return result
+
+
+# --- helpers -------------------------------------------------------------------------
+
+
+def _normalise(text: str) -> str:
+    s = unicodedata.normalize("NFKC", text).casefold().strip()
+    s = re.sub(r"\s+", " ", s)
+    return s.rstrip(".").rstrip()
+
+
+def _strip_time(s: str) -> str:
+    """Remove a valid time of day before or after the date ("kl. 14", "14:30")."""
+    m = _RE_TIME_AFTER.match(s)
+    if m and m.group(1):
+        hour = m.group(2) or m.group(4)
+        minute = m.group(3) or m.group(5)
+        if _valid_time(hour, minute):
+            return m.group(1).rstrip(" ,.")
+    m = _RE_TIME_BEFORE.match(s)
+    if m and _valid_time(m.group(1), m.group(2)):
+        return m.group(3).strip()
+    return s
+
+
+def _valid_time(hour: str, minute: str | None) -> bool:
+    return int(hour) <= 23 and (minute is None or int(minute) <= 59)
+
+
+def _shown(text: str) -> str:
+    """The user's input quoted for a message: CPR numbers removed, long text cut."""
+    s = redact_cpr(" ".join(text.split()))
+    if len(s) > _MAX_SHOWN:
+        s = s[: _MAX_SHOWN - 1].rstrip() + "…"
+    return f'"{s}"'
+
+
+def _parse_explicit(s: str, today: date) -> date | None:
+    if s in _KEYWORDS:
+        return today + timedelta(days=_KEYWORDS[s])
+    for rule in (_weekday, _past_weekday, _relative, _iso, _numeric, _month_name, _day_only):
+        result = rule(s, today)
+        if result is not None:
+            return result
+    return None
+
+
+def _weekday(s: str, today: date) -> date | None:
+    m = _RE_WEEKDAY.match(s)
+    if m is None:
+        return None
+    wd = _WEEKDAYS[m.group(2)]
+    if m.group(1) or m.group(3):
+        next_monday = today + timedelta(days=7 - today.weekday())
+        return next_monday + timedelta(days=wd)
+    return today + timedelta(days=(wd - today.weekday() - 1) % 7 + 1)
+
+
+def _past_weekday(s: str, today: date) -> date | None:
+    m = _RE_PAST_WEEKDAY.match(s)
+    if m is None:
+        return None
+    wd = _PAST_WEEKDAYS[m.group(1)]
+    return today - timedelta(days=(today.weekday() - wd - 1) % 7 + 1)
+
+
+def _relative(s: str, today: date) -> date | None:
+    m = _RE_RELATIVE.match(s)
+    if m is None or m.group(2) not in _UNITS:
+        return None
+    word = m.group(1)
+    if word.isdigit():
+        n = int(word)
+    elif word in _NUMBER_WORDS:
+        n = _NUMBER_WORDS[word]
+    else:
+        return None
+    unit = _UNITS[m.group(2)]
+    too_far = DateInputError(f"Datoen ligger for langt ude i fremtiden. {_EXAMPLES}")
+    if n > 100 * 366:
+        raise too_far
+    if unit == "days":
+        return today + timedelta(days=n)
+    if unit == "weeks":
+        return today + timedelta(weeks=n)
+    months = n if unit == "months" else 12 * n
+    year, month0 = divmod(today.month - 1 + months, 12)
+    year += today.year
+    if year > 9999:
+        raise too_far
+    day = min(today.day, monthrange(year, month0 + 1)[1])
+    return date(year, month0 + 1, day)
+
+
+def _iso(s: str, today: date) -> date | None:
+    m = _RE_ISO.match(s)
+    if m is None:
+        return None
+    return _build(int(m.group(3)), int(m.group(2)), int(m.group(1)), today)
+
+
+def _numeric(s: str, today: date) -> date | None:
+    m = _RE_NUMERIC.match(s)
+    if m is None:
+        return None
+    result = _build(int(m.group(2)), int(m.group(3)), _year(m.group(4)), today)
+    _check_weekday(m.group(1), result)
+    return result
+
+
+def _month_name(s: str, today: date) -> date | None:
+    m = _RE_MONTH_NAME.match(s)
+    if m is None or m.group(3) not in _MONTHS:
+        return None
+    result = _build(int(m.group(2)), _MONTHS[m.group(3)], _year(m.group(4)), today)
+    _check_weekday(m.group(1), result)
+    return result
+
+
+def _day_only(s: str, today: date) -> date | None:
+    m = _RE_DAY_ONLY.match(s)
+    if m is None:
+        return None
+    day = int(m.group(1))
+    if not 1 <= day <= 31:
+        raise DateInputError(f"Ingen måned har en dag {day}. {_EXAMPLES}")
+    year, month = today.year, today.month
+    while True:  # at most three months ahead: every second month has 31 days
+        if day <= monthrange(year, month)[1] and date(year, month, day) >= today:
+            return date(year, month, day)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def _year(text: str | None) -> int | None:
+    if text is None:
+        return None
+    return 2000 + int(text) if len(text) == 2 else int(text)
+
+
+def _build(day: int, month: int, year: int | None, today: date) -> date:
+    """Validate day/month(/year) and make a date; no year means the next occurrence."""
+    if not 1 <= month <= 12:
+        raise DateInputError(
+            f'Der er kun 12 måneder, så "{month}" kan ikke være en måned. {_EXAMPLES}'
+        )
+    name = MONTH_NAMES[month - 1]
+    longest = 29 if month == 2 else monthrange(2001, month)[1]
+    if day < 1:
+        raise DateInputError(f"Dag {day} findes ikke. {_EXAMPLES}")
+    if day > longest:
+        most = "28 (29 i skudår)" if month == 2 else str(longest)
+        raise DateInputError(f"{name.capitalize()} har ikke {day} dage, kun {most}. {_EXAMPLES}")
+    if year is None:
+        year = today.year if (month, day) >= (today.month, today.day) else today.year + 1
+        if month == 2 and day == 29 and not isleap(year):
+            raise DateInputError(
+                f"Den næste 29. februar er ikke i {year}, for {year} er ikke et skudår. "
+                "Skriv året med, hvis du mener en anden 29. februar, eller vælg en anden dato."
+            )
+    else:
+        _check_year(year, today)
+        if month == 2 and day == 29 and not isleap(year):
+            raise DateInputError(
+                f"Februar {year} har kun 28 dage, for {year} er ikke et skudår. {_EXAMPLES}"
+            )
+    return date(year, month, day)
+
+
+def _check_weekday(weekday: str | None, d: date) -> None:
+    if weekday is None or _WEEKDAYS[weekday] == d.weekday():
+        return
+    given = WEEKDAY_NAMES[_WEEKDAYS[weekday]]
+    raise DateInputError(
+        f"{d.day}. {MONTH_NAMES[d.month - 1]} {d.year} er en {WEEKDAY_NAMES[d.weekday()]}, "
+        f"ikke en {given}. Skriv datoen igen."
+    )
+
+
+def _check_year(year: int, today: date) -> None:
+    first, last = today.year - 1, today.year + 5
+    if not first <= year <= last:
+        raise DateInputError(
+            f"Året {year} ligger for langt fra i dag. Skriv en dato mellem {first} og {last}."
+        )
+
+
+def _parse_fallback(s: str, today: date) -> date | None:
+    """Ask dateparser, and keep its answer only if it passes every sanity check."""
+    if not re.search(r"[a-zæøå]", s) or _RE_UNIT_WORD.search(s):
+        return None
+    from dateparser.date import DateDataParser  # slow import; only needed here
+
+    parser = DateDataParser(
+        languages=["da"],
+        settings={
+            "RELATIVE_BASE": datetime.combine(today, time()),
+            "PREFER_DATES_FROM": "future",
+            "DATE_ORDER": "DMY",
+        },
+    )
+    data = parser.get_date_data(s)
+    found = data.date_obj
+    if found is None or data.period != "day" or found.tzinfo is not None:
+        return None
+    result = found.date()
+    if result < today and str(result.year) not in s:
+        return None  # a past date only when the user wrote its year
+    for word in re.findall(r"[a-zæøå]+", s):
+        if word in _WEEKDAYS and _WEEKDAYS[word] != result.weekday():
+            return None
+    for number in re.findall(r"[0-9]+", s):
+        n = int(number)
+        if not (n in (result.day, result.month) or (len(number) == 4 and n == result.year)):
+            return None
+    # The caller range-checks the year; after the check above, a year outside the
+    # range is one the user wrote, so "Året … ligger for langt fra i dag" is accurate.
+    return result

@@ -1,0 +1,406 @@
+"""Named pieces that flow files refer to: validators, checks, option and item sources,
+suggestions and text placeholders. A flow naming anything not registered here fails
+to load.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from dialogues.dates import format_danish_date
+from dialogues.domain import TargetGroup
+from dialogues.model import Option
+from dialogues.state import FlowContext
+
+
+@dataclass(frozen=True)
+class Env:
+    """What a named rule sees: the context, the answers so far and today's date."""
+
+    ctx: FlowContext
+    answers: Mapping[str, Any]
+    today: dt.date
+
+    def date_answer(self, step_id: str) -> dt.date | None:
+        value = self.answers.get(step_id)
+        return dt.date.fromisoformat(value) if isinstance(value, str) else None
+
+    def target_group(self) -> TargetGroup | None:
+        group_id = self.answers.get("target_group")
+        if not isinstance(group_id, str):
+            return None
+        day = self.date_answer("start_date") or self.today
+        return self.ctx.target_group(group_id, day)
+
+    def max_hours(self) -> float:
+        day = self.date_answer("start_date") or self.today
+        return self.ctx.rules_on(day).max_hours_per_week
+
+
+@dataclass(frozen=True)
+class Issue:
+    level: Literal["refuse", "warn"]
+    message: str
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    value: str
+    reason: str
+
+
+Validator = Callable[[Any, Env], Issue | None]
+
+
+def weeks_between(start: dt.date, end: dt.date) -> float:
+    """Length of a period including both its first and last day, in weeks."""
+    return ((end - start).days + 1) / 7
+
+
+def _fmt_weeks(weeks: float) -> str:
+    rounded = math.ceil(weeks * 10) / 10
+    text = f"{rounded:.1f}".rstrip("0").rstrip(".").replace(".", ",")
+    return f"{text} uge" if text == "1" else f"{text} uger"
+
+
+# --- validators -----------------------------------------------------------------------
+
+_CASE_REF = re.compile(r"^[A-Za-zÆØÅæøå0-9][A-Za-zÆØÅæøå0-9 ._/-]{2,39}$")
+
+
+def _case_ref(value: Any, env: Env) -> Issue | None:
+    text = str(value).strip()
+    if not _CASE_REF.match(text):
+        return Issue(
+            "refuse",
+            "Sagsreferencen skal være 3-40 tegn: bogstaver, tal, mellemrum, punktum, "
+            "bindestreg eller skråstreg. Brug sagssystemets reference eller et pseudonym.",
+        )
+    if re.fullmatch(r"\d{9,11}", text.replace("-", "").replace(" ", "")):
+        return Issue(
+            "refuse",
+            "Sagsreferencen ligner et personnummer eller et andet løbenummer. Brug "
+            "sagssystemets reference (fx SAG-2026-0412) eller et pseudonym.",
+        )
+    return None
+
+
+def _p_number(value: Any, env: Env) -> Issue | None:
+    if not re.fullmatch(r"\d{10}", str(value).strip()):
+        return Issue("refuse", "Et P-nummer består af præcis 10 cifre, fx 1012345678.")
+    return None
+
+
+def _start_date(value: Any, env: Env) -> Issue | None:
+    day = dt.date.fromisoformat(value)
+    if day < env.today - dt.timedelta(days=90):
+        return Issue("refuse", "Startdatoen må højst ligge 90 dage tilbage.")
+    if day > env.today + dt.timedelta(days=365):
+        return Issue("refuse", "Startdatoen må højst ligge et år frem.")
+    return None
+
+
+def _end_date(value: Any, env: Env) -> Issue | None:
+    end = dt.date.fromisoformat(value)
+    start = env.date_answer("start_date")
+    if start is None:
+        return None
+    if end <= start:
+        return Issue(
+            "refuse", f"Slutdatoen skal ligge efter startdatoen ({format_danish_date(start)})."
+        )
+    group = env.target_group()
+    if group is None:
+        return Issue(
+            "refuse",
+            "Målgruppen findes ikke i de regler, der gælder på startdatoen. "
+            "Skriv 'tilbage' og vælg målgruppe igen.",
+        )
+    weeks = weeks_between(start, end)
+    if weeks <= group.max_weeks:
+        return None
+    limit = group.extendable_to_weeks
+    if limit is not None and weeks <= limit:
+        return Issue(
+            "warn",
+            f"Perioden er {_fmt_weeks(weeks)}. For {group.label} er grænsen {group.max_weeks} "
+            f"uger; op til {limit} uger kræver en konkret individuel vurdering (LAB § 61 stk. 2).",
+        )
+    if limit is not None:
+        return Issue(
+            "refuse",
+            f"Perioden er {_fmt_weeks(weeks)}. For {group.label} må en praktik højst vare "
+            f"{group.max_weeks} uger, og efter en konkret individuel vurdering op til {limit} "
+            "uger (LAB § 61). Forlængelse derudover sker 13 uger ad gangen ved helt særligt "
+            "behov og registreres ikke her. Vælg en tidligere slutdato.",
+        )
+    return Issue(
+        "refuse",
+        f"Perioden er {_fmt_weeks(weeks)}, men for {group.label} må en virksomhedspraktik "
+        f"højst vare {group.max_weeks} uger (LAB § 61). Vælg en slutdato senest "
+        f"{format_danish_date(start + dt.timedelta(days=group.max_weeks * 7 - 1))}.",
+    )
+
+
+def _must_be_yes(value: Any, env: Env) -> Issue | None:
+    if value is not True:
+        return Issue(
+            "refuse",
+            "Uden en konkret individuel vurdering kan perioden ikke være længere end "
+            "målgruppens grænse. Skriv 'tilbage' og vælg en tidligere slutdato.",
+        )
+    return None
+
+
+def _hours(value: Any, env: Env) -> Issue | None:
+    limit = env.max_hours()
+    if float(value) > limit:
+        shown = f"{limit:g}".replace(".", ",")
+        return Issue(
+            "refuse",
+            f"En praktik må højst være {shown} timer om ugen (en normal fuldtidsuge).",
+        )
+    return None
+
+
+def _last_employer(value: Any, env: Env) -> Issue | None:
+    group = env.target_group()
+    if value is True and group is not None and group.last_employer == "forbidden":
+        return Issue(
+            "refuse",
+            f"For {group.label} må praktikken ikke være hos borgerens seneste arbejdsgiver "
+            "(bek. § 61 stk. 2). Vælg en anden virksomhed: skriv 'afbryd' og start forfra, "
+            "eller 'tilbage' for at rette.",
+        )
+    return None
+
+
+def ratio_limit(env: Env) -> int | None:
+    employees = env.answers.get("ordinary_employees")
+    if employees is None:
+        return None
+    day = env.date_answer("start_date") or env.today
+    return env.ctx.rules_on(day).ratio_cap.limit(int(employees))
+
+
+def _ratio_cap(value: Any, env: Env) -> Issue | None:
+    limit = ratio_limit(env)
+    if limit is None:
+        return None
+    after = int(value) + 1
+    if after > limit:
+        return Issue(
+            "warn",
+            f"Rimelighedskravet er ikke opfyldt: med {int(env.answers['ordinary_employees'])} "
+            f"ordinært ansatte må der højst være {limit} i praktik, løntilskud og "
+            f"nytteindsats på P-nummeret, og med denne borger bliver det {after} "
+            "(bek. § 65). Praktikken kan ikke bevilges, før det er opfyldt.",
+        )
+    return None
+
+
+def _ratio_statement(value: Any, env: Env) -> Issue | None:
+    if value is False:
+        return Issue(
+            "warn",
+            "Husk: før start skal der foreligge en skriftlig udtalelse fra virksomheden og "
+            "tillidsrepræsentanten om rimelighedskravet (bek. § 65 stk. 6).",
+        )
+    return None
+
+
+VALIDATORS: dict[str, Validator] = {
+    "case_ref": _case_ref,
+    "p_number": _p_number,
+    "start_date": _start_date,
+    "end_date": _end_date,
+    "extension_assessed": _must_be_yes,
+    "hours_per_week": _hours,
+    "last_employer": _last_employer,
+    "ratio_cap": _ratio_cap,
+    "ratio_statement": _ratio_statement,
+}
+
+
+# --- checks (named predicates for `when`) ---------------------------------------------
+
+
+def _needs_extension(env: Env) -> bool:
+    start, end, group = env.date_answer("start_date"), env.date_answer("end_date"), None
+    group = env.target_group()
+    if start is None or end is None or group is None:
+        return False
+    return weeks_between(start, end) > group.max_weeks
+
+
+def _last_employer_applies(env: Env) -> bool:
+    group = env.target_group()
+    return group is not None and group.last_employer == "forbidden"
+
+
+CHECKS: dict[str, Callable[[Env], bool]] = {
+    "needs_extension": _needs_extension,
+    "last_employer_forbidden": _last_employer_applies,
+}
+
+CHECK_DEPENDS: dict[str, tuple[str, ...]] = {
+    "needs_extension": ("start_date", "end_date", "target_group"),
+    "last_employer_forbidden": ("target_group",),
+}
+
+
+# --- option and item sources ------------------------------------------------------------
+
+
+def _target_groups(env: Env) -> tuple[Option, ...]:
+    day = env.date_answer("start_date") or env.today
+    return tuple(Option(value=g.id, label=g.label) for g in env.ctx.rules_on(day).target_groups)
+
+
+def _types(env: Env) -> tuple[Option, ...]:
+    return tuple(Option(value=t.id, label=t.label) for t in env.ctx.types)
+
+
+def _type_subgoals(env: Env) -> tuple[Option, ...]:
+    praktik_type = env.ctx.type_by_id(str(env.answers.get("praktik_type")))
+    if praktik_type is None:
+        return ()
+    return tuple(
+        Option(
+            value=f"d{i + 1}",
+            label=_shorten(goal, 75),
+            detail=goal if len(goal) > 75 else None,
+        )
+        for i, goal in enumerate(praktik_type.subgoals)
+    )
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+OPTION_SOURCES: dict[str, Callable[[Env], tuple[Option, ...]]] = {
+    "target_groups": _target_groups,
+    "praktik_types": _types,
+    "type_subgoals": _type_subgoals,
+}
+
+OPTION_SOURCE_DEPENDS: dict[str, tuple[str, ...]] = {"type_subgoals": ("praktik_type",)}
+
+
+def _praktik_subgoals(env: Env) -> tuple[str, ...]:
+    return env.ctx.praktik.subgoals if env.ctx.praktik else ()
+
+
+ITEM_SOURCES: dict[str, Callable[[Env], tuple[str, ...]]] = {
+    "praktik_subgoals": _praktik_subgoals,
+}
+
+
+def full_subgoal(env: Env, option_value: str) -> str:
+    """The whole text of a type sub-goal chosen by its option value (d1, d2, …)."""
+    praktik_type = env.ctx.type_by_id(str(env.answers.get("praktik_type")))
+    if praktik_type is None or not option_value.startswith("d"):
+        return option_value
+    index = int(option_value[1:]) - 1
+    return praktik_type.subgoals[index] if 0 <= index < len(praktik_type.subgoals) else option_value
+
+
+# --- suggestions ------------------------------------------------------------------------
+
+
+def _type_advisor(env: Env) -> Suggestion | None:
+    """Typevalg from the recommendation: a concrete job opening → jobpraktik; a known
+    direction → kompetencepraktik; otherwise udviklingspraktik."""
+    match = env.answers.get("advisor_job_match")
+    if match is True:
+        return Suggestion("jobpraktik", "borgeren matcher kompetencemæssigt en konkret jobåbning.")
+    direction = env.answers.get("advisor_direction")
+    if match is False and direction is True:
+        return Suggestion(
+            "kompetencepraktik",
+            "borgeren ved, hvilken retning der skal arbejdes i, men skal opbygge "
+            "specifikke kompetencer og netværk.",
+        )
+    if match is False and direction is False:
+        return Suggestion(
+            "udviklingspraktik",
+            "borgeren skal have afklaret, hvilken retning der skal gås på arbejdsmarkedet.",
+        )
+    return None
+
+
+SUGGESTERS: dict[str, Callable[[Env], Suggestion | None]] = {"type_advisor": _type_advisor}
+SUGGESTER_DEPENDS: dict[str, tuple[str, ...]] = {
+    "type_advisor": ("advisor_job_match", "advisor_direction")
+}
+
+
+# --- facts and placeholders ----------------------------------------------------------------
+
+
+def facts(ctx: FlowContext) -> dict[str, Any]:
+    """Facts a `when` condition may test (`fact: praktik.type`)."""
+    praktik = ctx.praktik
+    return {
+        "praktik.type": praktik.type if praktik else None,
+        "praktik.target_group": praktik.target_group if praktik else None,
+    }
+
+
+FACT_NAMES = frozenset(facts(FlowContext(rules=(), types=())).keys())
+
+
+def placeholders(env: Env, item: str | None = None) -> dict[str, str]:
+    """Values for `{name}` placeholders in step texts."""
+    values: dict[str, str] = {"item": item or "", "max_hours": f"{env.max_hours():g}"}
+    praktik = env.ctx.praktik
+    if praktik is not None:
+        praktik_type = env.ctx.type_by_id(praktik.type)
+        values.update(
+            {
+                "praktik.case_ref": praktik.case_ref,
+                "praktik.company": praktik.company,
+                "praktik.type_label": praktik_type.label if praktik_type else praktik.type,
+                "praktik.period": (
+                    f"{format_danish_date(praktik.start_date)} – "
+                    f"{format_danish_date(praktik.end_date)}"
+                ),
+                "praktik.subgoals": "\n".join(f"• {goal}" for goal in praktik.subgoals),
+                "type.purpose": praktik_type.purpose if praktik_type else "",
+            }
+        )
+    limit = ratio_limit(env)
+    if limit is not None:
+        values["ratio_limit"] = str(limit)
+    return values
+
+
+PLACEHOLDER_NAMES = frozenset(
+    {
+        "item",
+        "max_hours",
+        "ratio_limit",
+        "praktik.case_ref",
+        "praktik.company",
+        "praktik.type_label",
+        "praktik.period",
+        "praktik.subgoals",
+        "type.purpose",
+    }
+)
+
+PLACEHOLDER = re.compile(r"\{([a-z_.]+)\}")
+
+
+def fill(text: str, values: Mapping[str, str]) -> str:
+    return PLACEHOLDER.sub(lambda m: values.get(m.group(1), ""), text)
+
+
+# Effects the bot runs when a flow completes; the loader accepts only these names.
+KNOWN_EFFECTS = frozenset({"register_praktik", "record_followup", "record_outcome", "case_note"})

@@ -1,0 +1,26 @@
+"""Danish texts the engine shows, kept together so they read as one voice."""
+
+COMMANDS_HELP = (
+    "Du kan altid skrive: 'tilbage' (forrige spørgsmål), 'spring over' (hvis spørgsmålet "
+    "er valgfrit), 'afbryd' (stop samtalen) eller 'hjælp'."
+)
+CPR_REFUSED = (
+    "Det ligner et CPR-nummer. CPR-numre må ikke skrives her, og svaret er ikke gemt. "
+    "Slet venligst beskeden, og brug sagens reference eller et pseudonym i stedet."
+)
+CANCELLED = "Samtalen '{title}' er afbrudt. Intet er oprettet eller ændret."
+COMPLETED = "Tak, '{title}' er gemt."
+FINISHED = "Denne samtale er allerede afsluttet. Start en ny, hvis du vil fortsætte."
+STALE_INPUT = "Det svar hører til et spørgsmål, der allerede er besvaret eller ikke længere gælder."
+NOT_OPTIONAL = "Dette spørgsmål skal besvares; det kan ikke springes over."
+EMPTY_INPUT = "Jeg fik ikke noget svar. Prøv igen."
+NOTHING_TO_GO_BACK_TO = "Du er ved første spørgsmål; der er ikke noget at gå tilbage til."
+CONFIRM_DATE = "Jeg har læst datoen som {date}. Er det rigtigt? (ja/nej)"
+CONFIRM_DATE_AGAIN = (
+    "Svar ja, hvis datoen er rigtig, nej for at skrive den igen - eller skriv en ny dato."
+)
+DATE_AGAIN = "Skriv datoen igen, fx '15. marts', '15/3' eller 'næste fredag'."
+SUGGESTION = "Anbefaling: {label}, fordi {reason}"
+SUMMARY_TITLE = "Opsummering af '{title}':"
+SUMMARY_HOW = "Skriv 'gem' for at gemme, eller 'ret' og nummeret for at rette et svar (fx 'ret 3')."
+NO_SUCH_ANSWER = "Der er {n} svar i opsummeringen. Skriv fx 'ret 2'."

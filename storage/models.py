@@ -1,0 +1,147 @@
+"""SQLModel tables. Flat, one table per thing a consultant or the municipality talks about.
+
+Times are stored in UTC. A praktik is identified by the case system's reference (never a
+CPR number); citizens are never named.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _ts(**kwargs: Any) -> Any:
+    """A timezone-aware timestamp column (UTC)."""
+    return Field(sa_type=DateTime(timezone=True), **kwargs)
+
+
+class Consultant(SQLModel, table=True):
+    __tablename__ = "consultants"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_key: str = Field(max_length=80, unique=True, index=True)  # "slack:U123", "terminal:anna"
+    slack_user_id: str | None = Field(default=None, max_length=40, index=True)
+    name: str = Field(max_length=120)
+    team_id: str | None = Field(default=None, max_length=40)
+    created_at: dt.datetime = _ts(default_factory=utcnow)
+
+
+class Praktik(SQLModel, table=True):
+    __tablename__ = "praktikker"
+    __table_args__ = (Index("ix_praktikker_consultant_status", "consultant_id", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_ref: str = Field(max_length=40, index=True)
+    target_group: str = Field(max_length=40)
+    company: str = Field(max_length=120)
+    p_number: str | None = Field(default=None, max_length=10)
+    type: str = Field(max_length=20, index=True)
+    subgoals: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    start_date: dt.date
+    end_date: dt.date
+    hours_per_week: float
+    extension_assessed: bool = False
+    last_employer: bool = False
+    new_function: str | None = Field(default=None, max_length=200)
+    ordinary_employees: int | None = None
+    subsidised_now: int | None = None
+    ratio_limit: int | None = None
+    ratio_exceeded: bool = False
+    ratio_statement: bool = False
+    contact_person: str | None = Field(default=None, max_length=200)
+    consultant_id: int = Field(foreign_key="consultants.id", index=True)
+    team_id: str | None = Field(default=None, max_length=40, index=True)
+    status: str = Field(default="active", max_length=20)  # active, ended
+    outcome: str | None = Field(default=None, max_length=30)
+    outcome_detail: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+    purpose_met: str | None = Field(default=None, max_length=10)
+    min_plan_updated: bool | None = None
+    ended_at: dt.datetime | None = _ts(default=None)
+    created_at: dt.datetime = _ts(default_factory=utcnow)
+    updated_at: dt.datetime = _ts(default_factory=utcnow)
+
+
+class FollowUp(SQLModel, table=True):
+    __tablename__ = "followups"
+    __table_args__ = (Index("ix_followups_status_due", "status", "due_date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    praktik_id: int = Field(foreign_key="praktikker.id", index=True)
+    kind: str = Field(max_length=30)  # opstart, midtvejs, afslutning, status
+    due_date: dt.date
+    status: str = Field(default="planned", max_length=20)  # planned, held, cancelled
+    held_at: dt.datetime | None = _ts(default=None)
+    created_at: dt.datetime = _ts(default_factory=utcnow)
+
+
+class Conversation(SQLModel, table=True):
+    __tablename__ = "conversations"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=120, index=True)
+    # Equal to `key` while the conversation is active, NULL after: one active per key.
+    active_key: str | None = Field(default=None, max_length=120, unique=True)
+    consultant_id: int = Field(foreign_key="consultants.id", index=True)
+    channel: str | None = Field(default=None, max_length=40)
+    thread_ts: str | None = Field(default=None, max_length=40)
+    flow_id: str = Field(max_length=60)
+    flow_version: str = Field(max_length=40)
+    praktik_id: int | None = Field(default=None, foreign_key="praktikker.id", index=True)
+    step: str | None = Field(default=None, max_length=60)
+    state: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = Field(
+        default="active", max_length=20
+    )  # active, summary, done, cancelled, expired
+    started_at: dt.datetime = _ts(default_factory=utcnow)
+    last_activity: dt.datetime = _ts(default_factory=utcnow, index=True)
+
+
+class Answer(SQLModel, table=True):
+    """The answer log: every accepted answer, with the question exactly as asked."""
+
+    __tablename__ = "answers"
+    __table_args__ = (UniqueConstraint("source_key", name="uq_answers_source_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(foreign_key="conversations.id", index=True)
+    praktik_id: int | None = Field(default=None, foreign_key="praktikker.id", index=True)
+    consultant_id: int = Field(foreign_key="consultants.id")
+    flow_id: str = Field(max_length=60)
+    flow_version: str = Field(max_length=40)
+    step_id: str = Field(max_length=60)
+    question: str
+    value: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
+    display: str
+    source_key: str = Field(max_length=200)
+    answered_at: dt.datetime = _ts(default_factory=utcnow)
+
+
+class CaseNote(SQLModel, table=True):
+    """A case-note draft (journalnotat) the bot produced for the consultant to paste."""
+
+    __tablename__ = "case_notes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    praktik_id: int | None = Field(default=None, foreign_key="praktikker.id", index=True)
+    conversation_id: int = Field(foreign_key="conversations.id")
+    flow_id: str = Field(max_length=60)
+    text: str
+    created_at: dt.datetime = _ts(default_factory=utcnow)
+
+
+class ProcessedInput(SQLModel, table=True):
+    """Inputs already handled (Slack event id, action id, terminal turn), for de-duplication."""
+
+    __tablename__ = "processed_inputs"
+
+    source_key: str = Field(max_length=200, primary_key=True)
+    processed_at: dt.datetime = _ts(default_factory=utcnow, index=True)

@@ -1,0 +1,274 @@
+"""The conversation service on real SQLite and PostgreSQL: what storage holds after turns,
+repeated deliveries, resuming, flow files changing, expiry."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import shutil
+import uuid
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import col, select
+
+from bot.config import AppConfig
+from bot.conversations import Actor, ConversationService, Reply
+from dialogues.model import Flow
+from dialogues.state import UserInput
+from dialogues.structure import FLOWS_DIR, load_flows
+from storage.db import Database
+from storage.models import Answer, CaseNote, Conversation, FollowUp, Praktik, ProcessedInput
+
+NOW = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)
+ANNA = Actor(user_key="terminal:anna", name="anna")
+BO = Actor(user_key="terminal:bo", name="bo")
+
+REGISTER = [
+    "SAG-2026-0001", "1", "Eksempel Byg ApS", "spring over", "1", "1", "1, 3", "spring over",
+    "7/12", "ja", "31/12", "ja", "30", "nej", "20", "1", "ja", "Kontakt Eksempel", "gem",
+]  # fmt: skip
+
+
+class Driver:
+    """Feeds inputs to the service like a front end, with unique source keys."""
+
+    def __init__(self, service: ConversationService, actor: Actor = ANNA) -> None:
+        self.service, self.actor, self.key, self.count = service, actor, actor.user_key, 0
+
+    def source(self) -> str:
+        self.count += 1
+        return f"{self.key}:{uuid.uuid4().hex}"
+
+    async def start(self, flow_id: str, praktik_id: int | None = None) -> Reply:
+        return await self.service.start(
+            actor=self.actor, key=self.key, flow_id=flow_id, praktik_id=praktik_id,
+            source_key=self.source(), now=NOW,
+        )  # fmt: skip
+
+    async def say(self, *texts: str) -> Reply:
+        reply = Reply()
+        for text in texts:
+            reply = await self.service.answer(
+                actor=self.actor, key=self.key, inp=UserInput(text=text),
+                source_key=self.source(), now=NOW,
+            )  # fmt: skip
+        return reply
+
+
+def step_of(reply: Reply) -> str:
+    assert reply.prompt is not None
+    return reply.prompt.step_id
+
+
+async def rows(db: Database, model: type) -> list[Any]:
+    async with db.transaction() as session:
+        return list((await session.exec(select(model))).all())
+
+
+async def test_registering_stores_praktik_answers_plan_and_note(
+    db: Database, config: AppConfig, flows: dict[str, Flow]
+) -> None:
+    driver = Driver(ConversationService(db=db, config=config, flows=flows))
+    await driver.start("ny_praktik")
+    reply = await driver.say(*REGISTER)
+    assert reply.finished
+    assert any("Praktikken SAG-2026-0001 er oprettet" in m for m in reply.messages)
+    assert reply.note is not None and "Journalnotat – Bevilling af virksomhedspraktik" in reply.note
+
+    [praktik] = await rows(db, Praktik)
+    assert (praktik.case_ref, praktik.type, praktik.target_group) == (
+        "SAG-2026-0001",
+        "jobpraktik",
+        "dagpenge",
+    )
+    assert praktik.start_date == dt.date(2026, 12, 7)
+    assert praktik.end_date == dt.date(2026, 12, 31)
+    assert praktik.subgoals[1] == "At afstemme kemi mellem borger og arbejdsgiver"
+    assert (praktik.ordinary_employees, praktik.ratio_limit, praktik.ratio_exceeded) == (
+        20,
+        4,
+        False,
+    )
+
+    answers = await rows(db, Answer)
+    by_step = {a.step_id: a for a in answers}
+    assert (
+        by_step["case_ref"].question
+        == "Hvad er sagens reference i sagssystemet (eller et pseudonym)?"
+    )
+    assert by_step["case_ref"].value == "SAG-2026-0001"
+    assert by_step["start_date"].value == "2026-12-07"
+    assert by_step["p_number"].value is None
+    assert {a.praktik_id for a in answers} == {praktik.id}
+    assert {a.flow_version for a in answers} == {flows["ny_praktik"].version}
+    assert len(answers) == len({a.source_key for a in answers})
+
+    followups = await rows(db, FollowUp)
+    assert [f.kind for f in sorted(followups, key=lambda f: f.due_date)] == [
+        "opstart",
+        "midtvejs",
+        "afslutning",
+        "status",
+    ]
+    [note] = await rows(db, CaseNote)
+    assert note.praktik_id == praktik.id and "Sagsreference: SAG-2026-0001" in note.text
+    [conversation] = await rows(db, Conversation)
+    assert (conversation.status, conversation.active_key) == ("done", None)
+
+
+async def test_a_repeated_delivery_changes_nothing(
+    db: Database, config: AppConfig, flows: dict[str, Flow]
+) -> None:
+    service = ConversationService(db=db, config=config, flows=flows)
+    driver = Driver(service)
+    await driver.start("ny_praktik")
+
+    async def deliver() -> bool:
+        reply = await service.answer(
+            actor=ANNA, key=ANNA.user_key, inp=UserInput(text="SAG-7"), source_key="event-1",
+            now=NOW,
+        )  # fmt: skip
+        return not reply.duplicate
+
+    handled = await asyncio.gather(*(deliver() for _ in range(4)))
+    assert handled.count(True) == 1
+    answers = await rows(db, Answer)
+    assert [a.value for a in answers] == ["SAG-7"]
+    assert len([p for p in await rows(db, ProcessedInput) if p.source_key == "event-1"]) == 1
+
+
+async def test_resume_after_restart_at_the_same_step(
+    db_url: str, config: AppConfig, flows: dict[str, Flow]
+) -> None:
+    first = Database(db_url)
+    driver = Driver(ConversationService(db=first, config=config, flows=flows))
+    await driver.start("ny_praktik")
+    await driver.say("SAG-8", "1", "Eksempel ApS")
+    await first.dispose()  # the process is gone
+
+    second = Database(db_url)
+    service = ConversationService(db=second, config=config, flows=flows)
+    resumed = await service.current(actor=ANNA, key=ANNA.user_key, now=NOW)
+    assert resumed is not None and resumed.prompt is not None
+    assert step_of(resumed) == "p_number"
+    reply = await Driver(service).say("spring over")
+    assert step_of(reply) == "type_method"
+    await second.dispose()
+
+
+def _copy_flows(tmp_path: Path) -> Path:
+    target = tmp_path / "flows"
+    shutil.copytree(FLOWS_DIR, target)
+    return target
+
+
+async def test_flow_changed_between_turns_continues_when_step_exists(
+    db: Database, config: AppConfig, tmp_path: Path
+) -> None:
+    directory = _copy_flows(tmp_path)
+    driver = Driver(ConversationService(db=db, config=config, flows=load_flows(directory)))
+    await driver.start("ny_praktik")
+    await driver.say("SAG-9", "1")
+    path = directory / "ny_praktik.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "Hvilken virksomhed skal borgeren i praktik hos?", "Hvilken arbejdsplads?"
+        ),
+        encoding="utf-8",
+    )
+    driver.service = ConversationService(db=db, config=config, flows=load_flows(directory))
+    reply = await driver.say("Eksempel ApS")
+    assert any("Spørgsmålene er blevet opdateret" in m for m in reply.messages)
+    assert step_of(reply) == "p_number"
+    answers = await rows(db, Answer)
+    assert [a.flow_version for a in answers][-1] != answers[0].flow_version
+
+
+async def test_flow_changed_between_turns_restarts_when_step_is_gone(
+    db: Database, config: AppConfig, tmp_path: Path
+) -> None:
+    directory = _copy_flows(tmp_path)
+    driver = Driver(ConversationService(db=db, config=config, flows=load_flows(directory)))
+    await driver.start("ny_praktik")
+    await driver.say("SAG-9", "1")  # now at step 'company'
+    path = directory / "ny_praktik.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("id: company", "id: virksomhed"),
+        encoding="utf-8",
+    )
+    driver.service = ConversationService(db=db, config=config, flows=load_flows(directory))
+    reply = await driver.say("Eksempel ApS")
+    assert any("Vi starter forfra" in m for m in reply.messages)
+    assert step_of(reply) == "case_ref"
+    follow = await driver.say("SAG-9")
+    assert step_of(follow) == "target_group"
+
+
+async def test_idle_conversation_expires(
+    db: Database, config: AppConfig, flows: dict[str, Flow]
+) -> None:
+    service = ConversationService(db=db, config=config, flows=flows)
+    await Driver(service).start("ny_praktik")
+    later = NOW + dt.timedelta(hours=config.conversations.expire_after_hours + 1)
+    reply = await service.answer(
+        actor=ANNA, key=ANNA.user_key, inp=UserInput(text="SAG-1"), source_key="late", now=later
+    )
+    assert reply.finished and "udløb" in reply.messages[0]
+    [conversation] = await rows(db, Conversation)
+    assert conversation.status == "expired"
+    assert await rows(db, Answer) == []
+
+
+async def test_praktik_flows_only_for_own_praktik(
+    db: Database, config: AppConfig, flows: dict[str, Flow]
+) -> None:
+    service = ConversationService(db=db, config=config, flows=flows)
+    anna = Driver(service)
+    await anna.start("ny_praktik")
+    await anna.say(*REGISTER)
+    [praktik] = await rows(db, Praktik)
+    refused = await Driver(service, BO).start("opfoelgning", praktik_id=praktik.id)
+    assert refused.messages == ["Praktikken findes ikke eller er ikke din."]
+    ok = await anna.start("opfoelgning", praktik_id=praktik.id)
+    assert ok.prompt is not None and "(1 af 2)" not in ok.prompt.text
+    assert ok.prompt.item_position == (1, 2)
+
+
+async def test_followup_form_then_outcome(
+    db: Database, config: AppConfig, flows: dict[str, Flow]
+) -> None:
+    anna = Driver(ConversationService(db=db, config=config, flows=flows))
+    await anna.start("ny_praktik")
+    await anna.say(*REGISTER)
+    [praktik] = await rows(db, Praktik)
+    await anna.start("opfoelgning", praktik_id=praktik.id)
+    done = await anna.say(
+        "1", "2", "8", "Mere erfaring", "nej", "spring over", "Slutevaluering", "gem"
+    )
+    assert any("markeret som afholdt" in m for m in done.messages)
+    held = [f for f in await rows(db, FollowUp) if f.status == "held"]
+    assert [f.kind for f in held] == ["opstart"]
+    await anna.start("afslutning", praktik_id=praktik.id)
+    await anna.say("2", "ja", "25", "spring over", "delvist", "Kun deltid", "ja", "gem")
+    [ended] = await rows(db, Praktik)
+    assert (ended.status, ended.outcome, ended.purpose_met) == (
+        "ended",
+        "ordinaer_deltid",
+        "delvist",
+    )
+    assert ended.outcome_detail == {
+        "outcome_at_host": True,
+        "outcome_hours": 25,
+        "reason_not_met": "Kun deltid",
+    }
+    notes = await rows(db, CaseNote)
+    assert len(notes) == 3
+    job = [a for a in await rows(db, Answer) if a.step_id == "job_prospect"]
+    assert [(a.value, a.praktik_id) for a in job] == [(8, praktik.id)]
+    assert job[0].question.startswith("På en skala fra 1 til 10")
+    again = await anna.start("opfoelgning", praktik_id=praktik.id)
+    assert again.messages == ["Praktikken SAG-2026-0001 er afsluttet."]
+    assert len(await rows(db, Conversation)) == 3
+    assert all(c.active_key is None for c in await rows(db, Conversation))
+    assert col(Conversation.id) is not None

@@ -1,0 +1,217 @@
+"""`praktikbot chat` as a real process: a consultant's whole day, typed at the terminal."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import select
+
+from storage.db import Database
+from storage.models import Answer, CaseNote, Conversation, FollowUp, Praktik
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Terminal:
+    """A running `praktikbot chat`, read until the text we wait for appears."""
+
+    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+        self.proc = proc
+        self.output = ""
+        self.seen = 0
+
+    @classmethod
+    async def start(cls, db_url: str, user: str = "anna") -> Terminal:
+        env = {**os.environ, "DATABASE_URL": db_url, "PYTHONUNBUFFERED": "1"}
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", "chat", "--user", user,
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT, cwd=ROOT, env=env,
+        )  # fmt: skip
+        return cls(proc)
+
+    async def expect(self, text: str, timeout: float = 20) -> str:
+        """Wait until `text` appears in output not yet consumed; return that output."""
+        assert self.proc.stdout is not None
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while text not in self.output[self.seen :]:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise AssertionError(
+                    f"{text!r} not seen; output so far:\n{self.output[self.seen :]}"
+                )
+            try:
+                chunk = await asyncio.wait_for(self.proc.stdout.read(4096), remaining)
+            except TimeoutError:
+                continue
+            if not chunk:
+                raise AssertionError(f"process ended before {text!r}:\n{self.output[self.seen :]}")
+            self.output += chunk.decode("utf-8")
+        end = self.output.index(text, self.seen) + len(text)
+        seen, self.seen = self.output[self.seen : end], end
+        return seen
+
+    async def send(self, line: str, expect: str | None = None) -> str:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write((line + "\n").encode("utf-8"))
+        await self.proc.stdin.drain()
+        return await self.expect(expect) if expect else ""
+
+    async def close(self) -> int:
+        if self.proc.stdin is not None and not self.proc.stdin.is_closing():
+            self.proc.stdin.close()
+        return await asyncio.wait_for(self.proc.wait(), 20)
+
+    def kill(self) -> None:
+        self.proc.send_signal(signal.SIGKILL)
+
+
+async def all_rows(db_url: str, model: type) -> list[Any]:
+    db = Database(db_url)
+    try:
+        async with db.transaction() as session:
+            return list((await session.exec(select(model))).all())
+    finally:
+        await db.dispose()
+
+
+async def register_jobpraktik(term: Terminal) -> None:
+    await term.expect("Afslut praktikbot")
+    await term.send("1", "Hvad er sagens reference")
+    await term.send("SAG-2026-0101", "Hvilken målgruppe")
+    await term.send("1", "Hvilken virksomhed")
+    await term.send("Eksempel Transport ApS", "P-nummer")
+    await term.send("spring over", "Ved du allerede")
+    await term.send("2", "Matcher borgeren")
+    await term.send("ja", "Anbefaling: Jobpraktik")
+    await term.send("1", "Hvilke af typens delmål")
+    await term.send("1, 4", "egne delmål")
+    await term.send("Truckcertifikat", "Hvornår starter praktikken")
+    await term.send("i morgen", "Er det rigtigt?")
+    await term.send("ja", "Hvornår slutter praktikken")
+    await term.send("om 8 uger", "højst vare 4 uger")
+    await term.send("om 3 uger", "Er det rigtigt?")
+    await term.send("ja", "timer om ugen")
+    await term.send("37", "seneste arbejdsgiver")
+    await term.send("nej", "ordinært ansatte")
+    await term.send("25", "Grænsen er 5")
+    await term.send("1", "tillidsrepræsentanten")
+    await term.send("ja", "faste kontaktperson")
+    await term.send("Kontakt Eksempel, 12345678", "Skriv 'gem'")
+    out = await term.send("gem", "Hvad vil du gøre?")
+    assert "Praktikken SAG-2026-0101 er oprettet: Jobpraktik hos Eksempel Transport ApS" in out
+    assert "Journalnotat – Bevilling af virksomhedspraktik" in out
+
+
+async def test_a_consultants_day_in_the_terminal(db_url: str) -> None:
+    term = await Terminal.start(db_url)
+    welcome = await term.expect("Hvad vil du gøre?")
+    assert "Velkommen til praktikbot" in welcome and "Skriv aldrig CPR-numre" in welcome
+    await register_jobpraktik(term)
+
+    # Prepare the midway meeting with the company.
+    await term.send("2", "Hvilken praktik drejer det sig om?")
+    out = await term.send("1", "Hvilket møde forbereder du?")
+    assert "Formål: Virksomhedspraktik med henblik på job" in out
+    await term.send("2", "Hvem er samtalen med?")
+    await term.send("2", "Hvornår er (eller var) mødet?")
+    await term.send("i dag", "Er det rigtigt?")
+    await term.send("ja", "hvor tæt er borgeren på ansættelse")
+    await term.send("8", "Hvad mangler")
+    await term.send("Truckcertifikat til lageret", "Hvilke delmål er nået")
+    await term.send("Delmål 1 er nået", "Hvilke aftaler")
+    await term.send("Ny samtale om to uger", "Skriv 'gem'")
+    out = await term.send("gem", "Hvad vil du gøre?")
+    assert "Journalnotat – Møde om virksomhedspraktik" in out
+    assert "Tæt på ansættelse (1-10): 8 af 10" in out
+
+    # The follow-up form.
+    await term.send("3", "Hvilken praktik")
+    await term.send("1", "(1 af 3)")
+    await term.send("1", "(2 af 3)")
+    await term.send("2", "(3 af 3)")
+    await term.send("3", "hvor tæt er borgeren på ansættelse")
+    await term.send("7", "Hvad mangler")
+    await term.send("spring over", "løntimer")
+    await term.send("nej", "Hvad justerer I")
+    await term.send("spring over", "næste skridt")
+    await term.send("Slutevaluering", "Skriv 'gem'")
+    out = await term.send("gem", "Hvad vil du gøre?")
+    assert "markeret som afholdt" in out
+
+    # The outcome.
+    await term.send("4", "Hvilken praktik")
+    await term.send("1", "Hvad blev resultatet")
+    await term.send("1", "i praktikvirksomheden")
+    await term.send("ja", "Hvor mange timer")
+    await term.send("37", "Hvornår starter jobbet")
+    await term.send("spring over", "formål opfyldt")
+    await term.send("1", "Min Plan")
+    await term.send("ja", "Skriv 'gem'")
+    out = await term.send("gem", "Hvad vil du gøre?")
+    assert "praktikken SAG-2026-0101 er afsluttet" in out
+    await term.send("5", "Du har ingen aktive praktikker")
+    await term.send("6", "Farvel")
+    assert await term.close() == 0
+
+    [praktik] = await all_rows(db_url, Praktik)
+    assert (praktik.type, praktik.status, praktik.outcome) == (
+        "jobpraktik",
+        "ended",
+        "ordinaer_fuldtid",
+    )
+    assert praktik.subgoals[-1] == "Truckcertifikat"
+    answers = await all_rows(db_url, Answer)
+    flows_answered = {a.flow_id for a in answers}
+    assert flows_answered == {"ny_praktik", "forbered_moede", "opfoelgning", "afslutning"}
+    assert all(a.praktik_id == praktik.id for a in answers)
+    assert all(a.question and a.flow_version for a in answers)
+    scale = [a for a in answers if a.step_id == "job_mid_company_scale"]
+    assert [(a.value, a.question) for a in scale] == [
+        (8, "Spørg: På en skala fra 1 til 10 - hvor tæt er borgeren på ansættelse?")
+    ]
+    assert len(await all_rows(db_url, CaseNote)) == 4
+    statuses = sorted((f.kind, f.status) for f in await all_rows(db_url, FollowUp))
+    assert ("opstart", "held") in statuses
+
+
+async def test_cpr_typed_in_the_terminal_is_refused_and_stored_nowhere(db_url: str) -> None:
+    term = await Terminal.start(db_url)
+    await term.expect("Hvad vil du gøre?")
+    await term.send("1", "Hvad er sagens reference")
+    out = await term.send("070761-4285", "Hvad er sagens reference")
+    assert "ligner et CPR-nummer" in out
+    await term.send("SAG-1", "Hvilken målgruppe")
+    await term.send("1", "Hvilken virksomhed")
+    out = await term.send("Borger 0707614285 hos Eksempel", "Hvilken virksomhed")
+    assert "ligner et CPR-nummer" in out
+    term.kill()
+    await term.proc.wait()
+    for model in (Answer, Conversation):
+        dumped = repr(await all_rows(db_url, model))
+        assert "0707614285" not in dumped and "070761" not in dumped
+
+
+async def test_killed_mid_flow_resumes_at_the_same_step(db_url: str) -> None:
+    term = await Terminal.start(db_url)
+    await term.expect("Hvad vil du gøre?")
+    await term.send("1", "Hvad er sagens reference")
+    await term.send("SAG-2", "Hvilken målgruppe")
+    await term.send("1", "Hvilken virksomhed")
+    await term.send("Eksempel Café", "P-nummer")
+    term.kill()
+    await term.proc.wait()
+
+    again = await Terminal.start(db_url)
+    out = await again.expect("P-nummer")
+    assert "Du har en samtale i gang: 'Ny praktik'. Vi fortsætter, hvor du slap." in out
+    await again.send("spring over", "Ved du allerede")
+    assert await again.close() == 0  # Ctrl-D: saved, not lost
+    answers = await all_rows(db_url, Answer)
+    assert [a.step_id for a in answers] == ["case_ref", "target_group", "company", "p_number"]
