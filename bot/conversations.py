@@ -52,6 +52,8 @@ class Reply:
     praktik_id: int | None = None
     answered_step: str | None = None
     answered_display: str | None = None
+    answered_question: str | None = None
+    previous_prompt_ref: str | None = None
 
 
 class ConversationService:
@@ -157,6 +159,13 @@ class ConversationService:
                 session, conversation, consultant, flow, turn, praktik, now, reply, source_key
             )
             return reply
+
+    async def set_prompt_ref(self, *, conversation_id: int, prompt_ref: str) -> None:
+        """Remember where the front end shows the current question."""
+        async with self.db.transaction() as session:
+            await queries.set_prompt_ref(
+                session, conversation_id=conversation_id, prompt_ref=prompt_ref
+            )
 
     async def current(self, *, actor: Actor, key: str, now: dt.datetime) -> Reply | None:
         """The prompt the active conversation under `key` waits on, without changing it."""
@@ -273,9 +282,11 @@ class ConversationService:
                 display=answer.display,
                 source_key=f"{source_key}#{index}",
             )
+        reply.previous_prompt_ref = conversation.prompt_ref
         if turn.answers:
             reply.answered_step = turn.answers[-1].step_id
             reply.answered_display = turn.answers[-1].display
+            reply.answered_question = turn.answers[-1].question
         reply.messages.extend(turn.messages)
         run = EffectRun(
             session=session,

@@ -97,6 +97,9 @@ class Conversation(SQLModel, table=True):
     flow_version: str = Field(max_length=40)
     praktik_id: int | None = Field(default=None, foreign_key="praktikker.id", index=True)
     step: str | None = Field(default=None, max_length=60)
+    # Where the front end shows the current question (Slack: the message ts), so it can
+    # mark the question answered when the answer arrives as a typed reply.
+    prompt_ref: str | None = Field(default=None, max_length=40)
     state: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     status: str = Field(
         default="active", max_length=20

@@ -107,6 +107,14 @@ async def create_conversation(
     return conversation
 
 
+async def set_prompt_ref(session: AsyncSession, *, conversation_id: int, prompt_ref: str) -> None:
+    await session.exec(
+        update(Conversation)
+        .where(col(Conversation.id) == conversation_id)
+        .values(prompt_ref=prompt_ref)
+    )
+
+
 async def expire_conversations(session: AsyncSession, *, idle_since: dt.datetime) -> int:
     """Close active conversations nobody has touched since `idle_since`."""
     result = await session.exec(

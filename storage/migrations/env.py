@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
+from typing import Any, Literal
+
 from alembic import context
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
+from sqlmodel.sql.sqltypes import AutoString
 
 import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from storage.db import make_engine
@@ -15,12 +18,20 @@ target_metadata = SQLModel.metadata
 MIGRATION_LOCK = 7_272_742  # pg_advisory lock id: one instance migrates at a time
 
 
+def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
+    """Render SQLModel's AutoString as plain sa.String in generated migrations."""
+    if type_ == "type" and isinstance(obj, AutoString):
+        return f"sa.String(length={obj.length})" if obj.length else "sa.String()"
+    return False
+
+
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        render_item=_render_item,
     )
     with context.begin_transaction():
         if connection.dialect.name == "postgresql":

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-30 07:24:34.507510
+Create Date: 2026-11-30 07:32:34.751312
 """
 
 from collections.abc import Sequence
@@ -105,6 +105,7 @@ def upgrade() -> None:
         sa.Column("flow_version", sa.String(length=40), nullable=False),
         sa.Column("praktik_id", sa.Integer(), nullable=True),
         sa.Column("step", sa.String(length=60), nullable=True),
+        sa.Column("prompt_ref", sa.String(length=40), nullable=True),
         sa.Column("state", sa.JSON(), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
