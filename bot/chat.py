@@ -12,12 +12,11 @@ import uuid
 from collections.abc import Callable
 from typing import TextIO
 
-from bot.config import FOLLOWUP_LABELS, AppConfig
+from bot.config import AppConfig
 from bot.conversations import Actor, ConversationService, Reply
-from dialogues.dates import format_danish_date
+from bot.worklist import next_followup_text, praktik_label, work_items
 from dialogues.model import Flow
 from dialogues.state import Prompt, UserInput
-from storage import queries
 from storage.db import Database
 
 WELCOME = """\
@@ -136,30 +135,13 @@ class TerminalChat:
             self.say(f"Skriv et tal fra 1 til {len(MENU)}.")
 
     async def _praktikker(self) -> list[tuple[int, str]]:
-        async with self.db.transaction() as session:
-            consultant = await queries.get_or_create_consultant(
-                session, user_key=self.actor.user_key, name=self.actor.name
-            )
-            assert consultant.id is not None
-            praktikker = await queries.praktikker_of(session, consultant_id=consultant.id)
-            upcoming = await queries.next_followups(
-                session, praktik_ids=[p.id for p in praktikker if p.id is not None]
-            )
+        items = await work_items(self.db, user_key=self.actor.user_key, name=self.actor.name)
+        today = self.clock().astimezone(self.config.tz).date()
         rows = []
-        for praktik in praktikker:
-            assert praktik.id is not None
-            label = (
-                f"{praktik.case_ref} - {self.config.praktik_type(praktik.type).label} hos "
-                f"{praktik.company}, {format_danish_date(praktik.start_date)} – "
-                f"{format_danish_date(praktik.end_date)}"
-            )
-            followup = upcoming.get(praktik.id)
-            if followup is not None:
-                label += (
-                    f" · næste: {FOLLOWUP_LABELS[followup.kind]} "
-                    f"{format_danish_date(followup.due_date)}"
-                )
-            rows.append((praktik.id, label))
+        for item in items:
+            label = praktik_label(self.config, item)
+            upcoming = next_followup_text(item, today)
+            rows.append((item.praktik_id, f"{label} · næste: {upcoming}" if upcoming else label))
         return rows
 
     async def list_praktikker(self) -> None:

@@ -8,9 +8,13 @@ import getpass
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from bot.config import AppConfig, ConfigError, load_config
 from dialogues.model import Flow
+
+if TYPE_CHECKING:
+    from bot.slack.settings import SlackSettings
 from dialogues.structure import FLOWS_DIR, FlowError, load_flows, mermaid
 
 
@@ -115,6 +119,67 @@ def cmd_flows_test(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def _slack_settings_or_exit(mode: str) -> SlackSettings:
+    from bot.slack.settings import SettingsError, slack_settings
+
+    try:
+        return slack_settings("http" if mode == "http" else "socket")
+    except SettingsError as exc:
+        sys.exit(f"praktikbot: {exc}")
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from bot.slack import run
+    from storage.migrate import upgrade
+
+    settings = _slack_settings_or_exit("http")
+    config = _config_or_exit()
+    flows = _flows_or_exit(config)
+    _configure_logging()
+    upgrade(config.storage.url)
+    asyncio.run(
+        run.serve(config=config, flows=flows, settings=settings, host=args.host, port=args.port)
+    )
+    return 0
+
+
+def cmd_socket(args: argparse.Namespace) -> int:
+    from bot.slack import run
+    from storage.migrate import upgrade
+
+    settings = _slack_settings_or_exit("socket")
+    config = _config_or_exit()
+    flows = _flows_or_exit(config)
+    _configure_logging()
+    upgrade(config.storage.url)
+    asyncio.run(run.socket(config=config, flows=flows, settings=settings))
+    return 0
+
+
+def cmd_manifest(args: argparse.Namespace) -> int:
+    import json
+
+    from bot.slack.manifest import manifest
+
+    if args.mode == "http" and not args.url:
+        print(
+            "praktikbot: --url is required for HTTP mode (the bot's public https URL)",
+            file=sys.stderr,
+        )
+        return 2
+    print(json.dumps(manifest(args.mode, args.url), indent=2, ensure_ascii=False))
+    return 0
+
+
+def _configure_logging() -> None:
+    import logging
+
+    logging.basicConfig(
+        level=os.environ.get("PRAKTIKBOT_LOG_LEVEL", "INFO"),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="praktikbot",
@@ -125,6 +190,18 @@ def build_parser() -> argparse.ArgumentParser:
     chat = sub.add_parser("chat", help="chat with the bot in the terminal")
     chat.add_argument("--user", help="your name (default: PRAKTIKBOT_USER or the OS user)")
     chat.set_defaults(func=cmd_chat)
+
+    serve = sub.add_parser("serve", help="run the Slack bot in HTTP mode (and the reminders)")
+    serve.add_argument("--host", default=os.environ.get("PRAKTIKBOT_HOST", "0.0.0.0"))  # noqa: S104
+    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
+    serve.set_defaults(func=cmd_serve)
+
+    sub.add_parser("socket", help="run the Slack bot in Socket Mode").set_defaults(func=cmd_socket)
+
+    manifest = sub.add_parser("manifest", help="print the Slack app manifest (JSON)")
+    manifest.add_argument("--mode", choices=["http", "socket"], default="http")
+    manifest.add_argument("--url", help="public base URL of the bot (HTTP mode)")
+    manifest.set_defaults(func=cmd_manifest)
 
     db = sub.add_parser("db", help="database administration")
     db_sub = db.add_subparsers(dest="db_command", required=True)

@@ -54,6 +54,8 @@ class Reply:
     answered_display: str | None = None
     answered_question: str | None = None
     previous_prompt_ref: str | None = None
+    previous_question: str | None = None
+    stale: bool = False
 
 
 class ConversationService:
@@ -154,11 +156,19 @@ class ConversationService:
             if restarted:
                 turn = engine.start(flow, ctx, now)
             else:
+                before = engine.current_prompt(flow, state, ctx, now).prompt
+                reply.previous_question = before.text if before else None
                 turn = engine.advance(flow, state, inp, ctx, now)
+                reply.stale = turn.stale
             await self._store(
                 session, conversation, consultant, flow, turn, praktik, now, reply, source_key
             )
             return reply
+
+    async def claim(self, source_key: str) -> bool:
+        """Mark an input handled that changes no conversation; False if seen before."""
+        async with self.db.transaction() as session:
+            return await queries.claim_input(session, source_key=source_key)
 
     async def set_prompt_ref(self, *, conversation_id: int, prompt_ref: str) -> None:
         """Remember where the front end shows the current question."""

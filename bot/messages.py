@@ -21,5 +21,6 @@ FOLLOWUP_HELD = "Opfølgningen ({kind}, {due}) er markeret som afholdt."
 OUTCOME_RECORDED = "Resultatet er registreret, og praktikken {case_ref} er afsluttet."
 CASE_NOTE_READY = "Udkast til journalnotat (kopiér det til sagssystemet):"
 ERROR_APOLOGY = (
-    "Beklager, der gik noget galt hos mig. Dit seneste svar er ikke gemt - prøv igen om lidt."
+    "Beklager, der gik noget galt hos mig. Prøv igen om lidt - skriv 'hjælp' i tråden for "
+    "at se, hvor vi er nået til. Dine gemte svar er ikke gået tabt."
 )

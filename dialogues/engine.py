@@ -114,19 +114,23 @@ def advance(
         return _next(flow, state, env, messages=(_help(flow, state, env),))
     if state.status == "summary":
         return _summary_input(flow, state, inp, env)
+    if command in ("confirm", "edit"):
+        return _stale(flow, state, env)  # a summary button, but the summary is not current
     step = _current_step(flow, state, env)
     if step is None:  # nothing left to ask: show the summary
         return _next(flow, state, env)
     if inp.step_id is not None and inp.step_id != step.id:
-        return _next(flow, state, env, messages=(texts.STALE_INPUT,))
+        return _stale(flow, state, env)
     if command == "back":
         return _back(flow, state, env)
     if command == "skip":
         if not step.optional:
             return _next(flow, state, env, messages=(texts.NOT_OPTIONAL,))
         return _accept(flow, state, env, step, None)
-    if state.pending_date is not None and inp.value is None:
-        return _confirm_date(flow, state, env, step, inp.text or "")
+    if state.pending_date is not None:
+        if inp.value is None or inp.value in ("ja", "nej"):
+            return _confirm_date(flow, state, env, step, inp.text or str(inp.value))
+        state.pending_date = None  # a date picked in the calendar replaces the typed one
     try:
         value = _parse(step, state, env, inp)
     except AnswerError as exc:
@@ -137,6 +141,12 @@ def advance(
 
 
 # --- internals ------------------------------------------------------------------------
+
+
+def _stale(flow: Flow, state: ConversationState, env: Env) -> Turn:
+    """Input for a question that is no longer current (a double click, an old message)."""
+    turn = _next(flow, state, env, messages=(texts.STALE_INPUT,))
+    return turn.model_copy(update={"stale": True})
 
 
 def _env(ctx: FlowContext, state: ConversationState, now: dt.datetime) -> Env:
@@ -397,7 +407,7 @@ def _summary_input(flow: Flow, state: ConversationState, inp: UserInput, env: En
         return _complete(flow, state, env)
     if command == "edit" and edit_step is not None:
         if edit_step not in state.answers or not flow.has_step(edit_step):
-            return _next(flow, state, env, messages=(texts.STALE_INPUT,))
+            return _stale(flow, state, env)
         state.status = "active"
         state.editing = edit_step
         state.previous[edit_step] = state.answers[edit_step]

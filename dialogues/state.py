@@ -131,6 +131,7 @@ class Turn(Frozen):
     prompt: Prompt | None = None
     effects: tuple[Effect, ...] = ()
     answers: tuple[RecordedAnswer, ...] = ()
+    stale: bool = False  # the input answered a question that is no longer current
 
     @property
     def finished(self) -> bool:

@@ -28,6 +28,8 @@ from dialogues.structure import load_flows
 from storage.db import Database
 from storage.migrate import upgrade
 
+pytest_plugins = ["tests.slack_harness"]
+
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_URL = os.environ.get(
     "PRAKTIKBOT_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"

@@ -7,6 +7,7 @@ tests read directly.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import hashlib
 import json
@@ -104,6 +105,8 @@ class SlackStandIn:
         self.app_id = "A0STANDIN"
         self.clock: Callable[[], float] = time.monotonic
         self.rate_limit_enabled = False
+        # Seconds to wait before answering a method: a slow Slack, for ack-timing tests.
+        self.delays: dict[str, float] = {}
         self.calls: list[RecordedCall] = []
         self.messages: dict[str, list[dict[str, Any]]] = {}
         self.deleted_messages: list[dict[str, Any]] = []
@@ -284,6 +287,8 @@ class SlackStandIn:
     # ------------------------------------------------------------------- server
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
+        if self.delays.get(method):
+            await asyncio.sleep(self.delays[method])
         at = self.clock()
         params: Params = {}
         try:

@@ -1,0 +1,54 @@
+"""The composition root: the Bolt app with every listener module registered."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.slack.deps import SlackDeps
+from bot.slack.listeners import actions, assistant, commands, errors, home, messages
+
+LISTENER_MODULES = (messages, commands, actions, home, assistant, errors)
+
+Registration = Callable[[AsyncApp], None]
+
+
+def web_client(*, token: str, api_url: str) -> AsyncWebClient:
+    """A Web API client that retries 429 (honouring Retry-After), 5xx and dropped connections."""
+    return AsyncWebClient(
+        token=token,
+        base_url=api_url,
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(max_retry_count=2),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+            AsyncServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def build_app(
+    deps: SlackDeps,
+    *,
+    token: str,
+    signing_secret: str | None,
+    api_url: str,
+    extra: Iterable[Registration] = (),
+) -> AsyncApp:
+    app = AsyncApp(
+        client=web_client(token=token, api_url=api_url),
+        signing_secret=signing_secret,
+        process_before_response=False,
+        request_verification_enabled=signing_secret is not None,
+    )
+    for module in LISTENER_MODULES:
+        module.register(app, deps)
+    for registration in extra:
+        registration(app)
+    return app

@@ -1,0 +1,39 @@
+"""What the Slack listeners need, built once in the composition root."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bot.config import AppConfig
+from bot.conversations import Actor, ConversationService
+from dialogues.model import Flow
+from storage.db import Database
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class SlackDeps:
+    service: ConversationService
+    db: Database
+    config: AppConfig
+    flows: dict[str, Flow]
+    clock: Callable[[], dt.datetime] = field(default=utc_now)
+
+    def actor(self, user_id: str) -> Actor:
+        team = self.config.team_of(user_id)
+        return Actor(
+            user_key=f"slack:{user_id}",
+            name=user_id,
+            slack_user_id=user_id,
+            team_id=team.id if team else None,
+        )
+
+
+def conversation_key(channel: str, thread_ts: str) -> str:
+    """Slack conversations live in a thread: one conversation per DM thread."""
+    return f"slack:{channel}:{thread_ts}"

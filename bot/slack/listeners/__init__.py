@@ -1,0 +1,1 @@
+"""One module per listener kind; each has `register(app, deps)`."""

@@ -1,0 +1,81 @@
+"""The Slack app manifest: least-privilege scopes and exactly the events, the command and
+the interactivity the bot handles (a test holds the app to this)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from bot.slack import ids
+from bot.slack.listeners.assistant import SUGGESTED_PROMPTS
+
+BOT_EVENTS = ("app_home_opened", "app_mention", "message.im", "assistant_thread_started")
+
+BOT_SCOPES = (
+    "app_mentions:read",  # app_mention
+    "assistant:write",  # suggested prompts in the assistant surface
+    "chat:write",  # questions, answers, reminders, digests
+    "commands",  # /praktik
+    "im:history",  # message.im: replies in the DM threads
+    "im:write",  # conversations.open: starting a DM from Home, commands and reminders
+)
+
+DESCRIPTION = (
+    "Dialogværktøj til virksomhedspraktik: opret praktikker, forbered møder, udfyld "
+    "opfølgningsskemaet og få påmindelser om opfølgning."
+)
+
+
+LONG_DESCRIPTION = (
+    "praktikbot gør Københavns Kommunes fælles koncept for virksomhedspraktik til en del af "
+    "hverdagen: vælg praktiktype (jobpraktik, kompetencepraktik eller udviklingspraktik) med "
+    "formål og delmål, forbered opstart, midtvejs og afslutning med borger og virksomhed, "
+    "udfyld opfølgningsskemaet og registrér, om praktikken førte til job eller uddannelse. "
+    "Skriv aldrig CPR-numre til botten."
+)
+
+
+def manifest(mode: Literal["http", "socket"], url: str | None = None) -> dict[str, Any]:
+    """The manifest for HTTP mode (with the public base URL) or Socket Mode."""
+    endpoint = f"{url.rstrip('/')}/slack/events" if mode == "http" and url else None
+    command: dict[str, Any] = {
+        "command": ids.SLASH_COMMAND,
+        "description": "Virksomhedspraktik: ny, forbered, opfølgning, afslut, mine, hjælp",
+        "usage_hint": "ny | forbered | opfølgning | afslut | mine | hjælp",
+        "should_escape": False,
+    }
+    events: dict[str, Any] = {"bot_events": list(BOT_EVENTS)}
+    interactivity: dict[str, Any] = {"is_enabled": True}
+    if endpoint:
+        command["url"] = endpoint
+        events["request_url"] = endpoint
+        interactivity["request_url"] = endpoint
+    return {
+        "_metadata": {"major_version": 2, "minor_version": 1},
+        "display_information": {
+            "name": "praktikbot",
+            "description": "Dialogværktøj til virksomhedspraktik",
+            "long_description": LONG_DESCRIPTION,
+            "background_color": "#1d4f91",
+        },
+        "features": {
+            "app_home": {
+                "home_tab_enabled": True,
+                "messages_tab_enabled": True,
+                "messages_tab_read_only_enabled": False,
+            },
+            "bot_user": {"display_name": "praktikbot", "always_online": True},
+            "slash_commands": [command],
+            "assistant_view": {
+                "assistant_description": DESCRIPTION,
+                "suggested_prompts": SUGGESTED_PROMPTS,
+            },
+        },
+        "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}},
+        "settings": {
+            "event_subscriptions": events,
+            "interactivity": interactivity,
+            "org_deploy_enabled": False,
+            "socket_mode_enabled": mode == "socket",
+            "token_rotation_enabled": False,
+        },
+    }

@@ -1,0 +1,329 @@
+"""Block Kit for prompts, answers, summaries, notes and lists, within Slack's limits.
+
+Everything a user typed or a flow interpolated is escaped before it goes into mrkdwn.
+Long text is split into sections of at most 3,000 characters and messages of at most
+50 blocks and about 12,000 characters (Slack's undocumented per-message total is ~13,000).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from bot.slack import ids
+from dialogues.model import Option
+from dialogues.state import Prompt
+
+Block = dict[str, Any]
+
+SECTION_LIMIT = 2900
+MESSAGE_CHAR_LIMIT = 12_000
+MESSAGE_BLOCK_LIMIT = 50
+MAX_BUTTON_OPTIONS = 5
+MAX_CHECKBOXES = 10
+
+COMMAND_LABELS = {"back": "Tilbage", "skip": "Spring over", "cancel": "Afbryd", "help": "Hjælp"}
+
+
+def escape(text: str) -> str:
+    """Escape the three characters Slack's mrkdwn treats as control characters."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def plain(text: str, limit: int = 75) -> dict[str, Any]:
+    shown = text if len(text) <= limit else text[: limit - 1] + "…"
+    return {"type": "plain_text", "text": shown, "emoji": True}
+
+
+def chunks(text: str, limit: int = SECTION_LIMIT) -> Iterator[str]:
+    """Split text at line breaks (or hard, for one very long line) into parts ≤ limit."""
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            if current:
+                yield current
+                current = ""
+            yield line[:limit]
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            yield current
+            current = line
+        else:
+            current = candidate
+    if current.strip():
+        yield current
+
+
+def sections(text: str, *, escaped: bool = False) -> list[Block]:
+    body = text if escaped else escape(text)
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": part}} for part in chunks(body)]
+
+
+def mrkdwn_sections(text: str) -> list[Block]:
+    """Sections for text the bot wrote itself (already valid mrkdwn)."""
+    return sections(text, escaped=True)
+
+
+def block_text_length(blocks: Sequence[Block]) -> int:
+    return len(json.dumps(blocks, ensure_ascii=False))
+
+
+def split_messages(blocks: Sequence[Block]) -> list[list[Block]]:
+    """Group blocks into as few messages as Slack's per-message limits allow."""
+    messages: list[list[Block]] = []
+    current: list[Block] = []
+    size = 0
+    for block in blocks:
+        length = block_text_length([block])
+        if current and (len(current) >= MESSAGE_BLOCK_LIMIT or size + length > MESSAGE_CHAR_LIMIT):
+            messages.append(current)
+            current, size = [], 0
+        current.append(block)
+        size += length
+    if current:
+        messages.append(current)
+    return messages
+
+
+def fallback_text(text: str) -> str:
+    """The notification text of a message (shown where blocks are not)."""
+    first = text.strip().split("\n", 1)[0]
+    return first[:150] or "praktikbot"
+
+
+# --- prompts ---------------------------------------------------------------------------
+
+
+def _button(text: str, action_id: str, value: str, *, primary: bool = False) -> Block:
+    button: Block = {
+        "type": "button",
+        "text": plain(text),
+        "action_id": action_id,
+        "value": value[:2000],
+    }
+    if primary:
+        button["style"] = "primary"
+    return button
+
+
+def _option(option: Option) -> Block:
+    return {"text": plain(option.label), "value": option.value[:150]}
+
+
+def _question_block_id(prompt: Prompt) -> str:
+    return f"{ids.QUESTION_BLOCK}|{prompt.step_id}"[:255]
+
+
+def _answer_elements(prompt: Prompt) -> list[Block]:
+    options = list(prompt.options)
+    kind = prompt.kind
+    if kind in ("choice", "yesno", "confirm_date") and len(options) <= MAX_BUTTON_OPTIONS:
+        return [
+            _button(o.label, f"{ids.ANSWER}:{n}", o.value, primary=o.value == prompt.suggested)
+            for n, o in enumerate(options)
+        ]
+    if kind == "choice":
+        select: Block = {
+            "type": "static_select",
+            "action_id": ids.ANSWER_SELECT,
+            "placeholder": plain("Vælg"),
+            "options": [_option(o) for o in options[:100]],
+        }
+        suggested = next((o for o in options if o.value == prompt.suggested), None)
+        if suggested is not None:
+            select["initial_option"] = _option(suggested)
+        return [select]
+    if kind == "scale":
+        low, high = int(prompt.min or 1), int(prompt.max or 10)
+        if high - low < 25:
+            return [_button(str(n), f"{ids.ANSWER}:{n}", str(n)) for n in range(low, high + 1)]
+    if kind == "date":
+        return [
+            {
+                "type": "datepicker",
+                "action_id": ids.ANSWER_DATE,
+                "placeholder": plain("Vælg en dato"),
+            }
+        ]
+    if kind == "multi":
+        element: Block
+        if len(options) <= MAX_CHECKBOXES:
+            element = {
+                "type": "checkboxes",
+                "action_id": ids.MULTI_INPUT,
+                "options": [_option(o) for o in options],
+            }
+        else:
+            element = {
+                "type": "multi_static_select",
+                "action_id": ids.MULTI_INPUT,
+                "placeholder": plain("Vælg en eller flere"),
+                "options": [_option(o) for o in options[:100]],
+            }
+        return [element, _button("Videre", ids.MULTI_SUBMIT, "submit", primary=True)]
+    return []
+
+
+HINTS = {
+    "text": "Svar ved at skrive i tråden.",
+    "number": "Svar med et tal i tråden.",
+    "date": "Vælg datoen, eller skriv den i tråden (fx 'næste fredag', '15/3').",
+    "scale": "Klik på et tal, eller skriv det i tråden.",
+    "multi": "Sæt kryds og klik 'Videre' - eller skriv numrene i tråden (fx 1, 3).",
+}
+
+
+def prompt_blocks(prompt: Prompt) -> list[Block]:
+    """The message that asks one question."""
+    if prompt.kind == "summary":
+        return summary_blocks(prompt)
+    text = prompt.text
+    if prompt.item_position is not None:
+        text = f"({prompt.item_position[0]} af {prompt.item_position[1]}) {text}"
+    blocks: list[Block] = sections(f"*{escape(text)}*", escaped=True)
+    long_options = [o for o in prompt.options if o.detail]
+    if long_options:
+        listing = "\n".join(f"• {o.detail or o.label}" for o in prompt.options)
+        blocks += sections(listing)
+    elements = _answer_elements(prompt)
+    if elements:
+        blocks.append(
+            {"type": "actions", "block_id": _question_block_id(prompt), "elements": elements}
+        )
+    context: list[str] = []
+    if prompt.kind in HINTS and not (prompt.kind == "scale" and not elements):
+        context.append(HINTS[prompt.kind])
+    elif prompt.kind == "scale":
+        context.append(HINTS["number"])
+    if prompt.current is not None:
+        context.append(f"Tidligere svar: {prompt.current}")
+    if context:
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [{"type": "mrkdwn", "text": escape(c)[:2900]} for c in context],
+            }
+        )
+    blocks.append(command_block(prompt))
+    return blocks
+
+
+def command_block(prompt: Prompt) -> Block:
+    commands = []
+    if prompt.can_go_back:
+        commands.append("back")
+    if prompt.optional:
+        commands.append("skip")
+    commands += ["cancel", "help"]
+    return {
+        "type": "actions",
+        "block_id": "commands",
+        "elements": [_button(COMMAND_LABELS[c], f"{ids.COMMAND}:{c}", c) for c in commands],
+    }
+
+
+def summary_blocks(prompt: Prompt) -> list[Block]:
+    title = prompt.text.split("\n", 1)[0]
+    blocks: list[Block] = [{"type": "header", "text": plain(title, 150)}]
+    for n, item in enumerate(prompt.summary):
+        display = item.display if len(item.display) <= 2700 else item.display[:2699] + "…"
+        blocks.append(
+            {
+                "type": "section",
+                "block_id": f"sum|{n}",
+                "text": {"type": "mrkdwn", "text": f"*{escape(item.label)}*\n{escape(display)}"},
+                "accessory": _button("Ret", f"{ids.EDIT}:{n}", item.step_id),
+            }
+        )
+    warnings = [line for line in prompt.text.split("\n") if line.startswith("⚠")]
+    for warning in warnings:
+        blocks += sections(warning)
+    blocks.append(
+        {
+            "type": "actions",
+            "block_id": "summary",
+            "elements": [
+                _button("Gem", ids.CONFIRM, "confirm", primary=True),
+                _button("Afbryd", f"{ids.COMMAND}:cancel", "cancel"),
+            ],
+        }
+    )
+    return blocks
+
+
+def answered_blocks(question: str, answer: str) -> list[Block]:
+    """A question message once answered: the question, the answer, no buttons."""
+    blocks = sections(f"*{escape(question)}*", escaped=True)
+    blocks += sections(f"✅ {escape(answer)}", escaped=True)
+    return blocks
+
+
+def superseded_blocks(question: str) -> list[Block]:
+    """A question message that was asked again further down (or left)."""
+    blocks = sections(f"*{escape(question)}*", escaped=True)
+    blocks.append(
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": "Se nedenfor i tråden."}]}
+    )
+    return blocks
+
+
+def note_blocks(title: str, note: str) -> list[Block]:
+    """A case-note draft in code blocks, so it copies as plain text."""
+    blocks: list[Block] = [{"type": "section", "text": {"type": "mrkdwn", "text": escape(title)}}]
+    for part in chunks(escape(note), SECTION_LIMIT - 8):
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"```{part}```"}})
+    return blocks
+
+
+# --- lists and menus ---------------------------------------------------------------------
+
+
+def start_value(flow_id: str, praktik_id: int | None) -> str:
+    return json.dumps({"flow": flow_id, "praktik": praktik_id})
+
+
+def menu_blocks(text: str) -> list[Block]:
+    """Help text and the buttons that start each flow."""
+    blocks = sections(text)
+    blocks.append(
+        {
+            "type": "actions",
+            "block_id": "menu",
+            "elements": [
+                _button(
+                    "Ny praktik", f"{ids.START}:0", start_value("ny_praktik", None), primary=True
+                ),
+                _button("Forbered møde", f"{ids.START}:1", start_value("forbered_moede", None)),
+                _button("Opfølgning", f"{ids.START}:2", start_value("opfoelgning", None)),
+                _button("Afslutning", f"{ids.START}:3", start_value("afslutning", None)),
+            ],
+        }
+    )
+    return blocks
+
+
+def praktik_picker_blocks(
+    flow_title: str, flow_id: str, rows: Sequence[tuple[int, str]]
+) -> list[Block]:
+    """Choose the praktik a flow is about (a select: up to 100 per message)."""
+    blocks = sections(f"*{escape(flow_title)}*: hvilken praktik drejer det sig om?", escaped=True)
+    blocks.append(
+        {
+            "type": "actions",
+            "block_id": f"pick|{flow_id}",
+            "elements": [
+                {
+                    "type": "static_select",
+                    "action_id": ids.PICK_PRAKTIK,
+                    "placeholder": plain("Vælg praktik"),
+                    "options": [
+                        {"text": plain(label), "value": f"{flow_id}:{praktik_id}"}
+                        for praktik_id, label in rows[:100]
+                    ],
+                }
+            ],
+        }
+    )
+    return blocks

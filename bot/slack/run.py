@@ -1,0 +1,123 @@
+"""Running the bot: `praktikbot serve` (HTTP) and `praktikbot socket` (Socket Mode).
+
+Both run the same Bolt app and, alongside it, the reminder scheduler.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from aiohttp import web
+
+from bot.config import AppConfig
+from bot.conversations import ConversationService
+from bot.slack.app import build_app
+from bot.slack.deps import SlackDeps
+from bot.slack.server import web_app
+from bot.slack.settings import SlackSettings
+from dialogues.model import Flow
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+# Set by the reminders package when it is available: (deps, client, stop) -> runs until stop.
+BackgroundJob = Callable[[SlackDeps, Any, asyncio.Event], Coroutine[Any, Any, None]]
+
+
+def _deps(config: AppConfig, flows: dict[str, Flow]) -> SlackDeps:
+    db = Database(config.storage.url, busy_timeout_ms=config.storage.sqlite_busy_timeout_ms)
+    return SlackDeps(
+        service=ConversationService(db=db, config=config, flows=flows),
+        db=db,
+        config=config,
+        flows=flows,
+    )
+
+
+def _stop_on_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+
+
+async def serve(
+    *,
+    config: AppConfig,
+    flows: dict[str, Flow],
+    settings: SlackSettings,
+    host: str,
+    port: int,
+    background: BackgroundJob | None = None,
+    scheduler_health: Callable[[], dict[str, Any]] | None = None,
+) -> None:
+    deps = _deps(config, flows)
+    bolt = build_app(
+        deps,
+        token=settings.bot_token,
+        signing_secret=settings.signing_secret,
+        api_url=settings.api_url,
+        extra=_extra_registrations(deps),
+    )
+    runner = web.AppRunner(web_app(bolt, deps.db, scheduler_health=scheduler_health))
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    stop = asyncio.Event()
+    _stop_on_signals(stop)
+    log.info("praktikbot listening on http://%s:%s (POST /slack/events, GET /healthz)", host, port)
+    print(f"praktikbot listening on http://{host}:{port}", flush=True)
+    job = asyncio.create_task(background(deps, bolt.client, stop)) if background else None
+    try:
+        await stop.wait()
+    finally:
+        if job is not None:
+            job.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await job
+        await runner.cleanup()
+        await deps.db.dispose()
+
+
+async def socket(
+    *,
+    config: AppConfig,
+    flows: dict[str, Flow],
+    settings: SlackSettings,
+    background: BackgroundJob | None = None,
+) -> None:
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+    deps = _deps(config, flows)
+    bolt = build_app(
+        deps,
+        token=settings.bot_token,
+        signing_secret=None,
+        api_url=settings.api_url,
+        extra=_extra_registrations(deps),
+    )
+    handler = AsyncSocketModeHandler(bolt, settings.app_token)
+    stop = asyncio.Event()
+    _stop_on_signals(stop)
+    job = asyncio.create_task(background(deps, bolt.client, stop)) if background else None
+    await handler.connect_async()
+    print("praktikbot connected in Socket Mode", flush=True)
+    try:
+        await stop.wait()
+    finally:
+        if job is not None:
+            job.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await job
+        await handler.close_async()
+        await deps.db.dispose()
+
+
+def _extra_registrations(deps: SlackDeps) -> list[Callable[[Any], None]]:
+    """Listener modules outside bot/slack (the reminders' buttons)."""
+    return []

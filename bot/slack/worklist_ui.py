@@ -1,0 +1,137 @@
+"""The consultant's work list in Slack: in a message (mine) and in App Home."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.config import AppConfig
+from bot.slack import ids
+from bot.slack.deps import SlackDeps
+from bot.slack.render import Block, escape, mrkdwn_sections, plain, start_value
+from bot.slack.threads import post_blocks
+from bot.worklist import WorkItem, next_followup_text, praktik_label, work_items
+
+HOME_PAGE_SIZE = 25  # 3 blocks each + header/footer stays under the 100-block view limit
+FLOW_BUTTONS = (
+    ("forbered_moede", "Forbered møde"),
+    ("opfoelgning", "Opfølgning"),
+    ("afslutning", "Afslutning"),
+)
+
+
+def item_blocks(config: AppConfig, item: WorkItem, today: dt.date, n: int) -> list[Block]:
+    lines = [f"*{escape(praktik_label(config, item))}*"]
+    upcoming = next_followup_text(item, today)
+    if upcoming:
+        marker = "⚠️ " if "(overskredet)" in upcoming or "(i dag)" in upcoming else ""
+        lines.append(f"{marker}Næste opfølgning: {escape(upcoming)}")
+    else:
+        lines.append("Ingen planlagte opfølgninger.")
+    return [
+        {
+            "type": "section",
+            "block_id": f"praktik|{item.praktik_id}",
+            "text": {"type": "mrkdwn", "text": "\n".join(lines)},
+        },
+        {
+            "type": "actions",
+            "block_id": f"praktik_actions|{item.praktik_id}",
+            "elements": [
+                {
+                    "type": "button",
+                    "text": plain(label),
+                    "action_id": f"{ids.START}:{n}{i}",
+                    "value": start_value(flow_id, item.praktik_id),
+                }
+                for i, (flow_id, label) in enumerate(FLOW_BUTTONS)
+            ],
+        },
+    ]
+
+
+async def post_work_list(
+    deps: SlackDeps, client: AsyncWebClient, *, user_id: str, channel: str, thread_ts: str | None
+) -> None:
+    blocks = await work_list_blocks(deps, user_id)
+    await post_blocks(
+        client, channel=channel, thread_ts=thread_ts, blocks=blocks, text="Dine praktikker"
+    )
+
+
+async def work_list_blocks(deps: SlackDeps, user_id: str) -> list[Block]:
+    actor = deps.actor(user_id)
+    items = await work_items(deps.db, user_key=actor.user_key, name=actor.name)
+    today = deps.clock().astimezone(deps.config.tz).date()
+    if not items:
+        return mrkdwn_sections("Du har ingen aktive praktikker. Skriv *ny* for at oprette en.")
+    blocks: list[Block] = mrkdwn_sections(f"*Dine aktive praktikker ({len(items)})*")
+    for n, item in enumerate(items):
+        blocks += item_blocks(deps.config, item, today, n)
+    return blocks
+
+
+async def home_view(deps: SlackDeps, user_id: str, page: int = 0) -> dict[str, Any]:
+    """The App Home tab: the work list, a page at a time."""
+    actor = deps.actor(user_id)
+    items = await work_items(deps.db, user_key=actor.user_key, name=actor.name)
+    today = deps.clock().astimezone(deps.config.tz).date()
+    pages = max(1, -(-len(items) // HOME_PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)
+    shown = items[page * HOME_PAGE_SIZE : (page + 1) * HOME_PAGE_SIZE]
+    blocks: list[Block] = [
+        {"type": "header", "text": plain("Mine praktikker", 150)},
+        {
+            "type": "actions",
+            "block_id": "home_new",
+            "elements": [
+                {
+                    "type": "button",
+                    "text": plain("Ny praktik"),
+                    "style": "primary",
+                    "action_id": f"{ids.START}:new",
+                    "value": start_value("ny_praktik", None),
+                }
+            ],
+        },
+    ]
+    if not items:
+        blocks += mrkdwn_sections("Du har ingen aktive praktikker endnu.")
+    for n, item in enumerate(shown):
+        blocks.append({"type": "divider"})
+        blocks += item_blocks(deps.config, item, today, n)
+    if pages > 1:
+        nav = []
+        if page > 0:
+            nav.append(
+                {
+                    "type": "button",
+                    "text": plain("Forrige side"),
+                    "action_id": f"{ids.HOME_PAGE}:prev",
+                    "value": str(page - 1),
+                }
+            )
+        if page < pages - 1:
+            nav.append(
+                {
+                    "type": "button",
+                    "text": plain("Næste side"),
+                    "action_id": f"{ids.HOME_PAGE}:next",
+                    "value": str(page + 1),
+                }
+            )
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [
+                    {
+                        "type": "mrkdwn",
+                        "text": f"Side {page + 1} af {pages} · {len(items)} praktikker",
+                    }
+                ],
+            }
+        )
+        blocks.append({"type": "actions", "block_id": "home_pages", "elements": nav})
+    return {"type": "home", "blocks": blocks}

@@ -1,0 +1,65 @@
+"""A consultant's work list: active praktikker with their next follow-up.
+
+Shared by the terminal chat, Slack's pickers and App Home, so they all say the same.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from bot.config import FOLLOWUP_LABELS, AppConfig
+from dialogues.dates import format_danish_date
+from storage import queries
+from storage.db import Database
+from storage.models import FollowUp, Praktik
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    praktik: Praktik
+    next_followup: FollowUp | None
+
+    @property
+    def praktik_id(self) -> int:
+        assert self.praktik.id is not None
+        return self.praktik.id
+
+
+async def work_items(db: Database, *, user_key: str, name: str) -> list[WorkItem]:
+    """The active praktikker of the consultant known by `user_key`, oldest start first."""
+    async with db.transaction() as session:
+        consultant = await queries.get_or_create_consultant(session, user_key=user_key, name=name)
+        assert consultant.id is not None
+        praktikker = await queries.praktikker_of(session, consultant_id=consultant.id)
+        upcoming = await queries.next_followups(
+            session, praktik_ids=[p.id for p in praktikker if p.id is not None]
+        )
+    return [WorkItem(p, upcoming.get(p.id or 0)) for p in praktikker]
+
+
+def due_marker(followup: FollowUp, today: dt.date) -> str:
+    if followup.due_date < today:
+        return " (overskredet)"
+    if followup.due_date == today:
+        return " (i dag)"
+    return ""
+
+
+def praktik_label(config: AppConfig, item: WorkItem) -> str:
+    """One line: case reference, type, company and period."""
+    praktik = item.praktik
+    return (
+        f"{praktik.case_ref} - {config.praktik_type(praktik.type).label} hos {praktik.company}, "
+        f"{format_danish_date(praktik.start_date)} – {format_danish_date(praktik.end_date)}"
+    )
+
+
+def next_followup_text(item: WorkItem, today: dt.date) -> str | None:
+    followup = item.next_followup
+    if followup is None:
+        return None
+    return (
+        f"{FOLLOWUP_LABELS[followup.kind]} {format_danish_date(followup.due_date)}"
+        f"{due_marker(followup, today)}"
+    )

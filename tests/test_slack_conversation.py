@@ -1,0 +1,156 @@
+"""A consultant in Slack: registering a praktik in a DM thread, preparing a meeting and
+filling in the follow-up form — through signed requests to the real Bolt app, with the
+stand-in holding exactly what the consultant saw."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import select
+
+from storage.db import Database
+from storage.models import Answer, CaseNote, FollowUp, Praktik
+from tests.slack_harness import SlackBot, button_labelled, message_text
+
+ANNA = "UANNA"
+
+
+async def rows(db: Database, model: type) -> list[Any]:
+    async with db.transaction() as session:
+        return list((await session.exec(select(model))).all())
+
+
+async def register_in_slack(bot: SlackBot) -> str:
+    """Registers a jobpraktik with clicks, a select, typed dates and threaded replies."""
+    root = await bot.dm(ANNA, "ny")
+    assert "Hvad er sagens reference" in bot.last_text(ANNA, root)
+    assert "Lad os oprette en ny virksomhedspraktik" in message_text(
+        bot.bot_messages(ANNA, root)[0]
+    )
+    await bot.dm(ANNA, "SAG-2026-0500", thread_ts=root)
+    question = bot.last(ANNA, root)
+    assert "Hvilken målgruppe" in message_text(question)
+    await bot.click(ANNA, question, lambda e: e["type"] == "static_select", selected="dagpenge")
+    await bot.dm(ANNA, "Eksempel Logistik ApS", thread_ts=root)
+    await bot.click_button(ANNA, bot.last(ANNA, root), "Spring over")  # P-nummer
+    await bot.click_button(ANNA, bot.last(ANNA, root), "Hjælp mig med at vælge")
+    await bot.click_button(ANNA, bot.last(ANNA, root), "Ja")  # matches a job opening
+    type_question = bot.last(ANNA, root)
+    assert "Anbefaling: Jobpraktik" in message_text(type_question)
+    await bot.click_button(ANNA, type_question, "Jobpraktik")
+    await bot.tick_boxes(ANNA, bot.last(ANNA, root), ["d1", "d3"])
+    await bot.dm(ANNA, "Lære truck; Sikkerhedskursus", thread_ts=root)  # own sub-goals
+    await bot.dm(ANNA, "næste mandag", thread_ts=root)  # typed date: confirmed
+    assert "mandag den 7. december 2026" in bot.last_text(
+        ANNA, root
+    ) or "mandag den" in bot.last_text(ANNA, root)
+    await bot.click_button(ANNA, bot.last(ANNA, root), "Ja")
+    end_question = bot.last(ANNA, root)
+    assert "Hvornår slutter praktikken" in message_text(end_question)
+    return root
+
+
+async def test_register_prepare_and_follow_up_in_slack(bot: SlackBot, db: Database) -> None:
+    root = await register_in_slack(bot)
+    start = (await rows(db, Answer))[-1].value  # the start date the consultant confirmed
+    end_question = bot.last(ANNA, root)
+    # a date picked in the picker needs no confirmation
+    import datetime as dt
+
+    end = (dt.date.fromisoformat(start) + dt.timedelta(days=25)).isoformat()
+    await bot.click(ANNA, end_question, lambda e: e["type"] == "datepicker", selected=end)
+    assert "Hvor mange timer om ugen" in bot.last_text(ANNA, root)
+    await bot.dm(ANNA, "37", thread_ts=root)
+    await bot.click_button(ANNA, bot.last(ANNA, root), "Nej")  # last employer
+    await bot.dm(ANNA, "30", thread_ts=root)
+    assert "Grænsen er 6" in bot.last_text(ANNA, root)
+    await bot.dm(ANNA, "2", thread_ts=root)
+    await bot.click_button(ANNA, bot.last(ANNA, root), "Ja")  # ratio statement
+    await bot.dm(ANNA, "Kontakt Eksempel, 12 34 56 78", thread_ts=root)
+    summary = bot.last(ANNA, root)
+    assert "Opsummering af 'Ny praktik'" in message_text(summary)
+    assert "Eksempel Logistik ApS" in message_text(summary)
+    await bot.click_button(ANNA, summary, "Gem")
+
+    [praktik] = await rows(db, Praktik)
+    assert (praktik.case_ref, praktik.type, praktik.company) == (
+        "SAG-2026-0500",
+        "jobpraktik",
+        "Eksempel Logistik ApS",
+    )
+    assert praktik.subgoals[-2:] == ["Lære truck", "Sikkerhedskursus"]
+    texts = [message_text(m) for m in bot.bot_messages(ANNA, root)]
+    assert any("Praktikken SAG-2026-0500 er oprettet" in t for t in texts)
+    assert any("Journalnotat – Bevilling af virksomhedspraktik" in t for t in texts)
+    # Every question message now shows its answer and has no buttons left.
+    for message in bot.bot_messages(ANNA, root):
+        blocks = message.get("blocks") or []
+        assert not [b for b in blocks if b["type"] == "actions"], message_text(message)
+    answered = [t for t in texts if t.count("✅")]
+    assert any("Hvilken målgruppe er borgeren i?" in t and "✅ Dagpenge" in t for t in answered)
+    assert any("✅ Jobpraktik" in t for t in answered)
+
+    # Prepare the opstart meeting with the citizen, from the DM.
+    root2 = await bot.dm(ANNA, "forbered")
+    picker = bot.last(ANNA, root2)
+    await bot.click(
+        ANNA,
+        picker,
+        lambda e: e["type"] == "static_select",
+        selected=f"forbered_moede:{praktik.id}",
+    )
+    assert "Hvilket møde forbereder du?" in bot.last_text(ANNA, root2)
+    await bot.click_button(ANNA, bot.last(ANNA, root2), "Opstart (forventningsafstemning)")
+    await bot.click_button(ANNA, bot.last(ANNA, root2), "Borgeren")
+    await bot.dm(ANNA, "i dag", thread_ts=root2)
+    await bot.click_button(ANNA, bot.last(ANNA, root2), "Ja")
+    assert "Hvad skal praktikken give dig" in bot.last_text(ANNA, root2)
+    await bot.dm(ANNA, "Borgeren vil gerne have fast job på lageret", thread_ts=root2)
+    await bot.click_button(ANNA, bot.last(ANNA, root2), "Spring over")  # hensyn
+    assert "Siger du ja" in bot.last_text(ANNA, root2)
+    await bot.dm(ANNA, "Ja, hvis timerne passer", thread_ts=root2)
+    await bot.dm(ANNA, "Møde igen om to uger", thread_ts=root2)
+    await bot.click_button(ANNA, bot.last(ANNA, root2), "Gem")
+    notes = await rows(db, CaseNote)
+    assert any(
+        "Møde om virksomhedspraktik" in n.text and "fast job på lageret" in n.text for n in notes
+    )
+
+    # The follow-up form, started from App Home.
+    await bot.event(
+        {
+            "type": "app_home_opened",
+            "user": ANNA,
+            "channel": "DUANNA",
+            "tab": "home",
+            "event_ts": "1.0",
+        }
+    )
+    await bot.wait_idle()
+    home = bot.slack.home_views[ANNA]
+    assert "SAG-2026-0500" in message_text(home)
+    await bot.click(
+        ANNA,
+        {"ts": "0", "channel": "DUANNA", "blocks": home["blocks"]},
+        button_labelled("Opfølgning"),
+    )
+    threads = [
+        m
+        for m in bot.slack.messages["DUANNA"]
+        if m.get("user") == "UBOT" and not m.get("thread_ts")
+    ]
+    root3 = threads[-1]["ts"]
+    assert "(1 af 4)" in bot.last_text(ANNA, root3)
+    for _ in range(4):
+        await bot.click_button(ANNA, bot.last(ANNA, root3), "Nået")
+    await bot.click_button(ANNA, bot.last(ANNA, root3), "8")  # job prospect scale
+    await bot.click_button(ANNA, bot.last(ANNA, root3), "Spring over")
+    await bot.click_button(ANNA, bot.last(ANNA, root3), "Nej")  # paid hours
+    await bot.click_button(ANNA, bot.last(ANNA, root3), "Spring over")
+    await bot.dm(ANNA, "Afsluttende samtale", thread_ts=root3)
+    await bot.click_button(ANNA, bot.last(ANNA, root3), "Gem")
+    held = [f for f in await rows(db, FollowUp) if f.status == "held"]
+    assert len(held) == 1
+    all_answers = await rows(db, Answer)
+    assert {a.flow_id for a in all_answers} == {"ny_praktik", "forbered_moede", "opfoelgning"}
+    assert all(a.praktik_id == praktik.id for a in all_answers)

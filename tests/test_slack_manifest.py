@@ -1,0 +1,117 @@
+"""The manifest `praktikbot manifest` prints is valid for Slack, and says exactly what the
+app handles: every event and command in it has a listener, and every listener is in it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from bot.slack.manifest import BOT_EVENTS
+from tests.slack_harness import SlackBot
+
+ROOT = Path(__file__).resolve().parent.parent
+SPECS = ROOT.parent / "shared" / "slack-specs"
+
+
+def printed_manifest(*args: str) -> dict[str, Any]:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "manifest", *args],
+        capture_output=True, text=True, cwd=ROOT, timeout=60, check=True,
+    )  # fmt: skip
+    return json.loads(result.stdout)
+
+
+@pytest.fixture(scope="module")
+def schema() -> dict[str, Any]:
+    return json.loads((SPECS / "manifest.schema.2.0.0.json").read_text(encoding="utf-8"))
+
+
+def test_printed_manifests_validate_against_slacks_schema(schema: dict[str, Any]) -> None:
+    http = printed_manifest("--mode", "http", "--url", "https://praktikbot.example.invalid")
+    socket = printed_manifest("--mode", "socket")
+    jsonschema.validate(http, schema)
+    jsonschema.validate(socket, schema)
+    assert http["settings"]["event_subscriptions"]["request_url"] == (
+        "https://praktikbot.example.invalid/slack/events"
+    )
+    assert http["settings"]["socket_mode_enabled"] is False
+    assert socket["settings"]["socket_mode_enabled"] is True
+    assert "request_url" not in socket["settings"]["interactivity"]
+    invalid = json.loads((SPECS / "manifest.invalid.example.json").read_text(encoding="utf-8"))
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(invalid, schema)
+
+
+def test_http_manifest_needs_a_url() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "manifest", "--mode", "http"],
+        capture_output=True, text=True, cwd=ROOT, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "--url is required" in result.stderr
+
+
+def test_scopes_are_least_privilege() -> None:
+    scopes = set(printed_manifest("--mode", "socket")["oauth_config"]["scopes"]["bot"])
+    assert scopes == {
+        "app_mentions:read", "assistant:write", "chat:write", "commands", "im:history", "im:write"
+    }  # fmt: skip
+
+
+def _event_for(event_type: str) -> dict[str, Any]:
+    """A minimal event of a type, as Slack would wrap it (type name as in the spec)."""
+    base: dict[str, Any] = {"user": "UANNA", "channel": "DUANNA", "ts": f"{time.time():.6f}",
+                            "event_ts": "1.0", "tab": "messages"}  # fmt: skip
+    if event_type == "message":
+        base.update(channel_type="im", text="hjælp", subtype="bot_message")
+    if event_type.startswith("assistant_thread"):
+        base["assistant_thread"] = {
+            "user_id": "UANNA", "channel_id": "DUANNA", "thread_ts": "1.0", "context": {}
+        }  # fmt: skip
+    base["type"] = event_type
+    return base
+
+
+def _event_type(topic: str) -> str:
+    """The Events API type of a spec topic: 'app.mention' → 'app_mention', 'message.im' →
+    'message' (channel types are message subscriptions of one event type)."""
+    return "message" if topic.startswith("message") else topic.replace(".", "_")
+
+
+async def test_every_event_in_the_manifest_and_only_those_have_listeners(bot: SlackBot) -> None:
+    spec = json.loads((SPECS / "slack_events_api_async_v1.json").read_text(encoding="utf-8"))
+    # The 2020 spec predates App Home and assistant events: add the ones Slack has since.
+    types = {_event_type(t) for t in spec["topics"] if t != "url.verification"}
+    types |= {"app_home_opened", "assistant_thread_started", "assistant_thread_context_changed"}
+    handled = set()
+    for event_type in sorted(types):
+        response = await bot.event({**_event_for(event_type), "type": event_type})
+        if response.status == 200:
+            handled.add(event_type)
+        else:
+            assert response.status == 404, (event_type, response.status)
+    await bot.wait_idle()
+    assert handled == {_event_type(e) for e in BOT_EVENTS}
+    assert [e for e in BOT_EVENTS if e.startswith("message")] == ["message.im"]
+
+
+async def test_the_slash_command_in_the_manifest_and_only_it_is_handled(bot: SlackBot) -> None:
+    commands = [
+        c["command"] for c in printed_manifest("--mode", "socket")["features"]["slash_commands"]
+    ]
+    assert commands == ["/praktik"]
+    ok = await bot.command("UANNA", "hjælp")
+    assert ok.status == 200
+    assert "Jeg er praktikbot" in await ok.text()
+    other = await bot.post(
+        "command=%2Fandet&text=&user_id=UANNA&team_id=T0TEST&channel_id=DUANNA&trigger_id=1",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert other.status == 404
