@@ -4,6 +4,7 @@ the in-process stand-in. Fixtures: `slack` (the stand-in) and `bot` (a `SlackBot
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import json
@@ -277,10 +278,11 @@ async def slack() -> AsyncIterator[SlackStandIn]:
         yield standin
 
 
-@pytest.fixture
-async def bot(
+@contextlib.asynccontextmanager
+async def running_bot(
     slack: SlackStandIn, db: Database, config: AppConfig, flows: dict[str, Flow]
 ) -> AsyncIterator[SlackBot]:
+    """The real app behind a test HTTP server; on exit, fails if Slack refused any Block Kit."""
     deps = SlackDeps(
         service=ConversationService(db=db, config=config, flows=flows),
         db=db,
@@ -302,3 +304,11 @@ async def bot(
         assert refused == [], "the bot sent Block Kit that Slack refuses"
     finally:
         await client.close()
+
+
+@pytest.fixture
+async def bot(
+    slack: SlackStandIn, db: Database, config: AppConfig, flows: dict[str, Flow]
+) -> AsyncIterator[SlackBot]:
+    async with running_bot(slack, db, config, flows) as harness:
+        yield harness

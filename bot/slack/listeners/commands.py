@@ -5,24 +5,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import ids
 from bot.slack.deps import SlackDeps
 from bot.slack.intents import intent
 from bot.slack.render import menu_blocks
-from bot.slack.threads import HELP_TEXT, start_in_dm
-from bot.slack.worklist_ui import work_list_blocks
+from bot.slack.threads import HELP_TEXT, open_dm, start_in_dm
+from bot.slack.worklist_ui import post_work_list
 from dialogues import texts
 from dialogues.cpr import contains_cpr
 
 
 def register(app: AsyncApp, deps: SlackDeps) -> None:
     @app.command(ids.SLASH_COMMAND)
-    async def on_praktik(
-        ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
-    ) -> None:
+    async def on_praktik(ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient) -> None:
         text = str(command.get("text") or "")
         if contains_cpr(text):
             await ack(text=texts.CPR_REFUSED)
@@ -41,8 +39,9 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
                 source_key=f"slack:cmd:{command.get('trigger_id') or command.get('command_ts')}",
             )
         elif kind == "list":
-            await ack()
-            await respond(blocks=await work_list_blocks(deps, user_id), text="Dine praktikker")
+            await ack(text="Jeg har sendt listen over dine praktikker til dig privat.")
+            channel = await open_dm(client, user_id)
+            await post_work_list(deps, client, user_id=user_id, channel=channel, thread_ts=None)
         else:
             prefix = "" if kind == "help" else f"Det kender jeg ikke: '{text.strip()[:40]}'.\n"
             await ack(blocks=menu_blocks(prefix + HELP_TEXT), text=HELP_TEXT)
