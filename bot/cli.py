@@ -33,6 +33,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
     config = _config_or_exit()
     flows = _flows_or_exit(config)
+    _configure_logging("WARNING")  # the terminal is for the conversation
     upgrade(config.storage.url)
     user = args.user or os.environ.get("PRAKTIKBOT_USER") or getpass.getuser()
 
@@ -171,13 +172,10 @@ def cmd_manifest(args: argparse.Namespace) -> int:
     return 0
 
 
-def _configure_logging() -> None:
-    import logging
+def _configure_logging(level: str | None = None) -> None:
+    from bot.logs import configure_logging
 
-    logging.basicConfig(
-        level=os.environ.get("PRAKTIKBOT_LOG_LEVEL", "INFO"),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
+    configure_logging(level)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import os
 import shutil
 import uuid
@@ -22,6 +23,7 @@ from sqlalchemy.engine import make_url
 
 from bot.config import AppConfig, load_config
 from bot.context import flow_context
+from bot.logs import configure_logging
 from dialogues.model import Flow
 from dialogues.state import FlowContext
 from dialogues.structure import load_flows
@@ -125,3 +127,38 @@ async def db(db_url: str) -> AsyncIterator[Database]:
     database = Database(db_url)
     yield database
     await database.dispose()
+
+
+# --- logs -------------------------------------------------------------------------------
+
+# Secrets and free-text answers the tests type: none may reach the logs of a test run.
+LOG_SENTINELS = (
+    "xoxb-test-token",
+    "0123456789abcdef0123456789abcdef",  # the tests' signing secret
+    "0101901234",
+    "010190-1234",
+    "070761-4285",
+    "0707614285",
+    "Borgeren vil gerne have fast job på lageret",
+    "Eksempel Logistik ApS",
+    "Lære truck",
+    "Truckcertifikat til lageret",
+    "Kontakt Eksempel",
+    "Virksomheden fortæller om forløbet",
+)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def scanned_logs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Every log record of the run goes through the production logging setup into a file,
+    which is scanned at the end for secrets and free-text answers."""
+    path = tmp_path_factory.mktemp("logs") / "test-run.log"
+    with path.open("w", encoding="utf-8") as stream:
+        handler = configure_logging("DEBUG", stream=stream)
+        try:
+            yield path
+        finally:
+            logging.getLogger().removeHandler(handler)
+    text = path.read_text(encoding="utf-8")
+    leaked = [sentinel for sentinel in LOG_SENTINELS if sentinel in text]
+    assert leaked == [], f"secrets or free-text answers in the logs of this run: {leaked}"
