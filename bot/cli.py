@@ -178,6 +178,26 @@ def _configure_logging(level: str | None = None) -> None:
     configure_logging(level)
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from bot.report import outcomes, render_table
+    from storage.db import Database
+    from storage.migrate import upgrade
+
+    config = _config_or_exit()
+    upgrade(config.storage.url)
+
+    async def run() -> str:
+        db = Database(config.storage.url)
+        try:
+            return render_table(await outcomes(db, config))
+        finally:
+            await db.dispose()
+
+    print("Afgang til job eller uddannelse efter praktik, pr. type")
+    print(asyncio.run(run()))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="praktikbot",
@@ -200,6 +220,12 @@ def build_parser() -> argparse.ArgumentParser:
     manifest.add_argument("--mode", choices=["http", "socket"], default="http")
     manifest.add_argument("--url", help="public base URL of the bot (HTTP mode)")
     manifest.set_defaults(func=cmd_manifest)
+
+    report = sub.add_parser("report", help="reports for the municipality")
+    report_sub = report.add_subparsers(dest="report_command", required=True)
+    report_sub.add_parser(
+        "outcomes", help="which praktikker led to job or education, by type"
+    ).set_defaults(func=cmd_report)
 
     db = sub.add_parser("db", help="database administration")
     db_sub = db.add_subparsers(dest="db_command", required=True)

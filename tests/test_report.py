@@ -1,0 +1,70 @@
+"""The outcome report: exit to job or education by type, from what storage holds."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.config import AppConfig
+from bot.report import outcomes, render_table
+from storage.db import Database
+from storage.models import Consultant, Praktik
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+async def add(db: Database, praktikker: list[tuple[str, str | None]]) -> None:
+    async with db.transaction() as session:
+        consultant = Consultant(user_key="terminal:anna", name="anna")
+        session.add(consultant)
+        await session.flush()
+        for n, (type_id, outcome) in enumerate(praktikker):
+            session.add(
+                Praktik(
+                    case_ref=f"SAG-{n}",
+                    target_group="dagpenge",
+                    company="Eksempel ApS",
+                    type=type_id,
+                    subgoals=["x"],
+                    start_date=dt.date(2026, 1, 5),
+                    end_date=dt.date(2026, 1, 30),
+                    hours_per_week=30,
+                    consultant_id=consultant.id,  # type: ignore[arg-type]
+                    outcome=outcome,
+                    status="ended" if outcome else "active",
+                )
+            )
+
+
+async def test_outcomes_by_type(db: Database, db_url: str, config: AppConfig) -> None:
+    await add(
+        db,
+        [
+            ("jobpraktik", "ordinaer_fuldtid"), ("jobpraktik", "loentilskud"),
+            ("jobpraktik", "fortsat_ledig"), ("jobpraktik", None),
+            ("kompetencepraktik", "uddannelse"), ("kompetencepraktik", "ny_praktik"),
+            ("udviklingspraktik", "andet"),
+        ],
+    )  # fmt: skip
+    job, comp, dev = await outcomes(db, config)
+    assert (
+        job.counts["started"],
+        job.counts["ended"],
+        job.counts["job"],
+        job.counts["ordinary"],
+    ) == (4, 3, 2, 1)
+    assert job.exit_rate == 2 / 3
+    assert (comp.counts["education"], comp.counts["new_praktik"], comp.exit_rate) == (1, 1, 0.5)
+    assert dev.exit_rate == 0
+    table = render_table([job, comp, dev])
+    assert "Jobpraktik" in table and "67%" in table and "50%" in table
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "report", "outcomes"],
+        capture_output=True, text=True, cwd=ROOT, timeout=60, check=True,
+        env={**os.environ, "DATABASE_URL": db_url},
+    )  # fmt: skip
+    assert "Afgang til job eller uddannelse" in result.stdout
+    assert "67%" in result.stdout
