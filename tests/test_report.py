@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import os
 import subprocess
@@ -61,7 +62,8 @@ async def test_outcomes_by_type(db: Database, db_url: str, config: AppConfig) ->
     assert dev.exit_rate == 0
     table = render_table([job, comp, dev])
     assert "Jobpraktik" in table and "67%" in table and "50%" in table
-    result = subprocess.run(
+    result = await asyncio.to_thread(
+        subprocess.run,
         [sys.executable, "-m", "bot.cli", "report", "outcomes"],
         capture_output=True, text=True, cwd=ROOT, timeout=60, check=True,
         env={**os.environ, "DATABASE_URL": db_url},
