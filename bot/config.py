@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -79,12 +81,94 @@ class PlannedFollowUp(Frozen):
         return self
 
 
+def _local_time(value: Any) -> dt.time:
+    """A wall-clock time written "HH:MM" (quoted in YAML: unquoted 8:30 is a number)."""
+    if isinstance(value, dt.time):
+        return value
+    if not isinstance(value, str) or not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
+        raise ValueError(f'write the time as "HH:MM" in quotes, e.g. "08:30" (got {value!r})')
+    hour, minute = value.split(":")
+    return dt.time(int(hour), int(minute))
+
+
+LocalTime = Annotated[dt.time, BeforeValidator(_local_time)]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class DigestSchedule(Frozen):
+    """When a team's channel gets its overview (local time, `timezone`)."""
+
+    weekdays: tuple[Weekday, ...] = Field(min_length=1, max_length=7)
+    time: LocalTime
+    # A scheduled day that is a day off: post on the next working day, skip it, or post
+    # anyway.
+    on_day_off: Literal["next_working_day", "skip", "send"] = "next_working_day"
+
+    @field_validator("weekdays")
+    @classmethod
+    def _unique_days(cls, days: tuple[Weekday, ...]) -> tuple[Weekday, ...]:
+        if len(set(days)) != len(days):
+            raise ValueError("a weekday is listed twice")
+        return days
+
+    @property
+    def weekday_numbers(self) -> frozenset[int]:
+        return frozenset(WEEKDAYS.index(day) for day in self.weekdays)
+
+
 class Team(Frozen):
     id: Id
     name: str
     channel: str | None = None
     members: tuple[str, ...] = ()
     leads: tuple[str, ...] = ()
+    digest: DigestSchedule | None = None
+
+    @model_validator(mode="after")
+    def _digest_needs_channel(self) -> Team:
+        if self.digest is not None and not self.channel:
+            raise ValueError("a team with a digest needs a channel")
+        return self
+
+
+class DeliveryConfig(Frozen):
+    """How the scheduler claims and sends reminder and digest rows."""
+
+    tick_seconds: float = Field(default=60, ge=1, le=3600)
+    tick_jitter: float = Field(default=0.1, ge=0, le=0.5)  # fraction of tick_seconds
+    batch_size: int = Field(default=200, ge=1, le=1000)
+    send_concurrency: int = Field(default=10, ge=1, le=100)
+    lease_seconds: int = Field(default=120, ge=30, le=3600)
+    max_attempts: int = Field(default=5, ge=1, le=50)
+    backoff_base_seconds: float = Field(default=30, gt=0)
+    backoff_max_seconds: float = Field(default=3600, gt=0)
+    backoff_jitter: float = Field(default=0.25, ge=0, le=1)  # +/- fraction of the delay
+    # A reminder is still sent this late (after downtime); older ones are marked missed.
+    max_lateness_hours: float = Field(default=12, gt=0, le=24 * 14)
+    # How far back a restarted scheduler looks for occurrences it never created.
+    catch_up_days: int = Field(default=7, ge=1, le=60)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> DeliveryConfig:
+        if self.backoff_max_seconds < self.backoff_base_seconds:
+            raise ValueError("backoff_max_seconds must be at least backoff_base_seconds")
+        if self.max_lateness_hours > self.catch_up_days * 24:
+            raise ValueError("max_lateness_hours must not exceed catch_up_days * 24")
+        return self
+
+
+class ReminderConfig(Frozen):
+    """DM reminders to the responsible consultant about a due follow-up."""
+
+    time: LocalTime = dt.time(8, 0)
+    remind_days_before: int = Field(default=0, ge=0, le=10)  # 0: only on the day
+    overdue_every_working_days: int = Field(default=2, ge=0, le=20)  # 0: never again
+    overdue_max_reminders: int = Field(default=3, ge=0, le=20)
+    # Completing the follow-up form marks held the earliest planned follow-up due up to
+    # this many working days from today.
+    form_window_working_days: int = Field(default=5, ge=0, le=20)
+    delivery: DeliveryConfig = DeliveryConfig()
 
 
 class AppConfig(Frozen):
@@ -98,6 +182,7 @@ class AppConfig(Frozen):
     calendar: CalendarConfig = CalendarConfig()
     flows_dir: Path | None = None
     followup_plans: dict[str, tuple[PlannedFollowUp, ...]] = Field(default_factory=dict)
+    reminders: ReminderConfig = ReminderConfig()
 
     @field_validator("timezone")
     @classmethod
@@ -147,6 +232,14 @@ class AppConfig(Frozen):
 
     def team_of(self, user_id: str) -> Team | None:
         return next((t for t in self.teams if user_id in t.members or user_id in t.leads), None)
+
+    @field_validator("teams")
+    @classmethod
+    def _unique_teams(cls, teams: tuple[Team, ...]) -> tuple[Team, ...]:
+        ids = [t.id for t in teams]
+        if len(ids) != len(set(ids)):
+            raise ValueError("two teams have the same id")
+        return teams
 
 
 def _format_errors(path: Path, exc: ValidationError) -> str:

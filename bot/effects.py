@@ -92,16 +92,19 @@ async def register_praktik(run: EffectRun, payload: dict[str, Any]) -> None:
 
 
 async def record_followup(run: EffectRun, payload: dict[str, Any]) -> None:
+    """The completed follow-up form marks its follow-up held (see
+    `planner.followup_for_form`) and cancels that follow-up's pending reminders."""
+    from bot.reminders.planner import followup_for_form, mark_followup_held
+
     praktik = run.praktik
     assert praktik is not None
     assert praktik.id is not None
-    upcoming = await queries.next_followups(run.session, praktik_ids=[praktik.id])
-    followup = upcoming.get(praktik.id)
-    if followup is None:
+    chosen = await followup_for_form(
+        run.session, config=run.config, praktik_id=praktik.id, now=run.now
+    )
+    if chosen is None or chosen.id is None:
         return
-    followup.status = "held"
-    followup.held_at = run.now
-    run.session.add(followup)
+    followup = await mark_followup_held(run.session, followup_id=chosen.id, now=run.now)
     run.lines.append(
         messages.FOLLOWUP_HELD.format(
             kind=FOLLOWUP_LABELS[followup.kind], due=format_danish_date(followup.due_date)

@@ -30,6 +30,8 @@ def plan_followups(config: AppConfig, praktik: Praktik) -> list[FollowUp]:
             praktik_id=praktik.id,
             kind=item.kind,
             due_date=due_date(item, praktik.start_date, praktik.end_date, days),
+            source="plan",
+            plan_index=index,
         )
-        for item in plan
+        for index, item in enumerate(plan)
     ]

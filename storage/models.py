@@ -81,6 +81,15 @@ class FollowUp(SQLModel, table=True):
     status: str = Field(default="planned", max_length=20)  # planned, held, cancelled
     held_at: dt.datetime | None = _ts(default=None)
     created_at: dt.datetime = _ts(default_factory=utcnow)
+    # "plan": from the type's plan (plan_index: its position there); "manual": added by
+    # the consultant. Plan follow-ups move when the praktik's dates change.
+    source: str = Field(default="plan", max_length=10, sa_column_kwargs={"server_default": "plan"})
+    plan_index: int | None = None
+    note: str | None = Field(default=None, max_length=200)
+    postponed_from: dt.date | None = None  # the due date before the latest postponement
+    # When the current due date was set (created, postponed, moved); reminders that would
+    # have fired before it are not owed. NULL: created_at.
+    scheduled_at: dt.datetime | None = _ts(default=None)
 
 
 class Conversation(SQLModel, table=True):
@@ -148,3 +157,42 @@ class ProcessedInput(SQLModel, table=True):
 
     source_key: str = Field(max_length=200, primary_key=True)
     processed_at: dt.datetime = _ts(default_factory=utcnow, index=True)
+
+
+class Delivery(SQLModel, table=True):
+    """One reminder DM or team digest occurrence, sent once by whichever instance claims it.
+
+    `key` is unique per occurrence ("followup:{id}:due:{date}", "digest:{team}:{date}").
+    status: pending -> sending (claimed, leased) -> sent; or dead (attempts used up),
+    missed (too late after downtime) or cancelled (follow-up moved, held or gone).
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("key", name="uq_deliveries_key"),
+        Index("ix_deliveries_status_next_attempt", "status", "next_attempt_at"),
+        Index("ix_deliveries_followup_status", "followup_id", "status"),
+        Index("ix_deliveries_team_occurs_on", "team_id", "occurs_on"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=120)
+    kind: str = Field(max_length=20)  # early, due, overdue, digest
+    followup_id: int | None = Field(default=None, foreign_key="followups.id")
+    praktik_id: int | None = Field(default=None, foreign_key="praktikker.id", index=True)
+    team_id: str | None = Field(default=None, max_length=40)
+    recipient: str = Field(max_length=40)  # Slack user id (DM) or the team's channel
+    occurs_on: dt.date  # the local day it belongs to
+    due_at: dt.datetime = _ts()
+    status: str = Field(default="pending", max_length=20)
+    attempts: int = 0
+    lease_owner: str | None = Field(default=None, max_length=80)
+    lease_until: dt.datetime | None = _ts(default=None)
+    # Not claimable before this; while sending it equals lease_until.
+    next_attempt_at: dt.datetime = _ts()
+    last_error: str | None = Field(default=None, max_length=200)
+    sent_at: dt.datetime | None = _ts(default=None)
+    slack_channel: str | None = Field(default=None, max_length=40)
+    slack_ts: str | None = Field(default=None, max_length=40)
+    created_at: dt.datetime = _ts(default_factory=utcnow)
+    updated_at: dt.datetime = _ts(default_factory=utcnow)

@@ -115,6 +115,7 @@ class SlackStandIn:
         self.views: dict[str, dict[str, Any]] = {}
         self.users: dict[str, dict[str, Any]] = {}
         self.assistant_threads: dict[tuple[str, str], dict[str, Any]] = {}
+        self.usergroups: dict[str, list[str]] = {}  # user group id -> member user ids
         self._stacks: list[list[str]] = []
         self._failures: dict[str, list[_Failure]] = {}
         self._triggers: dict[str, _Trigger] = {}
@@ -138,6 +139,7 @@ class SlackStandIn:
             "assistant.threads.setStatus": self._assistant_set_status,
             "assistant.threads.setSuggestedPrompts": self._assistant_set_prompts,
             "assistant.threads.setTitle": self._assistant_set_title,
+            "usergroups.users.list": self._usergroups_users_list,
         }
         self.add_user(bot_user_id, name="praktikbot", is_bot=True)
 
@@ -691,6 +693,13 @@ class SlackStandIn:
         thread["status"] = params["status"]
         thread["loading_messages"] = params.get("loading_messages")
         return {"ok": True}
+
+    def _usergroups_users_list(self, params: Params) -> dict[str, Any]:
+        self._required(params, "usergroup")
+        group = str(params["usergroup"])
+        if group not in self.usergroups:
+            raise SlackError("no_such_subteam")
+        return {"ok": True, "users": list(self.usergroups[group])}
 
     def _assistant_set_title(self, params: Params) -> dict[str, Any]:
         self._required(params, "channel_id", "thread_ts", "title")

@@ -1,0 +1,172 @@
+"""The reminder DM's buttons: postpone (1, 2, 5 working days or a chosen date) and held.
+
+Each listener acks first, then checks that the clicking user is the responsible
+consultant of the follow-up's praktik (others get a polite ephemeral refusal), applies
+the change in one transaction — together with a de-duplication mark for the click, so a
+repeated delivery changes nothing — and, after the commit, updates the reminder message
+to say what was done. The buttons that start a flow (``pb_rem_start:*``) are registered
+by the Slack front end, not here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.config import AppConfig
+from bot.reminders import planner, render
+from dialogues.dates import format_danish_date
+from storage import queries
+from storage.db import Database
+from storage.models import FollowUp
+
+log = logging.getLogger(__name__)
+
+NOT_YOURS = "Det er kun den ansvarlige konsulent for praktikken, der kan ændre denne opfølgning."
+UNREADABLE = "Jeg kunne ikke læse, hvilken opfølgning knappen hører til."
+POSTPONED = "Udskudt til {date}"
+HELD = "Markeret som afholdt"
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    """What a click did: done (message updated), refused / invalid (ephemeral answer),
+    or duplicate (a repeated delivery of the same click: nothing)."""
+
+    status: str  # done, refused, invalid, duplicate
+    text: str = ""
+    followup: FollowUp | None = None
+
+
+def _followup_id(value: Any) -> int | None:
+    try:
+        number = int(str(value))
+    except (TypeError, ValueError):
+        return None
+    return number if number > 0 else None
+
+
+def _where(body: dict[str, Any]) -> tuple[str | None, str | None]:
+    container = body.get("container") or {}
+    channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
+    ts = (body.get("message") or {}).get("ts") or container.get("message_ts")
+    return (str(channel) if channel else None), (str(ts) if ts else None)
+
+
+def _source_key(body: dict[str, Any], action: dict[str, Any]) -> str:
+    channel, ts = _where(body)
+    return (
+        f"slack:rem:{channel}:{ts}:{action.get('action_id')}:{action.get('action_ts')}:"
+        f"{(body.get('user') or {}).get('id')}"
+    )[:200]
+
+
+async def apply_action(
+    *,
+    db: Database,
+    config: AppConfig,
+    body: dict[str, Any],
+    now: dt.datetime,
+) -> ActionResult:
+    """Apply one reminder button click from a block_actions payload (no Slack calls)."""
+    action = (body.get("actions") or [{}])[0]
+    action_id = str(action.get("action_id") or "")
+    user_id = str((body.get("user") or {}).get("id") or "")
+    if action_id == render.POSTPONE_DATE:
+        block_id = str(action.get("block_id") or "")
+        prefix = f"{render.BLOCK_PREFIX}|"
+        followup_id = _followup_id(block_id[len(prefix) :]) if block_id.startswith(prefix) else None
+    else:
+        followup_id = _followup_id(action.get("value"))
+    if followup_id is None or not user_id:
+        return ActionResult("invalid", UNREADABLE)
+    async with db.transaction() as session:
+        if not await queries.claim_input(session, source_key=_source_key(body, action)):
+            return ActionResult("duplicate")
+        found = await queries.followups_with_praktik(session, followup_ids=[followup_id])
+        if followup_id not in found:
+            return ActionResult("invalid", "Opfølgningen findes ikke længere.")
+        _, _, consultant = found[followup_id]
+        if consultant.slack_user_id != user_id:
+            return ActionResult("refused", NOT_YOURS)
+        try:
+            if action_id == render.HELD:
+                followup = await planner.mark_followup_held(
+                    session, followup_id=followup_id, now=now
+                )
+                return ActionResult("done", HELD, followup)
+            if action_id == render.POSTPONE_DATE:
+                try:
+                    chosen = dt.date.fromisoformat(str(action.get("selected_date")))
+                except ValueError:
+                    return ActionResult("invalid", "Vælg en dato i kalenderen.")
+                followup = await planner.postpone_followup(
+                    session, config=config, followup_id=followup_id, now=now, to_date=chosen
+                )
+            else:
+                match = re.fullmatch(rf"{render.POSTPONE}:(\d+)", action_id)
+                if match is None:
+                    return ActionResult("invalid", UNREADABLE)
+                followup = await planner.postpone_followup(
+                    session,
+                    config=config,
+                    followup_id=followup_id,
+                    now=now,
+                    working_days=int(match.group(1)),
+                )
+        except planner.PlanError as exc:
+            return ActionResult("invalid", exc.message)
+        text = POSTPONED.format(date=format_danish_date(followup.due_date))
+        return ActionResult("done", text, followup)
+
+
+async def handle_action(
+    *,
+    db: Database,
+    config: AppConfig,
+    client: AsyncWebClient,
+    body: dict[str, Any],
+    now: dt.datetime,
+) -> ActionResult:
+    """Apply a click, then tell the user: update the reminder message, or answer
+    ephemerally. Slack errors are logged, never raised."""
+    result = await apply_action(db=db, config=config, body=body, now=now)
+    channel, ts = _where(body)
+    user_id = str((body.get("user") or {}).get("id") or "")
+    try:
+        if result.status == "done" and channel and ts:
+            blocks = (body.get("message") or {}).get("blocks") or []
+            await client.chat_update(
+                channel=channel,
+                ts=ts,
+                text=f"{result.text}.",
+                blocks=render.resolved_blocks(blocks, result.text),
+            )
+        elif result.status in ("refused", "invalid") and channel and user_id:
+            await client.chat_postEphemeral(channel=channel, user=user_id, text=result.text)
+    except SlackApiError as exc:
+        log.warning("reminders: could not answer a reminder click: %s", exc.response.get("error"))
+    return result
+
+
+def register(
+    app: AsyncApp, *, db: Database, config: AppConfig, clock: Callable[[], dt.datetime]
+) -> None:
+    """Register the reminder listeners: pb_rem_postpone:N, pb_rem_postpone_date,
+    pb_rem_held."""
+
+    async def listener(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        await handle_action(db=db, config=config, client=client, body=body, now=clock())
+
+    app.action(re.compile(rf"^{render.POSTPONE}:\d+$"))(listener)
+    app.action(render.POSTPONE_DATE)(listener)
+    app.action(render.HELD)(listener)

@@ -1,0 +1,134 @@
+"""`praktikbot remind [--now ISO] [--dry-run] [--status]`: one scheduler tick.
+
+Prints only keys, kinds, Slack ids, times and counts — no praktik or citizen data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+import uuid
+
+from bot.config import AppConfig
+from bot.reminders.scheduler import SLACK_API_URL, TickReport, slack_client, tick
+from storage import queries
+from storage.db import Database
+from storage.migrate import upgrade_async
+
+STATUSES = ("pending", "sending", "sent", "dead", "missed", "cancelled")
+
+
+def parse_now(text: str, config: AppConfig) -> dt.datetime:
+    """An ISO time for --now; without an offset it is local time in `timezone`."""
+    value = dt.datetime.fromisoformat(text)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=config.tz)
+    return value.astimezone(dt.UTC)
+
+
+def _fmt(value: dt.datetime, config: AppConfig) -> str:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(config.tz).strftime("%Y-%m-%d %H:%M %Z")
+
+
+async def _status(db: Database, config: AppConfig) -> int:
+    async with db.transaction() as session:
+        counts = await queries.delivery_counts(session)
+        dead = await queries.deliveries_with_status(session, status="dead", limit=100)
+    print("Reminders and digests by status:")
+    for status in (*STATUSES, *sorted(set(counts) - set(STATUSES))):
+        print(f"  {status:<10} {counts.get(status, 0)}")
+    if dead:
+        print(f"Dead rows (newest {len(dead)}; not sent, attempts used up):")
+        for row in dead:
+            print(
+                f"  #{row.id} {row.key} to {row.recipient}, due {_fmt(row.due_at, config)}, "
+                f"{row.attempts} attempts: {row.last_error or '?'}"
+            )
+    return 0
+
+
+def _print_report(report: TickReport, config: AppConfig) -> None:
+    when = _fmt(report.now, config)
+    if report.dry_run:
+        print(f"Dry run as of {when}: {len(report.would_send)} would be sent.")
+        for item in report.would_send:
+            origin = "queued" if item.existing else "new"
+            print(
+                f"  {_fmt(item.due_at, config)}  {item.kind:<8} {item.key} "
+                f"to {item.recipient} ({origin})"
+            )
+        if report.missed:
+            print(f"  {report.missed} would be recorded as missed (too late to send).")
+        return
+    summary = ", ".join(f"{k} {v}" for k, v in report.summary().items())
+    print(f"Tick as of {when}: {summary}.")
+
+
+async def remind_command(
+    *, config: AppConfig, now: dt.datetime | None, dry_run: bool, status: bool
+) -> int:
+    """Run one tick as of `now` (default: the current time) and print what it did.
+    `dry_run`: list what would be sent; `status`: counts by status and the dead rows.
+    Environment: SLACK_BOT_TOKEN, SLACK_API_URL (default Slack's; must end with "/")."""
+    url = config.storage.url
+    await upgrade_async(url)
+    db = Database(url, busy_timeout_ms=config.storage.sqlite_busy_timeout_ms)
+    try:
+        if status:
+            return await _status(db, config)
+        when = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+        instance = f"cli-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        if dry_run:
+            report = await tick(
+                db=db, client=None, config=config, now=when, instance_id=instance, dry_run=True
+            )
+            _print_report(report, config)
+            return 0
+        token = os.environ.get("SLACK_BOT_TOKEN")
+        if not token:
+            print("praktikbot remind: SLACK_BOT_TOKEN is not set.", file=sys.stderr)
+            return 2
+        base_url = os.environ.get("SLACK_API_URL") or SLACK_API_URL
+        if not base_url.endswith("/"):
+            print("praktikbot remind: SLACK_API_URL must end with '/'.", file=sys.stderr)
+            return 2
+        async with slack_client(token, base_url) as client:
+            report = await tick(db=db, client=client, config=config, now=when, instance_id=instance)
+        _print_report(report, config)
+        return 1 if report.dead else 0
+    finally:
+        await db.dispose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Stand-alone entry (`python -m bot.reminders.cli`), the same as `praktikbot remind`."""
+    import argparse
+    import asyncio
+
+    from bot.config import ConfigError, load_config
+
+    parser = argparse.ArgumentParser(prog="praktikbot remind", description=__doc__)
+    parser.add_argument("--now", help="run as of this ISO time (local time without offset)")
+    parser.add_argument("--dry-run", action="store_true", help="only list what would be sent")
+    parser.add_argument("--status", action="store_true", help="counts by status, dead rows")
+    args = parser.parse_args(argv)
+    try:
+        config = load_config()
+    except ConfigError as exc:
+        print(f"praktikbot: {exc}", file=sys.stderr)
+        return 2
+    try:
+        now = parse_now(args.now, config) if args.now else None
+    except ValueError:
+        print(f"praktikbot remind: --now {args.now!r} is not an ISO time.", file=sys.stderr)
+        return 2
+    return asyncio.run(
+        remind_command(config=config, now=now, dry_run=args.dry_run, status=args.status)
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,262 @@
+"""Danish Block Kit for reminder DMs and team digests.
+
+A reminder DM goes to the praktik's responsible consultant and may name the company. A
+team digest goes to a shared channel and holds only consultant mentions, case
+references and counts: no company, target group, type or anything about the citizen
+(rules.md, data protection § 3). Block Kit limits: 50 blocks and about 13,000 characters
+per message, 3000 per section text; a long digest is split over several messages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot.config import FOLLOWUP_LABELS
+from dialogues.dates import format_danish_date
+from storage.models import FollowUp, Praktik
+
+START = "pb_rem_start"  # f"{START}:prepare" / f"{START}:form", value JSON {"flow", "praktik"}
+POSTPONE = "pb_rem_postpone"  # f"{POSTPONE}:{working days}", value = follow-up id
+POSTPONE_DATE = "pb_rem_postpone_date"  # datepicker; follow-up id in the block_id
+HELD = "pb_rem_held"  # value = follow-up id
+BLOCK_PREFIX = "rem"  # block_id f"rem|{followup id}" of the reminder's actions block
+POSTPONE_CHOICES = (1, 2, 5)
+
+SECTION_LIMIT = 3000
+MESSAGE_BLOCKS = 45  # of Slack's 50, leaving room
+MESSAGE_CHARS = 11_000  # of about 13,000 characters of text per message
+CASE_REFS_SHOWN = 40
+
+Blocks = list[dict[str, Any]]
+
+
+def escape(text: str) -> str:
+    """Text for mrkdwn: &, < and > are control characters there."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _plain(text: str) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text, "emoji": True}
+
+
+def _mrkdwn(text: str) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": text}
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": _mrkdwn(text[:SECTION_LIMIT])}
+
+
+def _context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [_mrkdwn(text[:SECTION_LIMIT])]}
+
+
+def _button(action_id: str, text: str, value: str, style: str | None = None) -> dict[str, Any]:
+    button: dict[str, Any] = {
+        "type": "button",
+        "action_id": action_id,
+        "text": _plain(text),
+        "value": value,
+    }
+    if style:
+        button["style"] = style
+    return button
+
+
+def followup_label(kind: str) -> str:
+    label = FOLLOWUP_LABELS.get(kind, kind)
+    return label[:1].upper() + label[1:]
+
+
+def _days(n: int) -> str:
+    return f"{n} arbejdsdag" if n == 1 else f"{n} arbejdsdage"
+
+
+# --- reminder DM -------------------------------------------------------------------------
+
+
+def reminder_message(
+    *,
+    delivery_kind: str,
+    followup: FollowUp,
+    praktik: Praktik,
+    type_label: str,
+    working_days_left: int | None = None,
+) -> tuple[str, Blocks]:
+    """The DM about one follow-up: (fallback text, blocks)."""
+    assert followup.id is not None and praktik.id is not None
+    label = followup_label(followup.kind)
+    case_ref = escape(praktik.case_ref)
+    due = format_danish_date(followup.due_date)
+    if delivery_kind == "overdue":
+        headline = f":warning: *Overskredet: {label}* for sag *{case_ref}*"
+        detail = f"Skulle have været holdt {due} og er ikke markeret som afholdt."
+        text = f"Overskredet: {label} for {praktik.case_ref} skulle have været holdt {due}."
+    elif delivery_kind == "early":
+        left = f" (om {_days(working_days_left)})" if working_days_left else ""
+        headline = f":calendar: *Kommende: {label}* for sag *{case_ref}*"
+        detail = f"Forfalder {due}{left}."
+        text = f"Påmindelse: {label} for {praktik.case_ref} forfalder {due}."
+    else:
+        headline = f":bell: *I dag: {label}* for sag *{case_ref}*"
+        detail = f"Forfalder {due}."
+        text = f"Påmindelse: {label} for {praktik.case_ref} forfalder i dag, {due}."
+    period = f"{format_danish_date(praktik.start_date)} – {format_danish_date(praktik.end_date)}"
+    blocks: Blocks = [
+        _section(f"{headline}\n{detail}"),
+        {
+            "type": "section",
+            "fields": [
+                _mrkdwn(f"*Sag*\n{case_ref}"),
+                _mrkdwn(f"*Type*\n{escape(type_label)}"),
+                _mrkdwn(f"*Virksomhed*\n{escape(praktik.company)}"),
+                _mrkdwn(f"*Periode*\n{period}"),
+            ],
+        },
+    ]
+    notes = []
+    if followup.postponed_from is not None:
+        notes.append(f"Udskudt fra {format_danish_date(followup.postponed_from)}.")
+    if followup.note:
+        notes.append(f"Note: {escape(followup.note)}")
+    if notes:
+        blocks.append(_context(" ".join(notes)))
+    blocks.append(reminder_actions(followup, praktik))
+    return text, blocks
+
+
+def reminder_actions(followup: FollowUp, praktik: Praktik) -> dict[str, Any]:
+    assert followup.id is not None and praktik.id is not None
+    fid = str(followup.id)
+    elements: Blocks = []
+    if followup.kind != "status" and praktik.status == "active":
+        elements += [
+            _button(
+                f"{START}:prepare",
+                "Forbered møde",
+                json.dumps({"flow": "forbered_moede", "praktik": praktik.id}),
+                "primary",
+            ),
+            _button(
+                f"{START}:form",
+                "Udfyld opfølgningsskema",
+                json.dumps({"flow": "opfoelgning", "praktik": praktik.id}),
+            ),
+        ]
+    elements += [_button(f"{POSTPONE}:{n}", f"Udskyd {_days(n)}", fid) for n in POSTPONE_CHOICES]
+    elements.append(
+        {
+            "type": "datepicker",
+            "action_id": POSTPONE_DATE,
+            "initial_date": followup.due_date.isoformat(),
+            "placeholder": _plain("Udskyd til dato"),
+        }
+    )
+    elements.append(_button(HELD, "Markér som afholdt", fid))
+    return {"type": "actions", "block_id": f"{BLOCK_PREFIX}|{fid}", "elements": elements}
+
+
+def resolved_blocks(blocks: Sequence[dict[str, Any]], outcome: str) -> Blocks:
+    """The reminder after a button did its work: no buttons, what was done at the end."""
+    kept = [b for b in blocks if b.get("type") != "actions"]
+    return [*kept, _section(f":white_check_mark: *{escape(outcome)}*")]
+
+
+# --- team digest -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DigestEntry:
+    """One planned follow-up of the team, as the digest may show it."""
+
+    slack_user_id: str | None
+    consultant_name: str
+    case_ref: str
+    due_date: dt.date
+
+
+def _refs(case_refs: Sequence[str]) -> str:
+    shown = [escape(r) for r in case_refs[:CASE_REFS_SHOWN]]
+    rest = len(case_refs) - len(shown)
+    return ", ".join(shown) + (f" og {rest} flere" if rest > 0 else "")
+
+
+def _person(entry: DigestEntry) -> str:
+    if entry.slack_user_id:
+        return f"<@{entry.slack_user_id}>"
+    return escape(entry.consultant_name)
+
+
+def digest_messages(
+    *, team_name: str, day: dt.date, entries: Sequence[DigestEntry]
+) -> list[tuple[str, Blocks]]:
+    """The digest of the week of `day` (overdue: due before `day`; this week: from `day`
+    to Sunday), per consultant: a mention, counts and case references. Several messages
+    when it does not fit in one."""
+    week_end = day + dt.timedelta(days=6 - day.weekday())
+    people: dict[str, tuple[str, list[str], list[str]]] = {}
+    for entry in entries:
+        if entry.due_date > week_end:
+            continue
+        key = entry.slack_user_id or f"name:{entry.consultant_name}"
+        _, overdue, this_week = people.setdefault(key, (_person(entry), [], []))
+        (overdue if entry.due_date < day else this_week).append(entry.case_ref)
+    total_overdue = sum(len(o) for _, o, _ in people.values())
+    total_week = sum(len(w) for _, _, w in people.values())
+    week = day.isocalendar().week
+    title = f"Opfølgninger – {team_name} – uge {week}"[:150]
+    text = (
+        f"Opfølgninger for {team_name}, uge {week}: "
+        f"{total_overdue} overskredne, {total_week} denne uge."
+    )
+    head: Blocks = [
+        {"type": "header", "text": _plain(title)},
+        _context(
+            f"Overskredne og forfaldne denne uge ({format_danish_date(day)} – "
+            f"{format_danish_date(week_end)}), pr. konsulent med sagsreferencer."
+        ),
+    ]
+    body: Blocks = []
+    ordered = sorted(people.values(), key=lambda p: (-len(p[1]), -len(p[2]), p[0]))
+    for person, overdue, this_week in ordered:
+        lines = [person]
+        if overdue:
+            lines.append(f"*Overskredne: {len(overdue)}* – {_refs(overdue)}")
+        if this_week:
+            lines.append(f"*Denne uge: {len(this_week)}* – {_refs(this_week)}")
+        body.append(_section("\n".join(lines)))
+    if not body:
+        body.append(_section("Ingen opfølgninger er overskredne eller forfalder denne uge."))
+    else:
+        body.append(_context(f"I alt: {total_overdue} overskredne, {total_week} denne uge."))
+    return _split(head, body, text)
+
+
+def _block_chars(block: dict[str, Any]) -> int:
+    return len(json.dumps(block, ensure_ascii=False))
+
+
+def _split(head: Blocks, body: Blocks, text: str) -> list[tuple[str, Blocks]]:
+    messages: list[Blocks] = []
+    current: Blocks = list(head)
+    size = sum(_block_chars(b) for b in current)
+    for block in body:
+        chars = _block_chars(block)
+        if len(current) + 1 > MESSAGE_BLOCKS - 1 or size + chars > MESSAGE_CHARS:
+            messages.append(current)
+            current, size = [], 0
+        current.append(block)
+        size += chars
+    messages.append(current)
+    if len(messages) == 1:
+        return [(text, messages[0])]
+    count = len(messages)
+    result: list[tuple[str, Blocks]] = []
+    for number, blocks in enumerate(messages, start=1):
+        part = f"(del {number} af {count})"
+        result.append((f"{text} {part}", [*blocks, _context(part)]))
+    return result
