@@ -130,6 +130,7 @@ def _slack_settings_or_exit(mode: str) -> SlackSettings:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from bot.reminders.scheduler import health, scheduler_job
     from bot.slack import run
     from storage.migrate import upgrade
 
@@ -139,12 +140,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
     _configure_logging()
     upgrade(config.storage.url)
     asyncio.run(
-        run.serve(config=config, flows=flows, settings=settings, host=args.host, port=args.port)
+        run.serve(
+            config=config,
+            flows=flows,
+            settings=settings,
+            host=args.host,
+            port=args.port,
+            background=None if args.no_scheduler else scheduler_job,
+            scheduler_health=health,
+        )
     )
     return 0
 
 
 def cmd_socket(args: argparse.Namespace) -> int:
+    from bot.reminders.scheduler import scheduler_job
     from bot.slack import run
     from storage.migrate import upgrade
 
@@ -153,8 +163,30 @@ def cmd_socket(args: argparse.Namespace) -> int:
     flows = _flows_or_exit(config)
     _configure_logging()
     upgrade(config.storage.url)
-    asyncio.run(run.socket(config=config, flows=flows, settings=settings))
+    asyncio.run(
+        run.socket(
+            config=config,
+            flows=flows,
+            settings=settings,
+            background=None if args.no_scheduler else scheduler_job,
+        )
+    )
     return 0
+
+
+def cmd_remind(args: argparse.Namespace) -> int:
+    from bot.reminders.cli import parse_now, remind_command
+
+    config = _config_or_exit()
+    _configure_logging("WARNING")
+    try:
+        now = parse_now(args.now, config) if args.now else None
+    except ValueError:
+        print(f"praktikbot remind: --now {args.now!r} is not an ISO time.", file=sys.stderr)
+        return 2
+    return asyncio.run(
+        remind_command(config=config, now=now, dry_run=args.dry_run, status=args.status)
+    )
 
 
 def cmd_manifest(args: argparse.Namespace) -> int:
@@ -212,9 +244,18 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the Slack bot in HTTP mode (and the reminders)")
     serve.add_argument("--host", default=os.environ.get("PRAKTIKBOT_HOST", "0.0.0.0"))  # noqa: S104
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
+    serve.add_argument("--no-scheduler", action="store_true", help="do not send reminders")
     serve.set_defaults(func=cmd_serve)
 
-    sub.add_parser("socket", help="run the Slack bot in Socket Mode").set_defaults(func=cmd_socket)
+    socket = sub.add_parser("socket", help="run the Slack bot in Socket Mode (and the reminders)")
+    socket.add_argument("--no-scheduler", action="store_true", help="do not send reminders")
+    socket.set_defaults(func=cmd_socket)
+
+    remind = sub.add_parser("remind", help="run one reminder tick (or list / show status)")
+    remind.add_argument("--now", help="as of this ISO time (local time without an offset)")
+    remind.add_argument("--dry-run", action="store_true", help="only list what would be sent")
+    remind.add_argument("--status", action="store_true", help="counts by status and dead rows")
+    remind.set_defaults(func=cmd_remind)
 
     manifest = sub.add_parser("manifest", help="print the Slack app manifest (JSON)")
     manifest.add_argument("--mode", choices=["http", "socket"], default="http")

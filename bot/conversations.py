@@ -23,7 +23,7 @@ from dialogues.model import Flow
 from dialogues.state import ConversationState, Prompt, Turn, UserInput
 from storage import queries
 from storage.db import Database
-from storage.models import Consultant, Conversation, Praktik
+from storage.models import Consultant, Conversation, FollowUp, Praktik
 
 log = logging.getLogger(__name__)
 
@@ -73,10 +73,12 @@ class ConversationService:
         source_key: str,
         now: dt.datetime,
         praktik_id: int | None = None,
+        followup_id: int | None = None,
         channel: str | None = None,
         thread_ts: str | None = None,
     ) -> Reply:
-        """Start `flow_id` under `key`, closing any conversation active there."""
+        """Start `flow_id` under `key`, closing any conversation active there. A
+        `followup_id` (from a reminder) names the follow-up the conversation is about."""
         flow = self.flows.get(flow_id)
         if flow is None:
             return Reply(messages=[messages.UNKNOWN_FLOW])
@@ -109,6 +111,7 @@ class ConversationService:
                 flow_id=flow.id,
                 flow_version=flow.version,
                 praktik_id=praktik.id if praktik else None,
+                followup_id=await self._followup_of(session, praktik, followup_id),
                 channel=channel,
                 thread_ts=thread_ts,
             )
@@ -253,6 +256,15 @@ class ConversationService:
             slack_user_id=actor.slack_user_id,
             team_id=actor.team_id,
         )
+
+    async def _followup_of(
+        self, session: AsyncSession, praktik: Praktik | None, followup_id: int | None
+    ) -> int | None:
+        """`followup_id` if it is a follow-up of `praktik` (a forged one is ignored)."""
+        if praktik is None or followup_id is None:
+            return None
+        followup = await session.get(FollowUp, followup_id)
+        return followup_id if followup is not None and followup.praktik_id == praktik.id else None
 
     async def _own_praktik(
         self, session: AsyncSession, consultant: Consultant, praktik_id: int

@@ -18,7 +18,7 @@ from bot.config import FOLLOWUP_LABELS, AppConfig
 from bot.followup_plan import plan_followups
 from dialogues.dates import format_danish_date
 from storage import queries
-from storage.models import Conversation, Praktik, utcnow
+from storage.models import Conversation, FollowUp, Praktik, utcnow
 
 
 @dataclass
@@ -99,9 +99,15 @@ async def record_followup(run: EffectRun, payload: dict[str, Any]) -> None:
     praktik = run.praktik
     assert praktik is not None
     assert praktik.id is not None
-    chosen = await followup_for_form(
-        run.session, config=run.config, praktik_id=praktik.id, now=run.now
-    )
+    chosen = None
+    if run.conversation.followup_id is not None:  # started from that follow-up's reminder
+        chosen = await run.session.get(FollowUp, run.conversation.followup_id)
+        if chosen is not None and chosen.status != "planned":
+            chosen = None
+    if chosen is None:
+        chosen = await followup_for_form(
+            run.session, config=run.config, praktik_id=praktik.id, now=run.now
+        )
     if chosen is None or chosen.id is None:
         return
     followup = await mark_followup_held(run.session, followup_id=chosen.id, now=run.now)

@@ -105,6 +105,8 @@ class Conversation(SQLModel, table=True):
     flow_id: str = Field(max_length=60)
     flow_version: str = Field(max_length=40)
     praktik_id: int | None = Field(default=None, foreign_key="praktikker.id", index=True)
+    # The follow-up a conversation was started for (from its reminder), if any.
+    followup_id: int | None = Field(default=None, foreign_key="followups.id")
     step: str | None = Field(default=None, max_length=60)
     # Where the front end shows the current question (Slack: the message ts), so it can
     # mark the question answered when the answer arrives as a typed reply.

@@ -90,6 +90,7 @@ async def create_conversation(
     flow_id: str,
     flow_version: str,
     praktik_id: int | None,
+    followup_id: int | None = None,
     channel: str | None = None,
     thread_ts: str | None = None,
 ) -> Conversation:
@@ -100,6 +101,7 @@ async def create_conversation(
         flow_id=flow_id,
         flow_version=flow_version,
         praktik_id=praktik_id,
+        followup_id=followup_id,
         channel=channel,
         thread_ts=thread_ts,
     )

@@ -137,10 +137,12 @@ async def test_reminder_content(
     assert json.loads(elements["pb_rem_start:prepare"]["value"]) == {
         "flow": "forbered_moede",
         "praktik": pid,
+        "followup": fid,
     }
     assert json.loads(elements["pb_rem_start:form"]["value"]) == {
         "flow": "opfoelgning",
         "praktik": pid,
+        "followup": fid,
     }
     assert elements["pb_rem_postpone:2"]["value"] == str(fid)
     assert elements["pb_rem_held"]["value"] == str(fid)

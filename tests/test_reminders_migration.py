@@ -1,5 +1,5 @@
-"""Migration 0002 (reminders): up, down and up again on SQLite and PostgreSQL, with data,
-and the migrated schema matches the models."""
+"""Migrations from 0001 up to head (0002: reminders), down and up again, on SQLite and
+PostgreSQL with data; the migrated schema matches the models."""
 
 from __future__ import annotations
 
@@ -89,6 +89,7 @@ def _round_trip(url: str) -> None:
     asyncio.run(_followup_with_legacy_row(url))
     _migrate(url, "0002")
     assert asyncio.run(_source_of_legacy_row(url)) == "plan"  # server default fills old rows
+    _migrate(url, "head")
     assert _schema_diff(url) == []
     _migrate(url, "0001", down=True)
     _migrate(url, "head")

@@ -138,13 +138,15 @@ def reminder_actions(followup: FollowUp, praktik: Praktik) -> dict[str, Any]:
             _button(
                 f"{START}:prepare",
                 "Forbered møde",
-                json.dumps({"flow": "forbered_moede", "praktik": praktik.id}),
+                json.dumps(
+                    {"flow": "forbered_moede", "praktik": praktik.id, "followup": followup.id}
+                ),
                 "primary",
             ),
             _button(
                 f"{START}:form",
                 "Udfyld opfølgningsskema",
-                json.dumps({"flow": "opfoelgning", "praktik": praktik.id}),
+                json.dumps({"flow": "opfoelgning", "praktik": praktik.id, "followup": followup.id}),
             ),
         ]
     elements += [_button(f"{POSTPONE}:{n}", f"Udskyd {_days(n)}", fid) for n in POSTPONE_CHOICES]

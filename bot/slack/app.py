@@ -12,6 +12,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.reminders import actions as reminder_actions
 from bot.slack.deps import SlackDeps
 from bot.slack.listeners import actions, assistant, commands, errors, home, messages
 
@@ -49,6 +50,7 @@ def build_app(
     )
     for module in LISTENER_MODULES:
         module.register(app, deps)
+    reminder_actions.register(app, db=deps.db, config=deps.config, clock=deps.clock)
     for registration in extra:
         registration(app)
     return app

@@ -25,7 +25,7 @@ from storage.db import Database
 
 log = logging.getLogger(__name__)
 
-# Set by the reminders package when it is available: (deps, client, stop) -> runs until stop.
+# A job that runs beside the app until `stop` is set: the reminder scheduler.
 BackgroundJob = Callable[[SlackDeps, Any, asyncio.Event], Coroutine[Any, Any, None]]
 
 
@@ -62,7 +62,6 @@ async def serve(
         token=settings.bot_token,
         signing_secret=settings.signing_secret,
         api_url=settings.api_url,
-        extra=_extra_registrations(deps),
     )
     runner = web.AppRunner(web_app(bolt, deps.db, scheduler_health=scheduler_health))
     await runner.setup()
@@ -99,7 +98,6 @@ async def socket(
         token=settings.bot_token,
         signing_secret=None,
         api_url=settings.api_url,
-        extra=_extra_registrations(deps),
     )
     handler = AsyncSocketModeHandler(bolt, settings.app_token)
     stop = asyncio.Event()
@@ -116,8 +114,3 @@ async def socket(
                 await job
         await handler.close_async()
         await deps.db.dispose()
-
-
-def _extra_registrations(deps: SlackDeps) -> list[Callable[[Any], None]]:
-    """Listener modules outside bot/slack (the reminders' buttons)."""
-    return []

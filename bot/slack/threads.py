@@ -115,6 +115,7 @@ async def start_in_thread(
     flow_id: str,
     praktik_id: int | None,
     source_key: str,
+    followup_id: int | None = None,
 ) -> None:
     """Start a flow in a thread; a flow about a praktik without one asks which first."""
     flow = deps.flows.get(flow_id)
@@ -137,6 +138,7 @@ async def start_in_thread(
         key=conversation_key(channel, thread_ts),
         flow_id=flow_id,
         praktik_id=praktik_id,
+        followup_id=followup_id,
         source_key=source_key,
         now=deps.clock(),
         channel=channel,
@@ -190,6 +192,7 @@ async def start_in_dm(
     flow_id: str,
     praktik_id: int | None,
     source_key: str,
+    followup_id: int | None = None,
 ) -> None:
     """Start a flow in a new thread of the consultant's DM with the bot."""
     channel = await open_dm(client, user_id)
@@ -216,6 +219,7 @@ async def start_in_dm(
         flow_id=flow_id,
         praktik_id=praktik_id,
         source_key=source_key,
+        followup_id=followup_id,
     )
 
 

@@ -155,7 +155,8 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             value = json.loads(str(action.get("value")))
             flow_id = str(value["flow"])
             praktik_id = int(value["praktik"]) if value.get("praktik") is not None else None
-        except (ValueError, KeyError, TypeError):
+            followup_id = int(value["followup"]) if value.get("followup") is not None else None
+        except (ValueError, KeyError, TypeError, AttributeError):
             return
         await start_in_dm(
             deps,
@@ -163,6 +164,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             user_id=str(body["user"]["id"]),
             flow_id=flow_id,
             praktik_id=praktik_id,
+            followup_id=followup_id,
             source_key=f"slack:start:{body['user']['id']}:{action.get('action_ts')}",
         )
 
