@@ -130,7 +130,8 @@ def _slack_settings_or_exit(mode: str) -> SlackSettings:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from bot.reminders.scheduler import health, scheduler_job
+    from bot.background import background_jobs
+    from bot.reminders.scheduler import health
     from bot.slack import run
     from storage.migrate import upgrade
 
@@ -146,7 +147,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             settings=settings,
             host=args.host,
             port=args.port,
-            background=None if args.no_scheduler else scheduler_job,
+            background=None if args.no_scheduler else background_jobs,
             scheduler_health=health,
         )
     )
@@ -154,7 +155,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_socket(args: argparse.Namespace) -> int:
-    from bot.reminders.scheduler import scheduler_job
+    from bot.background import background_jobs
     from bot.slack import run
     from storage.migrate import upgrade
 
@@ -168,7 +169,7 @@ def cmd_socket(args: argparse.Namespace) -> int:
             config=config,
             flows=flows,
             settings=settings,
-            background=None if args.no_scheduler else scheduler_job,
+            background=None if args.no_scheduler else background_jobs,
         )
     )
     return 0
@@ -189,6 +190,69 @@ def cmd_remind(args: argparse.Namespace) -> int:
     )
 
 
+def _operator() -> str:
+    return f"cli:{getpass.getuser()}"
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from bot.retention import purge
+    from storage.db import Database
+    from storage.migrate import upgrade
+
+    config = _config_or_exit()
+    upgrade(config.storage.url)
+    now = dt.datetime.fromisoformat(args.now) if args.now else dt.datetime.now(dt.UTC)
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=config.tz)
+
+    async def run() -> None:
+        db = Database(config.storage.url)
+        try:
+            removed = await purge(db, config, now=now, actor=_operator(), dry_run=args.dry_run)
+        finally:
+            await db.dispose()
+        verb = "Would delete" if args.dry_run else "Deleted"
+        print(f"{verb} {removed.total} rows past retention.")
+        for table, count in sorted(removed.counts.items()):
+            print(f"  {table:<18} {count}")
+
+    asyncio.run(run())
+    return 0
+
+
+def cmd_erase(args: argparse.Namespace) -> int:
+    from bot.retention import erase_case
+    from storage.db import Database
+    from storage.migrate import upgrade
+
+    config = _config_or_exit()
+    upgrade(config.storage.url)
+
+    async def run(dry_run: bool) -> int:
+        db = Database(config.storage.url)
+        try:
+            removed = await erase_case(db, case_ref=args.case, actor=_operator(), dry_run=dry_run)
+        finally:
+            await db.dispose()
+        verb = "Would delete" if dry_run else "Deleted"
+        print(f"{verb} {removed.total} rows about the case.")
+        for table, count in sorted(removed.counts.items()):
+            print(f"  {table:<18} {count}")
+        return removed.total
+
+    if not args.yes:
+        found = asyncio.run(run(dry_run=True))
+        if not found:
+            print("Nothing is stored about that case.")
+            return 1
+        print("Run again with --yes to erase it (an audit entry without the case remains).")
+        return 0
+    asyncio.run(run(dry_run=False))
+    return 0
+
+
 def cmd_manifest(args: argparse.Namespace) -> int:
     import json
 
@@ -200,7 +264,12 @@ def cmd_manifest(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    print(json.dumps(manifest(args.mode, args.url), indent=2, ensure_ascii=False))
+    from bot.access import RoleResolver
+
+    groups = RoleResolver(_config_or_exit()).uses_groups()
+    print(
+        json.dumps(manifest(args.mode, args.url, user_groups=groups), indent=2, ensure_ascii=False)
+    )
     return 0
 
 
@@ -267,6 +336,16 @@ def build_parser() -> argparse.ArgumentParser:
     report_sub.add_parser(
         "outcomes", help="which praktikker led to job or education, by type"
     ).set_defaults(func=cmd_report)
+
+    purge_cmd = sub.add_parser("purge", help="delete conversation data past retention")
+    purge_cmd.add_argument("--now", help="as of this ISO time")
+    purge_cmd.add_argument("--dry-run", action="store_true", help="only count")
+    purge_cmd.set_defaults(func=cmd_purge)
+
+    erase = sub.add_parser("erase", help="remove everything about one case")
+    erase.add_argument("--case", required=True, help="the case reference")
+    erase.add_argument("--yes", action="store_true", help="really erase (else: only count)")
+    erase.set_defaults(func=cmd_erase)
 
     db = sub.add_parser("db", help="database administration")
     db_sub = db.add_subparsers(dest="db_command", required=True)

@@ -171,6 +171,29 @@ class ReminderConfig(Frozen):
     delivery: DeliveryConfig = DeliveryConfig()
 
 
+class AccessConfig(Frozen):
+    """Who may do what, beyond a consultant's own praktikker. Entries are Slack user ids
+    (U…/W…) or Slack user group ids (S…). Team leads are listed per team (`leads`)."""
+
+    administrators: tuple[str, ...] = ()
+    # How long a user group's members are cached before Slack is asked again.
+    group_cache_seconds: int = Field(default=600, ge=0, le=86_400)
+
+
+class RetentionConfig(Frozen):
+    """How long conversation data is kept (rules.md, data protection §4)."""
+
+    # Conversations, answers and case-note drafts of a praktik, counted from its end.
+    days_after_praktik_end: int = Field(default=365, ge=1, le=3650)
+    # Conversations never linked to a praktik (a registration left unfinished).
+    unfinished_conversation_days: int = Field(default=30, ge=1, le=3650)
+    # Reminder/digest rows and de-duplication marks, counted from when they were made.
+    delivery_days: int = Field(default=90, ge=7, le=3650)
+    processed_input_days: int = Field(default=14, ge=1, le=365)
+    # When the daily purge runs in serve/socket (local time).
+    daily_at: LocalTime = dt.time(3, 15)
+
+
 class AppConfig(Frozen):
     storage: StorageConfig = StorageConfig()
     timezone: str = "Europe/Copenhagen"
@@ -183,6 +206,8 @@ class AppConfig(Frozen):
     flows_dir: Path | None = None
     followup_plans: dict[str, tuple[PlannedFollowUp, ...]] = Field(default_factory=dict)
     reminders: ReminderConfig = ReminderConfig()
+    access: AccessConfig = AccessConfig()
+    retention: RetentionConfig = RetentionConfig()
 
     @field_validator("timezone")
     @classmethod

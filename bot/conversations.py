@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import messages
+from bot.access import Roles, may_access
 from bot.config import AppConfig
 from bot.context import flow_context
 from bot.effects import EFFECTS, EffectRun
@@ -30,12 +31,16 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Actor:
-    """Who is talking to the bot."""
+    """Who is talking to the bot, with the roles app.yaml gives them."""
 
     user_key: str
     name: str
     slack_user_id: str | None = None
-    team_id: str | None = None
+    roles: Roles = field(default_factory=Roles)
+
+    @property
+    def team_id(self) -> str | None:
+        return self.roles.team_id
 
 
 @dataclass
@@ -56,6 +61,7 @@ class Reply:
     previous_prompt_ref: str | None = None
     previous_question: str | None = None
     stale: bool = False
+    refused: bool = False  # the actor may not act here (audited); tell only them
 
 
 class ConversationService:
@@ -83,20 +89,36 @@ class ConversationService:
         if flow is None:
             return Reply(messages=[messages.UNKNOWN_FLOW])
         async with self.db.transaction() as session:
-            if not await queries.claim_input(session, source_key=source_key):
-                return Reply(duplicate=True)
-            consultant = await self._consultant(session, actor)
+            known = await queries.consultant_by_key(session, user_key=actor.user_key)
             praktik: Praktik | None = None
             if flow.needs_praktik:
                 if praktik_id is None:
                     return Reply(messages=[messages.NEEDS_PRAKTIK])
-                praktik = await self._own_praktik(session, consultant, praktik_id)
+                praktik = await self._accessible_praktik(session, actor, known, praktik_id)
                 if praktik is None:
-                    return Reply(messages=[messages.PRAKTIK_NOT_FOUND])
+                    await queries.audit(
+                        session,
+                        actor=actor.user_key,
+                        action="denied",
+                        praktik_id=praktik_id,
+                        detail={"flow": flow.id},
+                    )
+                    return Reply(messages=[messages.PRAKTIK_NOT_FOUND], refused=True)
                 if praktik.status != "active":
                     return Reply(
                         messages=[messages.PRAKTIK_ENDED.format(case_ref=praktik.case_ref)]
                     )
+            if not await queries.claim_input(session, source_key=source_key):
+                return Reply(duplicate=True)
+            consultant = await self._consultant(session, actor)
+            if praktik is not None:
+                await queries.audit(
+                    session,
+                    actor=actor.user_key,
+                    action="view",
+                    praktik_id=praktik.id,
+                    detail={"flow": flow.id},
+                )
             reply = Reply()
             previous = await queries.active_conversation(session, key=key)
             if previous is not None:
@@ -126,14 +148,21 @@ class ConversationService:
     ) -> Reply:
         """Feed one input to the conversation active under `key`."""
         async with self.db.transaction() as session:
-            if not await queries.claim_input(session, source_key=source_key):
-                return Reply(duplicate=True)
             conversation = await queries.active_conversation(session, key=key)
             if conversation is None:
                 return Reply(messages=[messages.NO_CONVERSATION], finished=True)
-            consultant = await self._consultant(session, actor)
-            if conversation.consultant_id != consultant.id:
-                return Reply(messages=[messages.PRAKTIK_NOT_FOUND], finished=True)
+            consultant = await queries.consultant_by_key(session, user_key=actor.user_key)
+            if consultant is None or conversation.consultant_id != consultant.id:
+                await queries.audit(
+                    session,
+                    actor=actor.user_key,
+                    action="denied",
+                    praktik_id=conversation.praktik_id,
+                    detail={"conversation": conversation.id},
+                )
+                return Reply(messages=[messages.NOT_YOUR_CONVERSATION], finished=True, refused=True)
+            if not await queries.claim_input(session, source_key=source_key):
+                return Reply(duplicate=True)
             reply = Reply(conversation_id=conversation.id, flow_id=conversation.flow_id)
             flow = self.flows.get(conversation.flow_id)
             if flow is None:
@@ -266,11 +295,17 @@ class ConversationService:
         followup = await session.get(FollowUp, followup_id)
         return followup_id if followup is not None and followup.praktik_id == praktik.id else None
 
-    async def _own_praktik(
-        self, session: AsyncSession, consultant: Consultant, praktik_id: int
+    async def _accessible_praktik(
+        self, session: AsyncSession, actor: Actor, consultant: Consultant | None, praktik_id: int
     ) -> Praktik | None:
+        """The praktik, if the actor may act on it (own, team lead's team, administrator)."""
         praktik = await queries.get_praktik(session, praktik_id=praktik_id)
-        if praktik is None or praktik.consultant_id != consultant.id:
+        if praktik is None or not may_access(
+            roles=actor.roles,
+            consultant_id=consultant.id if consultant else None,
+            owner_id=praktik.consultant_id,
+            team_id=praktik.team_id,
+        ):
             return None
         return praktik
 
@@ -321,6 +356,14 @@ class ConversationService:
         )
         for effect in turn.effects:
             await EFFECTS[effect.name](run, effect.payload)
+        if turn.effects and run.praktik is not None:
+            await queries.audit(
+                session,
+                actor=consultant.user_key,
+                action="create" if praktik is None else "change",
+                praktik_id=run.praktik.id,
+                detail={"flow": flow.id, "effects": [e.name for e in turn.effects]},
+            )
         reply.messages.extend(run.lines)
         reply.note = run.note
         reply.prompt = turn.prompt

@@ -13,7 +13,10 @@ NO_CONVERSATION = "Du har ingen samtale i gang. Vælg, hvad du vil gøre."
 REPLACED = "Din tidligere samtale '{title}' er lukket, fordi du startede en ny."
 UNKNOWN_FLOW = "Det forløb kender jeg ikke."
 NEEDS_PRAKTIK = "Vælg først, hvilken praktik det drejer sig om."
-PRAKTIK_NOT_FOUND = "Praktikken findes ikke eller er ikke din."
+PRAKTIK_NOT_FOUND = "Praktikken findes ikke, eller du har ikke adgang til den."
+NOT_YOUR_CONVERSATION = (
+    "Den samtale er ikke din. Start din egen med 'ny', 'forbered' eller 'opfølgning'."
+)
 PRAKTIK_ENDED = "Praktikken {case_ref} er afsluttet."
 PRAKTIK_REGISTERED = "Praktikken {case_ref} er oprettet: {type_label} hos {company}, {period}."
 FOLLOWUPS_PLANNED = "Planlagte opfølgninger: {plan}."

@@ -19,6 +19,7 @@ from storage.models import FollowUp, Praktik
 class WorkItem:
     praktik: Praktik
     next_followup: FollowUp | None
+    owner_slack_user: str | None = None
 
     @property
     def praktik_id(self) -> int:
@@ -29,13 +30,34 @@ class WorkItem:
 async def work_items(db: Database, *, user_key: str, name: str) -> list[WorkItem]:
     """The active praktikker of the consultant known by `user_key`, oldest start first."""
     async with db.transaction() as session:
-        consultant = await queries.get_or_create_consultant(session, user_key=user_key, name=name)
-        assert consultant.id is not None
+        consultant = await queries.consultant_by_key(session, user_key=user_key)
+        if consultant is None or consultant.id is None:
+            return []
         praktikker = await queries.praktikker_of(session, consultant_id=consultant.id)
         upcoming = await queries.next_followups(
             session, praktik_ids=[p.id for p in praktikker if p.id is not None]
         )
     return [WorkItem(p, upcoming.get(p.id or 0)) for p in praktikker]
+
+
+async def team_work_items(
+    db: Database, *, user_key: str, team_ids: frozenset[str]
+) -> list[WorkItem]:
+    """A team lead's view: the active praktikker of their teams, other than their own."""
+    if not team_ids:
+        return []
+    async with db.transaction() as session:
+        own = await queries.consultant_by_key(session, user_key=user_key)
+        praktikker = await queries.praktikker_of_teams(
+            session, team_ids=sorted(team_ids), exclude_consultant_id=own.id if own else None
+        )
+        upcoming = await queries.next_followups(
+            session, praktik_ids=[p.id for p in praktikker if p.id is not None]
+        )
+        owners = await queries.slack_users_of(
+            session, consultant_ids=sorted({p.consultant_id for p in praktikker})
+        )
+    return [WorkItem(p, upcoming.get(p.id or 0), owners.get(p.consultant_id)) for p in praktikker]
 
 
 def due_marker(followup: FollowUp, today: dt.date) -> str:

@@ -198,3 +198,21 @@ class Delivery(SQLModel, table=True):
     slack_ts: str | None = Field(default=None, max_length=40)
     created_at: dt.datetime = _ts(default_factory=utcnow)
     updated_at: dt.datetime = _ts(default_factory=utcnow)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who viewed, changed, handed over, exported or erased what, and when.
+
+    No personal data: the actor is a user key (a Slack user id or terminal name of a
+    consultant), the object is an internal id, and `detail` holds ids and counts only.
+    `praktik_id` is deliberately not a foreign key: the entry outlives an erased praktik.
+    """
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: dt.datetime = _ts(default_factory=utcnow, index=True)
+    actor: str = Field(max_length=80, index=True)
+    action: str = Field(max_length=40)  # view, change, handover, export, erase, denied, purge
+    praktik_id: int | None = Field(default=None, index=True)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import (
     Answer,
+    AuditEntry,
     CaseNote,
     Consultant,
     Conversation,
@@ -61,6 +62,23 @@ async def get_or_create_consultant(
     session.add(consultant)
     await session.flush()
     return consultant
+
+
+async def consultant_by_key(session: AsyncSession, *, user_key: str) -> Consultant | None:
+    query = select(Consultant).where(Consultant.user_key == user_key)
+    return (await session.exec(query)).first()
+
+
+async def audit(
+    session: AsyncSession,
+    *,
+    actor: str,
+    action: str,
+    praktik_id: int | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Append an audit entry (ids and counts only, never personal data)."""
+    session.add(AuditEntry(actor=actor, action=action, praktik_id=praktik_id, detail=detail or {}))
 
 
 async def active_conversation(
@@ -179,6 +197,36 @@ async def praktikker_of(
     if active_only:
         query = query.where(Praktik.status == "active")
     return (await session.exec(query.order_by(col(Praktik.start_date), col(Praktik.id)))).all()
+
+
+async def praktikker_of_teams(
+    session: AsyncSession, *, team_ids: Sequence[str], exclude_consultant_id: int | None
+) -> Sequence[Praktik]:
+    """Active praktikker of the given teams, except those of one consultant."""
+    if not team_ids:
+        return []
+    query = (
+        select(Praktik)
+        .where(col(Praktik.team_id).in_(team_ids))
+        .where(Praktik.status == "active")
+    )
+    if exclude_consultant_id is not None:
+        query = query.where(Praktik.consultant_id != exclude_consultant_id)
+    return (await session.exec(query.order_by(col(Praktik.start_date), col(Praktik.id)))).all()
+
+
+async def slack_users_of(
+    session: AsyncSession, *, consultant_ids: Sequence[int]
+) -> dict[int, str]:
+    """Slack user ids of consultants (those who have one)."""
+    if not consultant_ids:
+        return {}
+    query = select(Consultant).where(col(Consultant.id).in_(consultant_ids))
+    return {
+        c.id: c.slack_user_id
+        for c in (await session.exec(query)).all()
+        if c.id is not None and c.slack_user_id
+    }
 
 
 async def attach_answers_to_praktik(

@@ -290,7 +290,7 @@ async def running_bot(
         flows=flows,
     )
     app = build_app(deps, token=BOT_TOKEN, signing_secret=SIGNING_SECRET, api_url=slack.base_url)
-    client = TestClient(TestServer(web_app(app, db)))
+    client = TestClient(TestServer(web_app(app, db, signing_secret=SIGNING_SECRET)))
     await client.start_server()
     harness = SlackBot(client, slack, deps)
     try:

@@ -18,16 +18,41 @@ from dialogues.model import Flow
 from dialogues.state import UserInput
 from dialogues.structure import FLOWS_DIR, load_flows
 from storage.db import Database
-from storage.models import Answer, CaseNote, Conversation, FollowUp, Praktik, ProcessedInput
+from storage.models import (
+    Answer,
+    AuditEntry,
+    CaseNote,
+    Conversation,
+    FollowUp,
+    Praktik,
+    ProcessedInput,
+)
 
 NOW = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)
 ANNA = Actor(user_key="terminal:anna", name="anna")
 BO = Actor(user_key="terminal:bo", name="bo")
 
 REGISTER = [
-    "SAG-2026-0001", "1", "Eksempel Byg ApS", "spring over", "1", "1", "1, 3", "spring over",
-    "7/12", "ja", "31/12", "ja", "30", "nej", "20", "1", "ja", "Kontakt Eksempel", "gem",
-]  # fmt: skip
+    "SAG-2026-0001",
+    "1",
+    "Eksempel Byg ApS",
+    "spring over",
+    "1",
+    "1",
+    "1, 3",
+    "spring over",
+    "7/12",
+    "ja",
+    "31/12",
+    "ja",
+    "30",
+    "nej",
+    "20",
+    "1",
+    "ja",
+    "Kontakt Eksempel",
+    "gem",
+]
 
 
 class Driver:
@@ -42,17 +67,24 @@ class Driver:
 
     async def start(self, flow_id: str, praktik_id: int | None = None) -> Reply:
         return await self.service.start(
-            actor=self.actor, key=self.key, flow_id=flow_id, praktik_id=praktik_id,
-            source_key=self.source(), now=NOW,
-        )  # fmt: skip
+            actor=self.actor,
+            key=self.key,
+            flow_id=flow_id,
+            praktik_id=praktik_id,
+            source_key=self.source(),
+            now=NOW,
+        )
 
     async def say(self, *texts: str) -> Reply:
         reply = Reply()
         for text in texts:
             reply = await self.service.answer(
-                actor=self.actor, key=self.key, inp=UserInput(text=text),
-                source_key=self.source(), now=NOW,
-            )  # fmt: skip
+                actor=self.actor,
+                key=self.key,
+                inp=UserInput(text=text),
+                source_key=self.source(),
+                now=NOW,
+            )
         return reply
 
 
@@ -126,9 +158,12 @@ async def test_a_repeated_delivery_changes_nothing(
 
     async def deliver() -> bool:
         reply = await service.answer(
-            actor=ANNA, key=ANNA.user_key, inp=UserInput(text="SAG-7"), source_key="event-1",
+            actor=ANNA,
+            key=ANNA.user_key,
+            inp=UserInput(text="SAG-7"),
+            source_key="event-1",
             now=NOW,
-        )  # fmt: skip
+        )
         return not reply.duplicate
 
     handled = await asyncio.gather(*(deliver() for _ in range(4)))
@@ -229,7 +264,9 @@ async def test_praktik_flows_only_for_own_praktik(
     await anna.say(*REGISTER)
     [praktik] = await rows(db, Praktik)
     refused = await Driver(service, BO).start("opfoelgning", praktik_id=praktik.id)
-    assert refused.messages == ["Praktikken findes ikke eller er ikke din."]
+    assert refused.messages == ["Praktikken findes ikke, eller du har ikke adgang til den."]
+    [denied] = [e for e in await rows(db, AuditEntry) if e.action == "denied"]
+    assert (denied.actor, denied.praktik_id) == ("terminal:bo", praktik.id)
     ok = await anna.start("opfoelgning", praktik_id=praktik.id)
     assert ok.prompt is not None and "(1 af 2)" not in ok.prompt.text
     assert ok.prompt.item_position == (1, 2)

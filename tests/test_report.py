@@ -44,12 +44,15 @@ async def test_outcomes_by_type(db: Database, db_url: str, config: AppConfig) ->
     await add(
         db,
         [
-            ("jobpraktik", "ordinaer_fuldtid"), ("jobpraktik", "loentilskud"),
-            ("jobpraktik", "fortsat_ledig"), ("jobpraktik", None),
-            ("kompetencepraktik", "uddannelse"), ("kompetencepraktik", "ny_praktik"),
+            ("jobpraktik", "ordinaer_fuldtid"),
+            ("jobpraktik", "loentilskud"),
+            ("jobpraktik", "fortsat_ledig"),
+            ("jobpraktik", None),
+            ("kompetencepraktik", "uddannelse"),
+            ("kompetencepraktik", "ny_praktik"),
             ("udviklingspraktik", "andet"),
         ],
-    )  # fmt: skip
+    )
     job, comp, dev = await outcomes(db, config)
     assert (
         job.counts["started"],
@@ -65,8 +68,12 @@ async def test_outcomes_by_type(db: Database, db_url: str, config: AppConfig) ->
     result = await asyncio.to_thread(
         subprocess.run,
         [sys.executable, "-m", "bot.cli", "report", "outcomes"],
-        capture_output=True, text=True, cwd=ROOT, timeout=60, check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=True,
         env={**os.environ, "DATABASE_URL": db_url},
-    )  # fmt: skip
+    )
     assert "Afgang til job eller uddannelse" in result.stdout
     assert "67%" in result.stdout

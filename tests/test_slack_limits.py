@@ -49,8 +49,10 @@ async def test_twenty_long_subgoals_and_a_long_case_note(
         assert "Delmål nummer 20" in text  # the whole texts are listed
         assert any(
             e.get("type") == "multi_static_select"
-            for b in question["blocks"] if b["type"] == "actions" for e in b["elements"]
-        )  # fmt: skip
+            for b in question["blocks"]
+            if b["type"] == "actions"
+            for e in b["elements"]
+        )
         await bot.dm(ANNA, ", ".join(str(n) for n in range(1, 21)), thread_ts=root)
         own = "; ".join(f"Eget delmål {n} om at lære lageret at kende" for n in range(1, 6))
         await bot.dm(ANNA, own, thread_ts=root)
@@ -124,11 +126,16 @@ async def test_app_home_pages_a_long_work_list(bot: SlackBot, db: Database) -> N
         await session.flush()
         for n in range(60):
             praktik = Praktik(
-                case_ref=f"SAG-{n:04d}", target_group="dagpenge", company=f"Eksempel {n} ApS",
-                type="jobpraktik", subgoals=["Oplæring"], start_date=today,
-                end_date=today + dt.timedelta(days=27), hours_per_week=30,
+                case_ref=f"SAG-{n:04d}",
+                target_group="dagpenge",
+                company=f"Eksempel {n} ApS",
+                type="jobpraktik",
+                subgoals=["Oplæring"],
+                start_date=today,
+                end_date=today + dt.timedelta(days=27),
+                hours_per_week=30,
                 consultant_id=consultant.id,  # type: ignore[arg-type]
-            )  # fmt: skip
+            )
             session.add(praktik)
             await session.flush()
             due = today - dt.timedelta(days=1) if n == 0 else today + dt.timedelta(days=n)
@@ -148,13 +155,13 @@ async def test_app_home_pages_a_long_work_list(bot: SlackBot, db: Database) -> N
     text = message_text(home)
     assert "SAG-0000" in text
     assert "(overskredet)" in text
-    assert "Side 1 af 3" in text
-    assert "SAG-0030" not in text
+    assert "Side 1 af 4" in text  # 15 per page
+    assert "SAG-0015" not in text
     await bot.click(
         ANNA,
         {"ts": "0", "channel": "DUANNA", "blocks": home["blocks"]},
         button_labelled("Næste side"),
     )
     second = message_text(bot.slack.home_views[ANNA])
-    assert "Side 2 af 3" in second
-    assert "SAG-0030" in second
+    assert "Side 2 af 4" in second
+    assert "SAG-0015" in second

@@ -4,6 +4,7 @@ app handles: every event and command in it has a listener, and every listener is
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -23,8 +24,12 @@ SPECS = ROOT.parent / "shared" / "slack-specs"
 def printed_manifest(*args: str) -> dict[str, Any]:
     result = subprocess.run(
         [sys.executable, "-m", "bot.cli", "manifest", *args],
-        capture_output=True, text=True, cwd=ROOT, timeout=60, check=True,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=True,
+    )
     return json.loads(result.stdout)
 
 
@@ -52,8 +57,12 @@ def test_printed_manifests_validate_against_slacks_schema(schema: dict[str, Any]
 def test_http_manifest_needs_a_url() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "bot.cli", "manifest", "--mode", "http"],
-        capture_output=True, text=True, cwd=ROOT, timeout=60, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 2
     assert "--url is required" in result.stderr
 
@@ -61,20 +70,33 @@ def test_http_manifest_needs_a_url() -> None:
 def test_scopes_are_least_privilege() -> None:
     scopes = set(printed_manifest("--mode", "socket")["oauth_config"]["scopes"]["bot"])
     assert scopes == {
-        "app_mentions:read", "assistant:write", "chat:write", "commands", "im:history", "im:write"
-    }  # fmt: skip
+        "app_mentions:read",
+        "assistant:write",
+        "chat:write",
+        "commands",
+        "im:history",
+        "im:write",
+    }
 
 
 def _event_for(event_type: str) -> dict[str, Any]:
     """A minimal event of a type, as Slack would wrap it (type name as in the spec)."""
-    base: dict[str, Any] = {"user": "UANNA", "channel": "DUANNA", "ts": f"{time.time():.6f}",
-                            "event_ts": "1.0", "tab": "messages"}  # fmt: skip
+    base: dict[str, Any] = {
+        "user": "UANNA",
+        "channel": "DUANNA",
+        "ts": f"{time.time():.6f}",
+        "event_ts": "1.0",
+        "tab": "messages",
+    }
     if event_type == "message":
         base.update(channel_type="im", text="hjælp", subtype="bot_message")
     if event_type.startswith("assistant_thread"):
         base["assistant_thread"] = {
-            "user_id": "UANNA", "channel_id": "DUANNA", "thread_ts": "1.0", "context": {}
-        }  # fmt: skip
+            "user_id": "UANNA",
+            "channel_id": "DUANNA",
+            "thread_ts": "1.0",
+            "context": {},
+        }
     base["type"] = event_type
     return base
 
@@ -115,3 +137,20 @@ async def test_the_slash_command_in_the_manifest_and_only_it_is_handled(bot: Sla
         content_type="application/x-www-form-urlencoded",
     )
     assert other.status == 404
+
+
+def test_roles_by_user_group_add_the_usergroups_scope(tmp_path: Path) -> None:
+    config = (ROOT / "app.yaml").read_text(encoding="utf-8")
+    (tmp_path / "app.yaml").write_text(
+        config.replace("  administrators: []", "  administrators: [S0ADMINS]"), encoding="utf-8"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "manifest", "--mode", "socket"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=True,
+        env={**os.environ, "PRAKTIKBOT_CONFIG": str(tmp_path / "app.yaml")},
+    )
+    assert "usergroups:read" in json.loads(result.stdout)["oauth_config"]["scopes"]["bot"]

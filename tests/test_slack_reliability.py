@@ -30,9 +30,15 @@ async def test_an_event_delivered_four_times_concurrently_is_handled_once(
     posts_before = len(bot.slack.calls_to("chat.postMessage"))
     message = bot.slack.add_user_message("DUANNA", "SAG-4444", user=ANNA, thread_ts=root)
     event = {
-        "type": "message", "channel": "DUANNA", "channel_type": "im", "user": ANNA,
-        "text": "SAG-4444", "ts": message["ts"], "thread_ts": root, "event_ts": message["ts"],
-    }  # fmt: skip
+        "type": "message",
+        "channel": "DUANNA",
+        "channel_type": "im",
+        "user": ANNA,
+        "text": "SAG-4444",
+        "ts": message["ts"],
+        "thread_ts": root,
+        "event_ts": message["ts"],
+    }
     responses = await asyncio.gather(
         bot.event(event, event_id="EvRETRY1"),
         *(bot.event(event, event_id="EvRETRY1", retry_num=n) for n in (1, 2, 3)),
@@ -94,9 +100,21 @@ async def test_slow_work_never_delays_the_ack(bot: SlackBot, db: Database) -> No
 async def test_forged_or_stale_requests_get_401_and_change_nothing(
     bot: SlackBot, db: Database
 ) -> None:
-    body = json.dumps({"type": "event_callback", "event_id": "EvBAD", "team_id": "T0TEST",
-                       "event": {"type": "message", "channel": "DUANNA", "channel_type": "im",
-                                 "user": ANNA, "text": "ny", "ts": "1.1"}})  # fmt: skip
+    body = json.dumps(
+        {
+            "type": "event_callback",
+            "event_id": "EvBAD",
+            "team_id": "T0TEST",
+            "event": {
+                "type": "message",
+                "channel": "DUANNA",
+                "channel_type": "im",
+                "user": ANNA,
+                "text": "ny",
+                "ts": "1.1",
+            },
+        }
+    )
     forged = await bot.post(body, content_type="application/json", secret="f" * 32)
     stale = await bot.post(body, content_type="application/json", timestamp=int(time.time()) - 301)
     unsigned = await bot.client.post(

@@ -108,9 +108,10 @@ async def test_postpone_then_mark_held_from_the_reminder(bot: SlackBot, db: Data
     assert "afholdt" in message_text(bot.slack.message("DUANNA", again["ts"])).lower()
     await run_tick(bot, local(moved.due_date, 8, 1) + dt.timedelta(days=3))
     posted = [
-        c for c in bot.slack.calls_to("chat.postMessage")
+        c
+        for c in bot.slack.calls_to("chat.postMessage")
         if str(c.params.get("text", "")).startswith(("Påmindelse", "Overskredet"))
-    ]  # fmt: skip
+    ]
     assert len(posted) == 2  # no more reminders about it
 
 

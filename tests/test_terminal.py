@@ -29,10 +29,18 @@ class Terminal:
     async def start(cls, db_url: str, user: str = "anna") -> Terminal:
         env = {**os.environ, "DATABASE_URL": db_url, "PYTHONUNBUFFERED": "1"}
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "chat", "--user", user,
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT, cwd=ROOT, env=env,
-        )  # fmt: skip
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "chat",
+            "--user",
+            user,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            cwd=ROOT,
+            env=env,
+        )
         return cls(proc)
 
     async def expect(self, text: str, timeout: float = 20) -> str:

@@ -21,6 +21,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.access import RoleResolver, Roles, may_access
 from bot.config import AppConfig
 from bot.reminders import planner, render
 from dialogues.dates import format_danish_date
@@ -75,8 +76,12 @@ async def apply_action(
     config: AppConfig,
     body: dict[str, Any],
     now: dt.datetime,
+    roles: Roles | None = None,
 ) -> ActionResult:
-    """Apply one reminder button click from a block_actions payload (no Slack calls)."""
+    """Apply one reminder button click from a block_actions payload (no Slack calls).
+
+    The responsible consultant may act, and so may the praktik's team lead and an
+    administrator (`roles` of the clicking user); anyone else is refused and audited."""
     action = (body.get("actions") or [{}])[0]
     action_id = str(action.get("action_id") or "")
     user_id = str((body.get("user") or {}).get("id") or "")
@@ -89,14 +94,34 @@ async def apply_action(
     if followup_id is None or not user_id:
         return ActionResult("invalid", UNREADABLE)
     async with db.transaction() as session:
-        if not await queries.claim_input(session, source_key=_source_key(body, action)):
-            return ActionResult("duplicate")
         found = await queries.followups_with_praktik(session, followup_ids=[followup_id])
         if followup_id not in found:
             return ActionResult("invalid", "Opfølgningen findes ikke længere.")
-        _, _, consultant = found[followup_id]
-        if consultant.slack_user_id != user_id:
+        _, praktik, consultant = found[followup_id]
+        allowed = consultant.slack_user_id == user_id or may_access(
+            roles=roles or Roles(),
+            consultant_id=None,
+            owner_id=praktik.consultant_id,
+            team_id=praktik.team_id,
+        )
+        if not allowed:
+            await queries.audit(
+                session,
+                actor=f"slack:{user_id}",
+                action="denied",
+                praktik_id=praktik.id,
+                detail={"followup": followup_id, "action": action_id[:40]},
+            )
             return ActionResult("refused", NOT_YOURS)
+        if not await queries.claim_input(session, source_key=_source_key(body, action)):
+            return ActionResult("duplicate")
+        await queries.audit(
+            session,
+            actor=f"slack:{user_id}",
+            action="change",
+            praktik_id=praktik.id,
+            detail={"followup": followup_id, "action": action_id[:40]},
+        )
         try:
             if action_id == render.HELD:
                 followup = await planner.mark_followup_held(
@@ -135,10 +160,11 @@ async def handle_action(
     client: AsyncWebClient,
     body: dict[str, Any],
     now: dt.datetime,
+    roles: Roles | None = None,
 ) -> ActionResult:
     """Apply a click, then tell the user: update the reminder message, or answer
     ephemerally. Slack errors are logged, never raised."""
-    result = await apply_action(db=db, config=config, body=body, now=now)
+    result = await apply_action(db=db, config=config, body=body, now=now, roles=roles)
     channel, ts = _where(body)
     user_id = str((body.get("user") or {}).get("id") or "")
     try:
@@ -158,14 +184,23 @@ async def handle_action(
 
 
 def register(
-    app: AsyncApp, *, db: Database, config: AppConfig, clock: Callable[[], dt.datetime]
+    app: AsyncApp,
+    *,
+    db: Database,
+    config: AppConfig,
+    clock: Callable[[], dt.datetime],
+    resolver: RoleResolver | None = None,
 ) -> None:
     """Register the reminder listeners: pb_rem_postpone:N, pb_rem_postpone_date,
     pb_rem_held."""
 
     async def listener(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
-        await handle_action(db=db, config=config, client=client, body=body, now=clock())
+        user_id = str((body.get("user") or {}).get("id") or "")
+        roles = await resolver.roles(user_id) if resolver and user_id else None
+        await handle_action(
+            db=db, config=config, client=client, body=body, now=clock(), roles=roles
+        )
 
     app.action(re.compile(rf"^{render.POSTPONE}:\d+$"))(listener)
     app.action(render.POSTPONE_DATE)(listener)

@@ -12,11 +12,12 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.access import GroupMembers
 from bot.reminders import actions as reminder_actions
 from bot.slack.deps import SlackDeps
-from bot.slack.listeners import actions, assistant, commands, errors, home, messages
+from bot.slack.listeners import actions, assistant, commands, errors, handover, home, messages
 
-LISTENER_MODULES = (messages, commands, actions, home, assistant, errors)
+LISTENER_MODULES = (messages, commands, actions, home, handover, assistant, errors)
 
 Registration = Callable[[AsyncApp], None]
 
@@ -34,6 +35,16 @@ def web_client(*, token: str, api_url: str) -> AsyncWebClient:
     )
 
 
+def group_members_of(client: AsyncWebClient) -> GroupMembers:
+    """Members of a Slack user group, asked from Slack (needs usergroups:read)."""
+
+    async def members(group: str) -> frozenset[str]:
+        response = await client.usergroups_users_list(usergroup=group)
+        return frozenset(str(u) for u in response.get("users") or [])
+
+    return members
+
+
 def build_app(
     deps: SlackDeps,
     *,
@@ -48,9 +59,13 @@ def build_app(
         process_before_response=False,
         request_verification_enabled=signing_secret is not None,
     )
+    if deps.roles is not None and deps.roles.group_members is None:
+        deps.roles.group_members = group_members_of(app.client)
     for module in LISTENER_MODULES:
         module.register(app, deps)
-    reminder_actions.register(app, db=deps.db, config=deps.config, clock=deps.clock)
+    reminder_actions.register(
+        app, db=deps.db, config=deps.config, clock=deps.clock, resolver=deps.roles
+    )
     for registration in extra:
         registration(app)
     return app

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from bot.access import RoleResolver
 from bot.config import AppConfig
 from bot.conversations import Actor, ConversationService
 from dialogues.model import Flow
@@ -23,14 +24,20 @@ class SlackDeps:
     config: AppConfig
     flows: dict[str, Flow]
     clock: Callable[[], dt.datetime] = field(default=utc_now)
+    roles: RoleResolver | None = None
 
-    def actor(self, user_id: str) -> Actor:
-        team = self.config.team_of(user_id)
+    def __post_init__(self) -> None:
+        if self.roles is None:
+            self.roles = RoleResolver(self.config)
+
+    async def actor(self, user_id: str) -> Actor:
+        """A Slack user as an actor, with their roles (user ids or user groups)."""
+        assert self.roles is not None
         return Actor(
             user_key=f"slack:{user_id}",
             name=user_id,
             slack_user_id=user_id,
-            team_id=team.id if team else None,
+            roles=await self.roles.roles(user_id),
         )
 
 

@@ -34,8 +34,11 @@ LONG_DESCRIPTION = (
 )
 
 
-def manifest(mode: Literal["http", "socket"], url: str | None = None) -> dict[str, Any]:
-    """The manifest for HTTP mode (with the public base URL) or Socket Mode."""
+def manifest(
+    mode: Literal["http", "socket"], url: str | None = None, *, user_groups: bool = False
+) -> dict[str, Any]:
+    """The manifest for HTTP mode (with the public base URL) or Socket Mode. With
+    `user_groups` (roles in app.yaml name Slack user groups) it asks for usergroups:read."""
     endpoint = f"{url.rstrip('/')}/slack/events" if mode == "http" and url else None
     command: dict[str, Any] = {
         "command": ids.SLASH_COMMAND,
@@ -70,7 +73,9 @@ def manifest(mode: Literal["http", "socket"], url: str | None = None) -> dict[st
                 "suggested_prompts": SUGGESTED_PROMPTS,
             },
         },
-        "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}},
+        "oauth_config": {
+            "scopes": {"bot": [*BOT_SCOPES, *(("usergroups:read",) if user_groups else ())]}
+        },
         "settings": {
             "event_subscriptions": events,
             "interactivity": interactivity,

@@ -63,7 +63,14 @@ async def serve(
         signing_secret=settings.signing_secret,
         api_url=settings.api_url,
     )
-    runner = web.AppRunner(web_app(bolt, deps.db, scheduler_health=scheduler_health))
+    runner = web.AppRunner(
+        web_app(
+            bolt,
+            deps.db,
+            signing_secret=settings.signing_secret,
+            scheduler_health=scheduler_health,
+        )
+    )
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()

@@ -7,10 +7,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import text
 
+from bot.slack import gate
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -32,10 +35,28 @@ def web_app(
     bolt: AsyncApp,
     db: Database,
     *,
+    signing_secret: str | None = None,
     scheduler_health: HealthExtra | None = None,
 ) -> web.Application:
+    """Slack's endpoint behind the gate (signature, then shape), and the health check."""
+    verifier = SignatureVerifier(signing_secret) if signing_secret else None
+
     async def slack_events(request: web.Request) -> web.Response:
-        bolt_request = await to_bolt_request(request)
+        try:
+            body = (await request.read()).decode("utf-8")
+        except UnicodeDecodeError:
+            return web.Response(status=400)
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        if verifier is not None and not verifier.is_valid_request(body, headers):
+            return web.Response(status=401)
+        if not gate.check(body, request.headers.get("Content-Type", "")):
+            log.info("refused a malformed request (%s bytes)", len(body))
+            return web.Response(status=400)
+        bolt_request = AsyncBoltRequest(
+            body=body,
+            query=request.query_string,
+            headers=request.headers,  # type: ignore[arg-type]
+        )
         return await to_aiohttp_response(await bolt.async_dispatch(bolt_request))
 
     async def healthz(request: web.Request) -> web.Response:

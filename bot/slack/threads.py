@@ -116,8 +116,9 @@ async def start_in_thread(
     praktik_id: int | None,
     source_key: str,
     followup_id: int | None = None,
-) -> None:
-    """Start a flow in a thread; a flow about a praktik without one asks which first."""
+) -> Reply | None:
+    """Start a flow in a thread; a flow about a praktik without one asks which first.
+    Returns the service's reply, or None when nothing was started."""
     flow = deps.flows.get(flow_id)
     if flow is None:
         await post_blocks(
@@ -127,14 +128,14 @@ async def start_in_thread(
             blocks=menu_blocks(HELP_TEXT),
             text=HELP_TEXT,
         )
-        return
+        return None
     if flow.needs_praktik and praktik_id is None:
         await post_praktik_picker(
             deps, client, user_id=user_id, channel=channel, thread_ts=thread_ts, flow_id=flow_id
         )
-        return
+        return None
     reply = await deps.service.start(
-        actor=deps.actor(user_id),
+        actor=await deps.actor(user_id),
         key=conversation_key(channel, thread_ts),
         flow_id=flow_id,
         praktik_id=praktik_id,
@@ -145,6 +146,7 @@ async def start_in_thread(
         thread_ts=thread_ts,
     )
     await show_reply(deps, client, channel=channel, thread_ts=thread_ts, reply=reply)
+    return reply
 
 
 async def post_praktik_picker(
@@ -156,7 +158,7 @@ async def post_praktik_picker(
     thread_ts: str | None,
     flow_id: str,
 ) -> None:
-    actor = deps.actor(user_id)
+    actor = await deps.actor(user_id)
     items = await work_items(deps.db, user_key=actor.user_key, name=actor.name)
     flow = deps.flows[flow_id]
     if not items:
@@ -177,6 +179,13 @@ async def post_praktik_picker(
         blocks=praktik_picker_blocks(flow.title, flow_id, rows),
         text=f"{flow.title}: vælg praktik",
     )
+
+
+async def tell_privately(client: AsyncWebClient, user_id: str, lines: list[str]) -> None:
+    """A message only the user sees: in their own DM with the bot."""
+    channel = await open_dm(client, user_id)
+    text = "\n".join(lines)
+    await client.chat_postMessage(channel=channel, text=text, blocks=sections(text))
 
 
 async def open_dm(client: AsyncWebClient, user_id: str) -> str:

@@ -12,9 +12,16 @@ from bot.slack import ids
 from bot.slack.deps import SlackDeps
 from bot.slack.render import Block, escape, mrkdwn_sections, plain, start_value
 from bot.slack.threads import post_blocks
-from bot.worklist import WorkItem, next_followup_text, praktik_label, work_items
+from bot.worklist import (
+    WorkItem,
+    next_followup_text,
+    praktik_label,
+    team_work_items,
+    work_items,
+)
 
-HOME_PAGE_SIZE = 25  # 3 blocks each + header/footer stays under the 100-block view limit
+HOME_PAGE_SIZE = 15  # 3 blocks each; with a lead's team section the view stays ≤ 100 blocks
+TEAM_SECTION_SIZE = 12  # 4 blocks each (with the hand-over picker)
 FLOW_BUTTONS = (
     ("forbered_moede", "Forbered møde"),
     ("opfoelgning", "Opfølgning"),
@@ -22,8 +29,26 @@ FLOW_BUTTONS = (
 )
 
 
-def item_blocks(config: AppConfig, item: WorkItem, today: dt.date, n: int) -> list[Block]:
+def handover_block(item: WorkItem) -> Block:
+    return {
+        "type": "actions",
+        "block_id": f"handover|{item.praktik_id}",
+        "elements": [
+            {
+                "type": "users_select",
+                "action_id": ids.HANDOVER,
+                "placeholder": plain("Overdrag til …"),
+            }
+        ],
+    }
+
+
+def item_blocks(
+    config: AppConfig, item: WorkItem, today: dt.date, n: int, *, owner: bool = False
+) -> list[Block]:
     lines = [f"*{escape(praktik_label(config, item))}*"]
+    if owner and item.owner_slack_user:
+        lines.append(f"Ansvarlig: <@{item.owner_slack_user}>")
     upcoming = next_followup_text(item, today)
     if upcoming:
         marker = "⚠️ " if "(overskredet)" in upcoming or "(i dag)" in upcoming else ""
@@ -62,7 +87,7 @@ async def post_work_list(
 
 
 async def work_list_blocks(deps: SlackDeps, user_id: str) -> list[Block]:
-    actor = deps.actor(user_id)
+    actor = await deps.actor(user_id)
     items = await work_items(deps.db, user_key=actor.user_key, name=actor.name)
     today = deps.clock().astimezone(deps.config.tz).date()
     if not items:
@@ -75,7 +100,7 @@ async def work_list_blocks(deps: SlackDeps, user_id: str) -> list[Block]:
 
 async def home_view(deps: SlackDeps, user_id: str, page: int = 0) -> dict[str, Any]:
     """The App Home tab: the work list, a page at a time."""
-    actor = deps.actor(user_id)
+    actor = await deps.actor(user_id)
     items = await work_items(deps.db, user_key=actor.user_key, name=actor.name)
     today = deps.clock().astimezone(deps.config.tz).date()
     pages = max(1, -(-len(items) // HOME_PAGE_SIZE))
@@ -102,6 +127,18 @@ async def home_view(deps: SlackDeps, user_id: str, page: int = 0) -> dict[str, A
     for n, item in enumerate(shown):
         blocks.append({"type": "divider"})
         blocks += item_blocks(deps.config, item, today, n)
+    team_items = await team_work_items(
+        deps.db, user_key=actor.user_key, team_ids=actor.roles.lead_of
+    )
+    if team_items:
+        shown_team = team_items[:TEAM_SECTION_SIZE]
+        blocks.append({"type": "header", "text": plain("Teamets praktikker", 150)})
+        for n, item in enumerate(shown_team):
+            blocks.append({"type": "divider"})
+            blocks += item_blocks(deps.config, item, today, 100 + n, owner=True)
+            blocks.append(handover_block(item))
+        if len(team_items) > len(shown_team):
+            blocks += mrkdwn_sections(f"… og {len(team_items) - len(shown_team)} flere i teamet.")
     if pages > 1:
         nav = []
         if page > 0:

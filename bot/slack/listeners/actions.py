@@ -6,16 +6,18 @@ click or a click on an old message is recognised and explained, never answered t
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import ids
 from bot.slack.deps import SlackDeps, conversation_key
-from bot.slack.threads import show_reply, start_in_dm, start_in_thread
+from bot.slack.threads import show_reply, start_in_dm, start_in_thread, tell_privately
 from dialogues.state import UserInput
 
 STALE_CLICK = (
@@ -63,13 +65,16 @@ async def answer(
     channel, thread_ts, message_ts = where
     action = body["actions"][0]
     reply = await deps.service.answer(
-        actor=deps.actor(user_id),
+        actor=await deps.actor(user_id),
         key=conversation_key(channel, thread_ts),
         inp=inp,
         source_key=f"slack:act:{channel}:{message_ts}:{action.get('action_id')}:{action.get('action_ts')}",
         now=deps.clock(),
     )
     if reply.duplicate:
+        return
+    if reply.refused:
+        await tell_privately(client, user_id, reply.messages)
         return
     if reply.stale or reply.conversation_id is None:
         await client.chat_postEphemeral(
@@ -179,21 +184,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         if where is None or not praktik.isdigit() or flow_id not in deps.flows:
             return
         channel, thread_ts, message_ts = where
-        await client.chat_update(
-            channel=channel,
-            ts=message_ts,
-            text=f"{deps.flows[flow_id].title}: praktik valgt",
-            blocks=[
-                {
-                    "type": "section",
-                    "text": {
-                        "type": "mrkdwn",
-                        "text": f"*{deps.flows[flow_id].title}*: praktik valgt.",
-                    },
-                }
-            ],
-        )
-        await start_in_thread(
+        reply = await start_in_thread(
             deps,
             client,
             user_id=str(body["user"]["id"]),
@@ -203,3 +194,18 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             praktik_id=int(praktik),
             source_key=f"slack:pick:{channel}:{message_ts}:{action.get('action_ts')}",
         )
+        if reply is None or reply.conversation_id is None:
+            return  # refused (told in the thread) or a repeated click
+        title = deps.flows[flow_id].title
+        with contextlib.suppress(SlackApiError):  # the picker may be gone; nothing depends on it
+            await client.chat_update(
+                channel=channel,
+                ts=message_ts,
+                text=f"{title}: praktik valgt",
+                blocks=[
+                    {
+                        "type": "section",
+                        "text": {"type": "mrkdwn", "text": f"*{title}*: praktik valgt."},
+                    }
+                ],
+            )

@@ -22,6 +22,7 @@ from bot.slack.threads import (
     show_reply,
     start_in_dm,
     start_in_thread,
+    tell_privately,
 )
 from bot.slack.worklist_ui import post_work_list
 from dialogues import texts
@@ -61,13 +62,16 @@ async def handle_text(
         return
     if thread_ts is not None:
         reply = await deps.service.answer(
-            actor=deps.actor(user_id),
+            actor=await deps.actor(user_id),
             key=conversation_key(channel, thread_ts),
             inp=UserInput(text=text),
             source_key=source_key,
             now=deps.clock(),
         )
         if reply.duplicate:
+            return
+        if reply.refused:
+            await tell_privately(client, user_id, reply.messages)
             return
         if reply.conversation_id is not None or reply.messages != [messages.NO_CONVERSATION]:
             await show_reply(deps, client, channel=channel, thread_ts=thread_ts, reply=reply)
