@@ -130,3 +130,21 @@ async def test_serve_refuses_to_start_without_tokens(tmp_path: Path) -> None:
     assert "SLACK_BOT_TOKEN does not look like a bot token" in text
     assert "SLACK_SIGNING_SECRET is not set" in text
     assert "Traceback" not in text
+
+
+async def test_socket_mode_refuses_to_start_without_an_app_token() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    env["SLACK_BOT_TOKEN"] = BOT_TOKEN
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "socket",
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 1
+    assert "SLACK_APP_TOKEN is not set" in err.decode()

@@ -32,6 +32,19 @@ async def test_assistant_thread_offers_prompts_and_runs_the_flow(bot: SlackBot) 
         }
     )
     await bot.wait_idle()
+    again = {
+        "type": "assistant_thread_started",
+        "assistant_thread": {
+            "user_id": ANNA,
+            "channel_id": "DUANNA",
+            "thread_ts": "1700000000.000001",
+            "context": {},
+        },
+        "event_ts": "1.0",
+    }
+    await bot.event(again, event_id="EvSame", retry_num=1)  # Slack retries: nothing twice
+    await bot.wait_idle()
+    assert len(bot.slack.calls_to("assistant.threads.setSuggestedPrompts")) == 1
     thread = bot.slack.assistant_threads[("DUANNA", "1700000000.000001")]
     assert [p["title"] for p in thread["prompts"]] == [
         "Ny praktik",

@@ -27,11 +27,15 @@ GREETING = (
 
 def register(app: AsyncApp, deps: SlackDeps) -> None:
     @app.event("assistant_thread_started")
-    async def on_thread_started(event: dict[str, Any], client: AsyncWebClient) -> None:
+    async def on_thread_started(
+        event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
         thread = event.get("assistant_thread") or {}
         channel, thread_ts = thread.get("channel_id"), thread.get("thread_ts")
         if not channel or not thread_ts:
             return
+        if not await deps.service.claim(f"slack:assistant:{channel}:{thread_ts}"):
+            return  # Slack retried the event: the prompts are already there
         await client.assistant_threads_setSuggestedPrompts(
             channel_id=channel, thread_ts=thread_ts, prompts=SUGGESTED_PROMPTS
         )
