@@ -14,6 +14,7 @@ from bot.config import AppConfig, ConfigError, load_config
 from dialogues.model import Flow
 
 if TYPE_CHECKING:
+    from bot.retention import Removed
     from bot.slack.settings import SlackSettings
 from dialogues.structure import FLOWS_DIR, FlowError, load_flows, mermaid
 
@@ -190,6 +191,13 @@ def cmd_remind(args: argparse.Namespace) -> int:
     )
 
 
+def _print_removed(removed: Removed, *, dry_run: bool, what: str) -> None:
+    verb = "Would delete" if dry_run else "Deleted"
+    print(f"{verb} {removed.total} rows {what}.")
+    for table, count in sorted(removed.counts.items()):
+        print(f"  {table:<18} {count}")
+
+
 def _operator() -> str:
     return f"cli:{getpass.getuser()}"
 
@@ -213,10 +221,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
             removed = await purge(db, config, now=now, actor=_operator(), dry_run=args.dry_run)
         finally:
             await db.dispose()
-        verb = "Would delete" if args.dry_run else "Deleted"
-        print(f"{verb} {removed.total} rows past retention.")
-        for table, count in sorted(removed.counts.items()):
-            print(f"  {table:<18} {count}")
+        _print_removed(removed, dry_run=args.dry_run, what="past retention")
 
     asyncio.run(run())
     return 0
@@ -236,10 +241,7 @@ def cmd_erase(args: argparse.Namespace) -> int:
             removed = await erase_case(db, case_ref=args.case, actor=_operator(), dry_run=dry_run)
         finally:
             await db.dispose()
-        verb = "Would delete" if dry_run else "Deleted"
-        print(f"{verb} {removed.total} rows about the case.")
-        for table, count in sorted(removed.counts.items()):
-            print(f"  {table:<18} {count}")
+        _print_removed(removed, dry_run=dry_run, what="about the case")
         return removed.total
 
     if not args.yes:

@@ -57,10 +57,10 @@ def _config_file(tmp_path: Path, **delivery: object) -> Path:
 SCRIPT = (
     "import logging, sys\n"
     "from bot.logs import configure_logging\n"
-    "from bot.reminders.cli import main\n"
+    "from bot.cli import main\n"
     "configure_logging('DEBUG')\n"
     "logging.getLogger('sqlalchemy').setLevel(logging.WARNING)\n"
-    "sys.exit(main(sys.argv[1:]))\n"
+    "sys.exit(main(['remind', *sys.argv[1:]]))\n"
 )
 
 

@@ -439,7 +439,7 @@ async def start_remind(
         "PYTHONUNBUFFERED": "1",
     }
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.reminders.cli", "--now", now.isoformat(), *extra,
+        sys.executable, "-m", "bot.cli", "remind", "--now", now.isoformat(), *extra,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=ROOT, env=env,
     )  # fmt: skip
 

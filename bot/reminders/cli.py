@@ -101,34 +101,3 @@ async def remind_command(
         return 1 if report.dead else 0
     finally:
         await db.dispose()
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Stand-alone entry (`python -m bot.reminders.cli`), the same as `praktikbot remind`."""
-    import argparse
-    import asyncio
-
-    from bot.config import ConfigError, load_config
-
-    parser = argparse.ArgumentParser(prog="praktikbot remind", description=__doc__)
-    parser.add_argument("--now", help="run as of this ISO time (local time without offset)")
-    parser.add_argument("--dry-run", action="store_true", help="only list what would be sent")
-    parser.add_argument("--status", action="store_true", help="counts by status, dead rows")
-    args = parser.parse_args(argv)
-    try:
-        config = load_config()
-    except ConfigError as exc:
-        print(f"praktikbot: {exc}", file=sys.stderr)
-        return 2
-    try:
-        now = parse_now(args.now, config) if args.now else None
-    except ValueError:
-        print(f"praktikbot remind: --now {args.now!r} is not an ISO time.", file=sys.stderr)
-        return 2
-    return asyncio.run(
-        remind_command(config=config, now=now, dry_run=args.dry_run, status=args.status)
-    )
-
-
-if __name__ == "__main__":
-    sys.exit(main())

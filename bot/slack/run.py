@@ -39,11 +39,21 @@ def _deps(config: AppConfig, flows: dict[str, Flow]) -> SlackDeps:
     )
 
 
-def _stop_on_signals(stop: asyncio.Event) -> None:
+async def _until_stopped(deps: SlackDeps, bolt: Any, background: BackgroundJob | None) -> None:
+    """Run the background job (if any) until SIGINT/SIGTERM, then stop it."""
+    stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
+    job = asyncio.create_task(background(deps, bolt.client, stop)) if background else None
+    try:
+        await stop.wait()
+    finally:
+        if job is not None:
+            job.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await job
 
 
 async def serve(
@@ -74,18 +84,11 @@ async def serve(
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()
-    stop = asyncio.Event()
-    _stop_on_signals(stop)
     log.info("praktikbot listening on http://%s:%s (POST /slack/events, GET /healthz)", host, port)
     print(f"praktikbot listening on http://{host}:{port}", flush=True)
-    job = asyncio.create_task(background(deps, bolt.client, stop)) if background else None
     try:
-        await stop.wait()
+        await _until_stopped(deps, bolt, background)
     finally:
-        if job is not None:
-            job.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await job
         await runner.cleanup()
         await deps.db.dispose()
 
@@ -107,17 +110,10 @@ async def socket(
         api_url=settings.api_url,
     )
     handler = AsyncSocketModeHandler(bolt, settings.app_token)
-    stop = asyncio.Event()
-    _stop_on_signals(stop)
-    job = asyncio.create_task(background(deps, bolt.client, stop)) if background else None
     await handler.connect_async()
     print("praktikbot connected in Socket Mode", flush=True)
     try:
-        await stop.wait()
+        await _until_stopped(deps, bolt, background)
     finally:
-        if job is not None:
-            job.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await job
         await handler.close_async()
         await deps.db.dispose()
