@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -239,6 +240,43 @@ class SlackBot:
             block_id: {"pb_multi_input": {"type": element["type"], "selected_options": chosen}}
         }
         return await self.click(user, message, button_labelled("Videre"), state=state)
+
+    async def register_praktik(
+        self,
+        user: str,
+        case_ref: str,
+        *,
+        type_label: str = "Jobpraktik",
+        company: str = "Eksempel Rengøring ApS",
+        start: dt.date | None = None,
+        days: int = 20,
+    ) -> str:
+        """Register a praktik through the DM as a consultant would; returns the thread ts.
+        Dagpenge, one sub-goal, start in three days (or `start`), ending `days` later."""
+        today = self.deps.clock().astimezone(self.deps.config.tz).date()
+        start = start or today + dt.timedelta(days=3)
+        root = await self.dm(user, "ny")
+        await self.dm(user, case_ref, thread_ts=root)
+        await self.click(
+            user, self.last(user, root), lambda e: e["type"] == "static_select", selected="dagpenge"
+        )
+        await self.dm(user, company, thread_ts=root)
+        await self.dm(user, "spring over", thread_ts=root)
+        await self.click_button(user, self.last(user, root), "Ja, jeg vælger selv")
+        await self.click_button(user, self.last(user, root), type_label)
+        await self.tick_boxes(user, self.last(user, root), ["d1"])
+        await self.dm(user, "spring over", thread_ts=root)
+        for day in (start, start + dt.timedelta(days=days)):
+            await self.click(
+                user,
+                self.last(user, root),
+                lambda e: e["type"] == "datepicker",
+                selected=day.isoformat(),
+            )
+        for answer in ("20", "nej", "12", "0", "ja", "Kontakt"):
+            await self.dm(user, answer, thread_ts=root)
+        await self.click_button(user, self.last(user, root), "Gem")
+        return root
 
     async def wait_idle(self, timeout: float = 15) -> None:
         """Wait until every listener Bolt started after its ack has finished."""

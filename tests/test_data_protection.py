@@ -167,30 +167,7 @@ def with_team(config: AppConfig) -> AppConfig:
 
 
 async def register(bot: SlackBot, user: str, case_ref: str) -> str:
-    today = bot.deps.clock().astimezone(bot.deps.config.tz).date()
-    start = today + dt.timedelta(days=3)
-    root = await bot.dm(user, "ny")
-    await bot.dm(user, case_ref, thread_ts=root)
-    await bot.click(
-        user, bot.last(user, root), lambda e: e["type"] == "static_select", selected="dagpenge"
-    )
-    await bot.dm(user, "Eksempel Rengøring ApS", thread_ts=root)
-    await bot.dm(user, "spring over", thread_ts=root)
-    await bot.click_button(user, bot.last(user, root), "Ja, jeg vælger selv")
-    await bot.click_button(user, bot.last(user, root), "Udviklingspraktik")
-    await bot.tick_boxes(user, bot.last(user, root), ["d1"])
-    await bot.dm(user, "spring over", thread_ts=root)
-    await bot.click(
-        user, bot.last(user, root), lambda e: e["type"] == "datepicker", selected=start.isoformat()
-    )
-    end = start + dt.timedelta(days=20)
-    await bot.click(
-        user, bot.last(user, root), lambda e: e["type"] == "datepicker", selected=end.isoformat()
-    )
-    for answer in ("20", "nej", "12", "0", "ja", "Kontakt"):
-        await bot.dm(user, answer, thread_ts=root)
-    await bot.click_button(user, bot.last(user, root), "Gem")
-    return root
+    return await bot.register_praktik(user, case_ref, type_label="Udviklingspraktik")
 
 
 def start_payload_message(flow: str, praktik_id: int) -> dict[str, Any]:

@@ -26,27 +26,9 @@ async def register(bot: SlackBot) -> Praktik:
     """A jobpraktik starting next Monday, registered by Anna in Slack."""
     today = bot.deps.clock().astimezone(bot.deps.config.tz).date()
     start = today + dt.timedelta(days=7 - today.weekday())
-    root = await bot.dm(ANNA, "ny")
-    await bot.dm(ANNA, "SAG-2026-0700", thread_ts=root)
-    await bot.click(
-        ANNA, bot.last(ANNA, root), lambda e: e["type"] == "static_select", selected="dagpenge"
+    await bot.register_praktik(
+        ANNA, "SAG-2026-0700", company="Eksempel Lager ApS", start=start, days=25
     )
-    for text in ("Eksempel Lager ApS", "spring over"):
-        await bot.dm(ANNA, text, thread_ts=root)
-    await bot.click_button(ANNA, bot.last(ANNA, root), "Ja, jeg vælger selv")
-    await bot.click_button(ANNA, bot.last(ANNA, root), "Jobpraktik")
-    await bot.tick_boxes(ANNA, bot.last(ANNA, root), ["d1"])
-    await bot.dm(ANNA, "spring over", thread_ts=root)
-    await bot.click(
-        ANNA, bot.last(ANNA, root), lambda e: e["type"] == "datepicker", selected=start.isoformat()
-    )
-    end = start + dt.timedelta(days=25)
-    await bot.click(
-        ANNA, bot.last(ANNA, root), lambda e: e["type"] == "datepicker", selected=end.isoformat()
-    )
-    for text in ("30", "nej", "20", "0", "ja", "Kontakt"):
-        await bot.dm(ANNA, text, thread_ts=root)
-    await bot.click_button(ANNA, bot.last(ANNA, root), "Gem")
     [praktik] = await rows(db_of(bot), Praktik)
     return praktik
 
