@@ -292,7 +292,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     async def run() -> str:
         db = Database(config.storage.url)
         try:
-            return render_table(await outcomes(db, config))
+            return render_table(await outcomes(db, config, actor=_operator()))
         finally:
             await db.dispose()
 

@@ -59,9 +59,11 @@ def tally(config: AppConfig, rows: list[tuple[str, str | None, int]]) -> list[Ty
     return list(result.values())
 
 
-async def outcomes(db: Database, config: AppConfig) -> list[TypeOutcome]:
+async def outcomes(db: Database, config: AppConfig, *, actor: str) -> list[TypeOutcome]:
+    """The counts by type; the export is audited (aggregates only)."""
     async with db.transaction() as session:
         rows = await queries.outcomes_by_type(session)
+        await queries.audit(session, actor=actor, action="export", detail={"what": "outcomes"})
     return tally(config, rows)
 
 

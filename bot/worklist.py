@@ -57,6 +57,13 @@ async def team_work_items(
         owners = await queries.slack_users_of(
             session, consultant_ids=sorted({p.consultant_id for p in praktikker})
         )
+        if praktikker:
+            await queries.audit(
+                session,
+                actor=user_key,
+                action="view",
+                detail={"what": "team_worklist", "praktikker": [p.id for p in praktikker]},
+            )
     return [WorkItem(p, upcoming.get(p.id or 0), owners.get(p.consultant_id)) for p in praktikker]
 
 

@@ -275,6 +275,10 @@ async def test_a_consultant_cannot_reach_another_consultants_praktik(
         lead_home = bot.slack.home_views[LEAD]
         assert "Teamets praktikker" in message_text(lead_home)
         assert "SAG-2026-1001" in message_text(lead_home)
+        views = [e for e in await rows(db, AuditEntry) if e.detail.get("what") == "team_worklist"]
+        assert [(e.actor, e.detail["praktikker"]) for e in views] == [
+            (f"slack:{LEAD}", [praktik.id])
+        ]
         denied = [e for e in await rows(db, AuditEntry) if e.action == "denied"]
         assert {e.actor for e in denied} == {f"slack:{BO}"}
         assert len(denied) == 6

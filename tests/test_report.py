@@ -53,7 +53,7 @@ async def test_outcomes_by_type(db: Database, db_url: str, config: AppConfig) ->
             ("udviklingspraktik", "andet"),
         ],
     )
-    job, comp, dev = await outcomes(db, config)
+    job, comp, dev = await outcomes(db, config, actor="test")
     assert (
         job.counts["started"],
         job.counts["ended"],
