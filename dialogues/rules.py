@@ -92,7 +92,7 @@ def _case_ref(value: Any, env: Env) -> Issue | None:
 
 def _p_number(value: Any, env: Env) -> Issue | None:
     if not re.fullmatch(r"\d{10}", str(value).strip()):
-        return Issue("refuse", "Et P-nummer består af præcis 10 cifre, fx 1012345678.")
+        return Issue("refuse", "Et P-nummer består af præcis 10 cifre, fx 1017654321.")
     return None
 
 
