@@ -206,18 +206,14 @@ async def praktikker_of_teams(
     if not team_ids:
         return []
     query = (
-        select(Praktik)
-        .where(col(Praktik.team_id).in_(team_ids))
-        .where(Praktik.status == "active")
+        select(Praktik).where(col(Praktik.team_id).in_(team_ids)).where(Praktik.status == "active")
     )
     if exclude_consultant_id is not None:
         query = query.where(Praktik.consultant_id != exclude_consultant_id)
     return (await session.exec(query.order_by(col(Praktik.start_date), col(Praktik.id)))).all()
 
 
-async def slack_users_of(
-    session: AsyncSession, *, consultant_ids: Sequence[int]
-) -> dict[int, str]:
+async def slack_users_of(session: AsyncSession, *, consultant_ids: Sequence[int]) -> dict[int, str]:
     """Slack user ids of consultants (those who have one)."""
     if not consultant_ids:
         return {}
