@@ -24,6 +24,9 @@ lint: $(STAMP)  ## ruff and mypy as configured in pyproject.toml
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+bench: $(STAMP)  ## the benchmark table (turn latency, reminder run, memory, start-up); see README
+	$(BIN)/python -m tests.benchmarks $(BENCH_ARGS)
+
 flows-check: $(STAMP)
 	$(BIN)/praktikbot flows check
 	$(BIN)/praktikbot flows test

@@ -134,13 +134,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from bot.background import background_jobs
     from bot.reminders.scheduler import health
     from bot.slack import run
-    from storage.migrate import upgrade
 
     settings = _slack_settings_or_exit("http")
     config = _config_or_exit()
     flows = _flows_or_exit(config)
     _configure_logging()
-    upgrade(config.storage.url)
     asyncio.run(
         run.serve(
             config=config,
@@ -158,13 +156,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_socket(args: argparse.Namespace) -> int:
     from bot.background import background_jobs
     from bot.slack import run
-    from storage.migrate import upgrade
 
     settings = _slack_settings_or_exit("socket")
     config = _config_or_exit()
     flows = _flows_or_exit(config)
     _configure_logging()
-    upgrade(config.storage.url)
     asyncio.run(
         run.socket(
             config=config,

@@ -25,6 +25,7 @@ from pydantic import (
 
 from dialogues.domain import PraktikType, RuleSet
 from dialogues.structure import FLOWS_DIR
+from dialogues.yamlio import load_yaml
 
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "app.yaml"
 
@@ -283,7 +284,7 @@ def load_config(path: Path | None = None) -> AppConfig:
     """Load and validate app.yaml; DATABASE_URL overrides the storage URL."""
     path = path or config_path()
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = load_yaml(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(f"Cannot read configuration file {path}: {exc.strerror}") from exc
     except yaml.YAMLError as exc:

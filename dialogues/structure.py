@@ -30,6 +30,7 @@ from dialogues.rules import (
     SUGGESTERS,
     VALIDATORS,
 )
+from dialogues.yamlio import load_yaml
 
 FLOWS_DIR = Path(__file__).resolve().parent / "flows"
 EXAMPLES_DIR = FLOWS_DIR / "examples"
@@ -60,7 +61,7 @@ def _pydantic_problem(exc: ValidationError) -> str:
 def parse_flow(text: str, file: str) -> Flow:
     """Parse and check one flow file's text."""
     try:
-        raw = yaml.safe_load(text)
+        raw = load_yaml(text)
     except yaml.YAMLError as exc:
         raise FlowError(file, None, f"not valid YAML: {exc}") from None
     if not isinstance(raw, dict):
@@ -234,7 +235,7 @@ def load_transcripts(directory: Path = EXAMPLES_DIR) -> list[tuple[str, Transcri
     transcripts = []
     for path in sorted(directory.glob("*.yaml")):
         try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+            raw = load_yaml(path.read_text(encoding="utf-8"))
             transcripts.append((path.name, Transcript.model_validate(raw)))
         except (yaml.YAMLError, ValidationError) as exc:
             raise FlowError(path.name, None, f"example is invalid: {exc}") from None

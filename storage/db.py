@@ -6,6 +6,7 @@ that turns into a write never fails with SQLITE_BUSY and writers queue instead.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -70,6 +71,7 @@ class Database:
         self._sessions = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
         )
+        self._writer = asyncio.Lock() if is_sqlite(url) else None
 
     @property
     def dialect(self) -> str:
@@ -77,8 +79,16 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session in one transaction: committed on success, rolled back on error."""
-        async with self._sessions() as session, session.begin():
+        """A session in one transaction: committed on success, rolled back on error.
+
+        SQLite has one writer at a time: within a process, transactions queue on a lock
+        instead of busy-waiting on the file (other processes still meet the busy timeout).
+        Transactions must not nest."""
+        if self._writer is None:
+            async with self._sessions() as session, session.begin():
+                yield session
+            return
+        async with self._writer, self._sessions() as session, session.begin():
             yield session
 
     async def dispose(self) -> None:

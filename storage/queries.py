@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import case, func, update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -31,15 +30,13 @@ async def claim_input(session: AsyncSession, *, source_key: str) -> bool:
     Runs in the caller's transaction: if that transaction rolls back, the input counts
     as not handled, so a retry can do the work.
     """
-    if await session.get(ProcessedInput, source_key) is not None:
-        return False
-    try:
-        async with session.begin_nested():
-            session.add(ProcessedInput(source_key=source_key))
-            await session.flush()
-    except IntegrityError:
-        return False
-    return True
+    statement = (
+        _insert_for(session)(ProcessedInput)
+        .values(source_key=source_key, processed_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["source_key"])
+        .returning(col(ProcessedInput.source_key))
+    )
+    return (await session.exec(statement)).first() is not None
 
 
 async def get_or_create_consultant(

@@ -201,6 +201,20 @@ def _calendar_days(working_days: int) -> int:
 # --- materialising -----------------------------------------------------------------------
 
 
+def due_window(config: AppConfig, now: dt.datetime, days: WorkingDays) -> tuple[dt.date, dt.date]:
+    """The due dates whose reminders can fall due by `now`: back as far as overdue
+    reminders and catch-up reach, ahead as far as early reminders reach."""
+    rules = config.reminders
+    first_day = (
+        (as_utc(now) - dt.timedelta(days=rules.delivery.catch_up_days)).astimezone(config.tz).date()
+    )
+    back = rules.overdue_every_working_days * rules.overdue_max_reminders
+    today = local_today(config, now)
+    # Due dates are working days, so the early reminders reach exactly this far ahead.
+    due_to = days.add(today, rules.remind_days_before) if rules.remind_days_before else today
+    return first_day - dt.timedelta(days=_calendar_days(back)), due_to
+
+
 async def materialise(
     session: AsyncSession,
     *,
@@ -244,10 +258,7 @@ async def materialise(
             }
         )
 
-    rules = config.reminders
-    back = rules.overdue_every_working_days * rules.overdue_max_reminders
-    due_from = first_day - dt.timedelta(days=_calendar_days(back))
-    due_to = today + dt.timedelta(days=_calendar_days(rules.remind_days_before))
+    due_from, due_to = due_window(config, now, days)
     for followup, slack_user in await queries.remindable_followups(
         session, due_from=due_from, due_to=due_to
     ):

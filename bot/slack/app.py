@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -23,10 +24,12 @@ Registration = Callable[[AsyncApp], None]
 
 
 def web_client(*, token: str, api_url: str) -> AsyncWebClient:
-    """A Web API client that retries 429 (honouring Retry-After), 5xx and dropped connections."""
+    """A Web API client that retries 429 (honouring Retry-After), 5xx and dropped connections.
+    Create it inside the running event loop; close `client.session` at shutdown."""
     return AsyncWebClient(
         token=token,
         base_url=api_url,
+        session=aiohttp.ClientSession(),  # one pooled session: closed with the web app
         retry_handlers=[
             AsyncConnectionErrorRetryHandler(max_retry_count=2),
             AsyncRateLimitErrorRetryHandler(max_retry_count=3),

@@ -22,6 +22,7 @@ from bot.slack.server import web_app
 from bot.slack.settings import SlackSettings
 from dialogues.model import Flow
 from storage.db import Database
+from storage.migrate import ensure_schema
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,7 @@ async def serve(
     background: BackgroundJob | None = None,
     scheduler_health: Callable[[], dict[str, Any]] | None = None,
 ) -> None:
+    await ensure_schema(config.storage.url)
     deps = _deps(config, flows)
     bolt = build_app(
         deps,
@@ -102,6 +104,7 @@ async def socket(
 ) -> None:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
+    await ensure_schema(config.storage.url)
     deps = _deps(config, flows)
     bolt = build_app(
         deps,
@@ -116,4 +119,6 @@ async def socket(
         await _until_stopped(deps, bolt, background)
     finally:
         await handler.close_async()
+        if bolt.client.session is not None:
+            await bolt.client.session.close()
         await deps.db.dispose()

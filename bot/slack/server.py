@@ -72,9 +72,15 @@ def web_app(
         }
         return web.json_response(body, status=503 if database != "ok" else 200)
 
+    async def close_client(_: web.Application) -> None:
+        session = bolt.client.session
+        if session is not None and not session.closed:
+            await session.close()
+
     app = web.Application(client_max_size=1024 * 1024)
     app.router.add_post("/slack/events", slack_events)
     app.router.add_get("/healthz", healthz)
+    app.on_cleanup.append(close_client)
     return app
 
 

@@ -65,17 +65,7 @@ async def show_reply(
     """Render one turn in the thread: close the old question, say what happened, ask next."""
     if reply.duplicate:
         return
-    if reply.previous_prompt_ref is not None and reply.previous_question is not None:
-        if reply.answered_display is not None and reply.answered_question is not None:
-            closed = answered_blocks(reply.answered_question, reply.answered_display)
-        else:
-            closed = superseded_blocks(reply.previous_question.split("\n", 1)[0])
-        await client.chat_update(
-            channel=channel,
-            ts=reply.previous_prompt_ref,
-            blocks=closed,
-            text=fallback_text(reply.previous_question),
-        )
+    # The next question first (the consultant waits for it), then close the old one.
     if reply.messages:
         text = "\n\n".join(reply.messages)
         await post_blocks(
@@ -93,16 +83,30 @@ async def show_reply(
             blocks=note_blocks(messages.CASE_NOTE_READY, reply.note),
             text=messages.CASE_NOTE_READY,
         )
+    prompt_ts = None
     if reply.prompt is not None:
-        ts = await post_blocks(
+        prompt_ts = await post_blocks(
             client,
             channel=channel,
             thread_ts=thread_ts,
             blocks=prompt_blocks(reply.prompt),
             text=fallback_text(reply.prompt.text),
         )
-        if ts is not None and reply.conversation_id is not None:
-            await deps.service.set_prompt_ref(conversation_id=reply.conversation_id, prompt_ref=ts)
+    if reply.previous_prompt_ref is not None and reply.previous_question is not None:
+        if reply.answered_display is not None and reply.answered_question is not None:
+            closed = answered_blocks(reply.answered_question, reply.answered_display)
+        else:
+            closed = superseded_blocks(reply.previous_question.split("\n", 1)[0])
+        await client.chat_update(
+            channel=channel,
+            ts=reply.previous_prompt_ref,
+            blocks=closed,
+            text=fallback_text(reply.previous_question),
+        )
+    if prompt_ts is not None and reply.conversation_id is not None:
+        await deps.service.set_prompt_ref(
+            conversation_id=reply.conversation_id, prompt_ref=prompt_ts
+        )
 
 
 async def start_in_thread(
