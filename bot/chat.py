@@ -34,6 +34,7 @@ MENU = [
     ("ny_praktik", "Ny praktik"),
     ("forbered_moede", "Forbered møde"),
     ("opfoelgning", "Opfølgning (opfølgningsskema)"),
+    ("ret_periode", "Ret periode (forlæng eller flyt)"),
     ("afslutning", "Afslutning (resultat)"),
     ("mine", "Mine praktikker"),
     ("quit", "Afslut praktikbot"),

@@ -91,6 +91,34 @@ async def register_praktik(run: EffectRun, payload: dict[str, Any]) -> None:
         run.lines.append(messages.FOLLOWUPS_PLANNED.format(plan=plan))
 
 
+async def change_period(run: EffectRun, payload: dict[str, Any]) -> None:
+    """New start and/or end date; the planned follow-ups move with them."""
+    from bot.reminders.planner import move_praktik_followups
+
+    praktik = run.praktik
+    assert praktik is not None
+    answers = payload["answers"]
+    if answers.get("start_date"):
+        praktik.start_date = dt.date.fromisoformat(answers["start_date"])
+    praktik.end_date = dt.date.fromisoformat(answers["end_date"])
+    if answers.get("extension_assessed"):
+        praktik.extension_assessed = True
+    praktik.updated_at = utcnow()
+    run.session.add(praktik)
+    moved = await move_praktik_followups(
+        run.session, config=run.config, praktik=praktik, now=run.now
+    )
+    run.lines.append(
+        messages.PERIOD_CHANGED.format(case_ref=praktik.case_ref, period=_period(praktik))
+    )
+    if moved:
+        plan = ", ".join(
+            f"{FOLLOWUP_LABELS[f.kind]} {format_danish_date(f.due_date)}"
+            for f in sorted(moved, key=lambda f: f.due_date)
+        )
+        run.lines.append(messages.FOLLOWUPS_MOVED.format(plan=plan))
+
+
 async def record_followup(run: EffectRun, payload: dict[str, Any]) -> None:
     """The completed follow-up form marks its follow-up held (see
     `planner.followup_for_form`) and cancels that follow-up's pending reminders."""
@@ -156,6 +184,7 @@ async def case_note(run: EffectRun, payload: dict[str, Any]) -> None:
 
 EFFECTS: dict[str, Effect] = {
     "register_praktik": register_praktik,
+    "change_period": change_period,
     "record_followup": record_followup,
     "record_outcome": record_outcome,
     "case_note": case_note,

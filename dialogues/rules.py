@@ -30,16 +30,23 @@ class Env:
         value = self.answers.get(step_id)
         return dt.date.fromisoformat(value) if isinstance(value, str) else None
 
+    def start_day(self) -> dt.date | None:
+        """The praktik's start: as answered in this flow, else as stored (changing a period)."""
+        answered = self.date_answer("start_date")
+        if answered is not None:
+            return answered
+        return self.ctx.praktik.start_date if self.ctx.praktik else None
+
     def target_group(self) -> TargetGroup | None:
         group_id = self.answers.get("target_group")
+        if not isinstance(group_id, str) and self.ctx.praktik is not None:
+            group_id = self.ctx.praktik.target_group
         if not isinstance(group_id, str):
             return None
-        day = self.date_answer("start_date") or self.today
-        return self.ctx.target_group(group_id, day)
+        return self.ctx.target_group(group_id, self.start_day() or self.today)
 
     def max_hours(self) -> float:
-        day = self.date_answer("start_date") or self.today
-        return self.ctx.rules_on(day).max_hours_per_week
+        return self.ctx.rules_on(self.start_day() or self.today).max_hours_per_week
 
 
 @dataclass(frozen=True)
@@ -107,7 +114,7 @@ def _start_date(value: Any, env: Env) -> Issue | None:
 
 def _end_date(value: Any, env: Env) -> Issue | None:
     end = dt.date.fromisoformat(value)
-    start = env.date_answer("start_date")
+    start = env.start_day()
     if start is None:
         return None
     if end <= start:
@@ -184,7 +191,7 @@ def ratio_limit(env: Env) -> int | None:
     employees = env.answers.get("ordinary_employees")
     if employees is None:
         return None
-    day = env.date_answer("start_date") or env.today
+    day = env.start_day() or env.today
     return env.ctx.rules_on(day).ratio_cap.limit(int(employees))
 
 
@@ -231,7 +238,7 @@ VALIDATORS: dict[str, Validator] = {
 
 
 def _needs_extension(env: Env) -> bool:
-    start, end, group = env.date_answer("start_date"), env.date_answer("end_date"), None
+    start, end = env.start_day(), env.date_answer("end_date")
     group = env.target_group()
     if start is None or end is None or group is None:
         return False
@@ -258,7 +265,7 @@ CHECK_DEPENDS: dict[str, tuple[str, ...]] = {
 
 
 def _target_groups(env: Env) -> tuple[Option, ...]:
-    day = env.date_answer("start_date") or env.today
+    day = env.start_day() or env.today
     return tuple(Option(value=g.id, label=g.label) for g in env.ctx.rules_on(day).target_groups)
 
 
@@ -403,4 +410,6 @@ def fill(text: str, values: Mapping[str, str]) -> str:
 
 
 # Effects the bot runs when a flow completes; the loader accepts only these names.
-KNOWN_EFFECTS = frozenset({"register_praktik", "record_followup", "record_outcome", "case_note"})
+KNOWN_EFFECTS = frozenset(
+    {"register_praktik", "change_period", "record_followup", "record_outcome", "case_note"}
+)

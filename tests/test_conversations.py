@@ -309,3 +309,28 @@ async def test_followup_form_then_outcome(
     assert len(await rows(db, Conversation)) == 3
     assert all(c.active_key is None for c in await rows(db, Conversation))
     assert col(Conversation.id) is not None
+
+
+async def test_changing_the_period_moves_the_follow_ups(
+    db: Database, config: AppConfig, flows: dict[str, Flow]
+) -> None:
+    anna = Driver(ConversationService(db=db, config=config, flows=flows))
+    await anna.start("ny_praktik")
+    await anna.say(*REGISTER)  # dagpenge, 7/12 - 31/12
+    [praktik] = await rows(db, Praktik)
+    before = {f.kind: f.due_date for f in await rows(db, FollowUp)}
+    await anna.start("ret_periode", praktik_id=praktik.id)
+    refused = await anna.say("14/12", "ja", "31/1-2027")
+    assert any("højst vare 4 uger" in m for m in refused.messages)
+    done = await anna.say("8/1-2027", "ja", "Borgeren var syg en uge", "gem")
+    assert any("Perioden for SAG-2026-0001 er nu" in m for m in done.messages)
+    assert any("Opfølgningerne er flyttet" in m for m in done.messages)
+    [changed] = await rows(db, Praktik)
+    assert (changed.start_date, changed.end_date) == (dt.date(2026, 12, 14), dt.date(2027, 1, 8))
+    after = {f.kind: f.due_date for f in await rows(db, FollowUp)}
+    assert after["opstart"] > before["opstart"]
+    assert after["afslutning"] > before["afslutning"]
+    assert after["status"] > before["status"]
+    assert [e.action for e in await rows(db, AuditEntry) if e.praktik_id == praktik.id][-1] == (
+        "change"
+    )

@@ -17,7 +17,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_all_shipped_flows_load(flows: dict[str, Flow]) -> None:
-    assert set(flows) == {"ny_praktik", "forbered_moede", "opfoelgning", "afslutning"}
+    assert set(flows) == {
+        "ny_praktik",
+        "forbered_moede",
+        "opfoelgning",
+        "ret_periode",
+        "afslutning",
+    }
     for flow in flows.values():
         assert len(flow.version) == 12
         assert flow.source.endswith(".yaml")

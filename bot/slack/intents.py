@@ -18,6 +18,10 @@ FLOW_WORDS = {
     "afslut": "afslutning",
     "afslutning": "afslutning",
     "resultat": "afslutning",
+    "ret periode": "ret_periode",
+    "periode": "ret_periode",
+    "forlæng": "ret_periode",
+    "forlængelse": "ret_periode",
 }
 LIST_WORDS = frozenset({"mine", "mine praktikker", "liste", "oversigt"})
 HELP_WORDS = frozenset({"hjælp", "help", "?", ""})

@@ -42,8 +42,8 @@ def manifest(
     endpoint = f"{url.rstrip('/')}/slack/events" if mode == "http" and url else None
     command: dict[str, Any] = {
         "command": ids.SLASH_COMMAND,
-        "description": "Virksomhedspraktik: ny, forbered, opfølgning, afslut, mine, hjælp",
-        "usage_hint": "ny | forbered | opfølgning | afslut | mine | hjælp",
+        "description": "Virksomhedspraktik: ny, forbered, opfølgning, ret periode, afslut, mine",
+        "usage_hint": "ny | forbered | opfølgning | ret periode | afslut | mine | hjælp",
         "should_escape": False,
     }
     events: dict[str, Any] = {"bot_events": list(BOT_EVENTS)}

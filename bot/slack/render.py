@@ -297,7 +297,8 @@ def menu_blocks(text: str) -> list[Block]:
                 ),
                 _button("Forbered møde", f"{ids.START}:1", start_value("forbered_moede", None)),
                 _button("Opfølgning", f"{ids.START}:2", start_value("opfoelgning", None)),
-                _button("Afslutning", f"{ids.START}:3", start_value("afslutning", None)),
+                _button("Ret periode", f"{ids.START}:3", start_value("ret_periode", None)),
+                _button("Afslutning", f"{ids.START}:4", start_value("afslutning", None)),
             ],
         }
     )

@@ -25,6 +25,7 @@ TEAM_SECTION_SIZE = 12  # 4 blocks each (with the hand-over picker)
 FLOW_BUTTONS = (
     ("forbered_moede", "Forbered møde"),
     ("opfoelgning", "Opfølgning"),
+    ("ret_periode", "Ret periode"),
     ("afslutning", "Afslutning"),
 )
 
