@@ -35,6 +35,7 @@ MENU = [
     ("forbered_moede", "Forbered møde"),
     ("opfoelgning", "Opfølgning (opfølgningsskema)"),
     ("ret_periode", "Ret periode (forlæng eller flyt)"),
+    ("ny_opfoelgning", "Tilføj opfølgning"),
     ("afslutning", "Afslutning (resultat)"),
     ("mine", "Mine praktikker"),
     ("quit", "Afslut praktikbot"),

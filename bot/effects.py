@@ -119,6 +119,30 @@ async def change_period(run: EffectRun, payload: dict[str, Any]) -> None:
         run.lines.append(messages.FOLLOWUPS_MOVED.format(plan=plan))
 
 
+async def add_followup(run: EffectRun, payload: dict[str, Any]) -> None:
+    """A follow-up the consultant adds to the plan; reminded like the planned ones."""
+    from bot.reminders import planner
+
+    praktik = run.praktik
+    assert praktik is not None
+    assert praktik.id is not None
+    answers = payload["answers"]
+    followup = await planner.add_followup(
+        run.session,
+        config=run.config,
+        praktik_id=praktik.id,
+        kind=answers["kind"],
+        due_date=dt.date.fromisoformat(answers["due_date"]),
+        now=run.now,
+        note=answers.get("note"),
+    )
+    run.lines.append(
+        messages.FOLLOWUP_ADDED.format(
+            kind=FOLLOWUP_LABELS[followup.kind], due=format_danish_date(followup.due_date)
+        )
+    )
+
+
 async def record_followup(run: EffectRun, payload: dict[str, Any]) -> None:
     """The completed follow-up form marks its follow-up held (see
     `planner.followup_for_form`) and cancels that follow-up's pending reminders."""
@@ -185,6 +209,7 @@ async def case_note(run: EffectRun, payload: dict[str, Any]) -> None:
 EFFECTS: dict[str, Effect] = {
     "register_praktik": register_praktik,
     "change_period": change_period,
+    "add_followup": add_followup,
     "record_followup": record_followup,
     "record_outcome": record_outcome,
     "case_note": case_note,

@@ -22,6 +22,7 @@ PRAKTIK_REGISTERED = "Praktikken {case_ref} er oprettet: {type_label} hos {compa
 FOLLOWUPS_PLANNED = "Planlagte opfølgninger: {plan}."
 PERIOD_CHANGED = "Perioden for {case_ref} er nu {period}."
 FOLLOWUPS_MOVED = "Opfølgningerne er flyttet: {plan}."
+FOLLOWUP_ADDED = "Opfølgningen er tilføjet: {kind} {due}. Du får en påmindelse på dagen."
 FOLLOWUP_HELD = "Opfølgningen ({kind}, {due}) er markeret som afholdt."
 OUTCOME_RECORDED = "Resultatet er registreret, og praktikken {case_ref} er afsluttet."
 CASE_NOTE_READY = "Udkast til journalnotat (kopiér det til sagssystemet):"

@@ -221,6 +221,15 @@ def _ratio_statement(value: Any, env: Env) -> Issue | None:
     return None
 
 
+def _followup_date(value: Any, env: Env) -> Issue | None:
+    day = dt.date.fromisoformat(value)
+    if day < env.today:
+        return Issue("refuse", "Vælg en dato fra i dag eller senere.")
+    if day > env.today + dt.timedelta(days=365):
+        return Issue("refuse", "Datoen må højst ligge et år frem.")
+    return None
+
+
 VALIDATORS: dict[str, Validator] = {
     "case_ref": _case_ref,
     "p_number": _p_number,
@@ -231,6 +240,7 @@ VALIDATORS: dict[str, Validator] = {
     "last_employer": _last_employer,
     "ratio_cap": _ratio_cap,
     "ratio_statement": _ratio_statement,
+    "followup_date": _followup_date,
 }
 
 
@@ -411,5 +421,12 @@ def fill(text: str, values: Mapping[str, str]) -> str:
 
 # Effects the bot runs when a flow completes; the loader accepts only these names.
 KNOWN_EFFECTS = frozenset(
-    {"register_praktik", "change_period", "record_followup", "record_outcome", "case_note"}
+    {
+        "register_praktik",
+        "change_period",
+        "add_followup",
+        "record_followup",
+        "record_outcome",
+        "case_note",
+    }
 )

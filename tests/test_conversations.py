@@ -334,3 +334,25 @@ async def test_changing_the_period_moves_the_follow_ups(
     assert [e.action for e in await rows(db, AuditEntry) if e.praktik_id == praktik.id][-1] == (
         "change"
     )
+
+
+async def test_adding_a_follow_up_of_ones_own(
+    db: Database, config: AppConfig, flows: dict[str, Flow]
+) -> None:
+    anna = Driver(ConversationService(db=db, config=config, flows=flows))
+    await anna.start("ny_praktik")
+    await anna.say(*REGISTER)
+    [praktik] = await rows(db, Praktik)
+    await anna.start("ny_opfoelgning", praktik_id=praktik.id)
+    past = await anna.say("2", "1/11-2026")
+    assert any("fra i dag eller senere" in m for m in past.messages)
+    done = await anna.say("19/12-2026", "ja", "Tjek fremmøde", "gem")  # a Saturday
+    assert any(
+        "Opfølgningen er tilføjet: midtvejsopfølgning mandag den 21." in m for m in done.messages
+    )
+    [manual] = [f for f in await rows(db, FollowUp) if f.source == "manual"]
+    assert (manual.kind, manual.due_date, manual.note) == (
+        "midtvejs",
+        dt.date(2026, 12, 21),
+        "Tjek fremmøde",
+    )

@@ -22,6 +22,7 @@ def test_all_shipped_flows_load(flows: dict[str, Flow]) -> None:
         "forbered_moede",
         "opfoelgning",
         "ret_periode",
+        "ny_opfoelgning",
         "afslutning",
     }
     for flow in flows.values():

@@ -154,7 +154,7 @@ async def test_a_consultants_day_in_the_terminal(db_url: str) -> None:
     assert "markeret som afholdt" in out
 
     # The outcome.
-    await term.send("5", "Hvilken praktik")
+    await term.send("6", "Hvilken praktik")
     await term.send("1", "Hvad blev resultatet")
     await term.send("1", "i praktikvirksomheden")
     await term.send("ja", "Hvor mange timer")
@@ -164,8 +164,8 @@ async def test_a_consultants_day_in_the_terminal(db_url: str) -> None:
     await term.send("ja", "Skriv 'gem'")
     out = await term.send("gem", "Hvad vil du gøre?")
     assert "praktikken SAG-2026-0101 er afsluttet" in out
-    await term.send("6", "Du har ingen aktive praktikker")
-    await term.send("7", "Farvel")
+    await term.send("7", "Du har ingen aktive praktikker")
+    await term.send("8", "Farvel")
     assert await term.close() == 0
 
     [praktik] = await all_rows(db_url, Praktik)

@@ -22,6 +22,8 @@ FLOW_WORDS = {
     "periode": "ret_periode",
     "forlæng": "ret_periode",
     "forlængelse": "ret_periode",
+    "tilføj opfølgning": "ny_opfoelgning",
+    "ny opfølgning": "ny_opfoelgning",
 }
 LIST_WORDS = frozenset({"mine", "mine praktikker", "liste", "oversigt"})
 HELP_WORDS = frozenset({"hjælp", "help", "?", ""})

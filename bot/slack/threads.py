@@ -35,6 +35,7 @@ HELP_TEXT = (
     "• *forbered* - forbered et møde med borger eller virksomhed\n"
     "• *opfølgning* - udfyld opfølgningsskemaet\n"
     "• *ret periode* - forlæng eller flyt praktikkens periode\n"
+    "• *tilføj opfølgning* - læg en ekstra opfølgning ind\n"
     "• *afslut* - registrér resultatet\n"
     "• *mine* - se dine aktive praktikker\n"
     "Samtalen foregår i en tråd: svar med knapperne eller ved at skrive i tråden. "

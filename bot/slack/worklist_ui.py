@@ -26,6 +26,7 @@ FLOW_BUTTONS = (
     ("forbered_moede", "Forbered møde"),
     ("opfoelgning", "Opfølgning"),
     ("ret_periode", "Ret periode"),
+    ("ny_opfoelgning", "Tilføj opfølgning"),
     ("afslutning", "Afslutning"),
 )
 
