@@ -165,3 +165,44 @@ async def test_app_home_pages_a_long_work_list(bot: SlackBot, db: Database) -> N
     second = message_text(bot.slack.home_views[ANNA])
     assert "Side 2 af 4" in second
     assert "SAG-0015" in second
+
+
+async def test_a_team_leads_home_with_many_praktikker_stays_within_limits(
+    slack: SlackStandIn, db: Database, config: AppConfig, flows: dict[str, Flow]
+) -> None:
+    from bot.config import Team
+
+    team = Team(id="team_nord", name="Team Nord", members=("UANNA", "UBO"), leads=("ULEAD",))
+    lead_config = config.model_copy(update={"teams": (team,)})
+    today = dt.date.today()
+    async with db.transaction() as session:
+        lead = Consultant(user_key="slack:ULEAD", name="ULEAD", slack_user_id="ULEAD")
+        member = Consultant(user_key="slack:UBO", name="UBO", slack_user_id="UBO")
+        session.add_all([lead, member])
+        await session.flush()
+        for n in range(90):
+            owner = lead if n < 40 else member
+            session.add(
+                Praktik(
+                    case_ref=f"TEAM-{n:04d}",
+                    target_group="dagpenge",
+                    company=f"Eksempel {n} ApS",
+                    type="jobpraktik",
+                    subgoals=["Oplæring"],
+                    start_date=today,
+                    end_date=today + dt.timedelta(days=27),
+                    hours_per_week=30,
+                    consultant_id=owner.id,  # type: ignore[arg-type]
+                    team_id="team_nord",
+                )
+            )
+    async with running_bot(slack, db, lead_config, flows) as bot:
+        await bot.event(
+            {"type": "app_home_opened", "user": "ULEAD", "tab": "home", "event_ts": "1.0"}
+        )
+        await bot.wait_idle()
+        home = bot.slack.home_views["ULEAD"]
+        assert len(home["blocks"]) <= 100
+        text = message_text(home)
+        assert "Teamets praktikker" in text
+        assert "… og 38 flere i teamet." in text
