@@ -137,7 +137,7 @@ class TerminalChat:
             self.say(f"Skriv et tal fra 1 til {len(MENU)}.")
 
     async def _praktikker(self) -> list[tuple[int, str]]:
-        items = await work_items(self.db, user_key=self.actor.user_key, name=self.actor.name)
+        items = await work_items(self.db, user_key=self.actor.user_key)
         today = self.clock().astimezone(self.config.tz).date()
         rows = []
         for item in items:

@@ -256,9 +256,6 @@ class AppConfig(Frozen):
     def praktik_type(self, type_id: str) -> PraktikType:
         return next(t for t in self.types if t.id == type_id)
 
-    def team_of(self, user_id: str) -> Team | None:
-        return next((t for t in self.teams if user_id in t.members or user_id in t.leads), None)
-
     @field_validator("teams")
     @classmethod
     def _unique_teams(cls, teams: tuple[Team, ...]) -> tuple[Team, ...]:

@@ -55,7 +55,6 @@ class Reply:
     conversation_id: int | None = None
     flow_id: str | None = None
     praktik_id: int | None = None
-    answered_step: str | None = None
     answered_display: str | None = None
     answered_question: str | None = None
     previous_prompt_ref: str | None = None
@@ -341,7 +340,6 @@ class ConversationService:
             )
         reply.previous_prompt_ref = conversation.prompt_ref
         if turn.answers:
-            reply.answered_step = turn.answers[-1].step_id
             reply.answered_display = turn.answers[-1].display
             reply.answered_question = turn.answers[-1].question
         reply.messages.extend(turn.messages)

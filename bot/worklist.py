@@ -27,7 +27,7 @@ class WorkItem:
         return self.praktik.id
 
 
-async def work_items(db: Database, *, user_key: str, name: str) -> list[WorkItem]:
+async def work_items(db: Database, *, user_key: str) -> list[WorkItem]:
     """The active praktikker of the consultant known by `user_key`, oldest start first."""
     async with db.transaction() as session:
         consultant = await queries.consultant_by_key(session, user_key=user_key)

@@ -133,17 +133,6 @@ async def set_prompt_ref(session: AsyncSession, *, conversation_id: int, prompt_
     )
 
 
-async def expire_conversations(session: AsyncSession, *, idle_since: dt.datetime) -> int:
-    """Close active conversations nobody has touched since `idle_since`."""
-    result = await session.exec(
-        update(Conversation)
-        .where(col(Conversation.active_key).is_not(None))
-        .where(col(Conversation.last_activity) < idle_since)
-        .values(status="expired", active_key=None)
-    )
-    return int(result.rowcount or 0)
-
-
 async def log_answer(
     session: AsyncSession,
     *,
@@ -170,11 +159,6 @@ async def log_answer(
             source_key=source_key,
         )
     )
-
-
-async def answers_of(session: AsyncSession, *, conversation_id: int) -> Sequence[Answer]:
-    query = select(Answer).where(Answer.conversation_id == conversation_id).order_by(col(Answer.id))
-    return (await session.exec(query)).all()
 
 
 async def add_praktik(session: AsyncSession, *, praktik: Praktik) -> Praktik:
@@ -633,7 +617,3 @@ async def get_followup(
     if lock:
         query = query.with_for_update()
     return (await session.exec(query)).first()
-
-
-async def get_consultant(session: AsyncSession, *, consultant_id: int) -> Consultant | None:
-    return await session.get(Consultant, consultant_id)

@@ -24,6 +24,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.access import RoleResolver, Roles, may_access
 from bot.config import AppConfig
 from bot.reminders import planner, render
+from bot.slack.payloads import clicked_message
 from dialogues.dates import format_danish_date
 from storage import queries
 from storage.db import Database
@@ -56,10 +57,8 @@ def _followup_id(value: Any) -> int | None:
 
 
 def _where(body: dict[str, Any]) -> tuple[str | None, str | None]:
-    container = body.get("container") or {}
-    channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
-    ts = (body.get("message") or {}).get("ts") or container.get("message_ts")
-    return (str(channel) if channel else None), (str(ts) if ts else None)
+    channel, ts, _ = clicked_message(body)
+    return channel, ts
 
 
 def _source_key(body: dict[str, Any], action: dict[str, Any]) -> str:

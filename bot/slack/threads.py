@@ -165,7 +165,7 @@ async def post_praktik_picker(
     flow_id: str,
 ) -> None:
     actor = await deps.actor(user_id)
-    items = await work_items(deps.db, user_key=actor.user_key, name=actor.name)
+    items = await work_items(deps.db, user_key=actor.user_key)
     flow = deps.flows[flow_id]
     if not items:
         text = "Du har ingen aktive praktikker. Skriv *ny* for at oprette en."

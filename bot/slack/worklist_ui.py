@@ -90,7 +90,7 @@ async def post_work_list(
 
 async def work_list_blocks(deps: SlackDeps, user_id: str) -> list[Block]:
     actor = await deps.actor(user_id)
-    items = await work_items(deps.db, user_key=actor.user_key, name=actor.name)
+    items = await work_items(deps.db, user_key=actor.user_key)
     today = deps.clock().astimezone(deps.config.tz).date()
     if not items:
         return mrkdwn_sections("Du har ingen aktive praktikker. Skriv *ny* for at oprette en.")
@@ -103,7 +103,7 @@ async def work_list_blocks(deps: SlackDeps, user_id: str) -> list[Block]:
 async def home_view(deps: SlackDeps, user_id: str, page: int = 0) -> dict[str, Any]:
     """The App Home tab: the work list, a page at a time."""
     actor = await deps.actor(user_id)
-    items = await work_items(deps.db, user_key=actor.user_key, name=actor.name)
+    items = await work_items(deps.db, user_key=actor.user_key)
     today = deps.clock().astimezone(deps.config.tz).date()
     pages = max(1, -(-len(items) // HOME_PAGE_SIZE))
     page = min(max(page, 0), pages - 1)

@@ -17,6 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import ids
 from bot.slack.deps import SlackDeps, conversation_key
+from bot.slack.payloads import clicked_message
 from bot.slack.threads import show_reply, start_in_dm, start_in_thread, tell_privately
 from dialogues.state import UserInput
 
@@ -34,15 +35,10 @@ def _step_of(action: dict[str, Any]) -> str | None:
 
 def _where(body: dict[str, Any]) -> tuple[str, str, str] | None:
     """(channel, thread_ts, message_ts) of the clicked message in a conversation thread."""
-    message = body.get("message") or {}
-    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
-        "channel_id"
-    )
-    ts = message.get("ts") or (body.get("container") or {}).get("message_ts")
-    thread_ts = message.get("thread_ts") or ts
+    channel, ts, thread_ts = clicked_message(body)
     if not channel or not ts or not thread_ts:
         return None
-    return str(channel), str(thread_ts), str(ts)
+    return channel, thread_ts, ts
 
 
 def _checked_values(body: dict[str, Any]) -> list[str]:
