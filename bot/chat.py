@@ -9,13 +9,14 @@ import asyncio
 import datetime as dt
 import sys
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TextIO
 
 from bot.config import AppConfig
 from bot.conversations import Actor, ConversationService, Reply
 from bot.worklist import next_followup_text, praktik_label, work_items
-from dialogues.model import Flow
+from dialogues.model import Flow, normalise_words
+from dialogues.registry import flow_for_words, offered
 from dialogues.state import Prompt, UserInput
 from storage.db import Database
 
@@ -30,16 +31,15 @@ Svar ved at skrive et tal eller en tekst og trykke Enter. Undervejs kan du altid
 Skriv aldrig CPR-numre - brug sagens reference. Du er logget ind som: {user}.
 """
 
-MENU = [
-    ("ny_praktik", "Ny praktik"),
-    ("forbered_moede", "Forbered møde"),
-    ("opfoelgning", "Opfølgning (opfølgningsskema)"),
-    ("ret_periode", "Ret periode (forlæng eller flyt)"),
-    ("ny_opfoelgning", "Tilføj opfølgning"),
-    ("afslutning", "Afslutning (resultat)"),
-    ("mine", "Mine praktikker"),
-    ("quit", "Afslut praktikbot"),
-]
+# After the flows (dialogues.registry): the work list and leaving.
+OWN_ENTRIES = [("mine", "Mine praktikker"), ("quit", "Afslut praktikbot")]
+
+
+def menu_entries(flows: Mapping[str, Flow]) -> list[tuple[str, str]]:
+    """(key, label) of each menu line: the offered flows in order, then the bot's own."""
+    lines = [(f.id, f"{f.title} - {f.menu.hint}" if f.menu else f.title) for f in offered(flows)]
+    return lines + OWN_ENTRIES
+
 
 KIND_HINTS = {
     "multi": "Skriv numrene adskilt af komma, fx 1, 3.",
@@ -117,24 +117,32 @@ class TerminalChat:
                 return
 
     async def menu(self) -> str | None:
+        """The chosen menu entry: a flow id, 'mine' or 'quit' (None when input ran out)."""
+        entries = menu_entries(self.flows)
         self.say("")
         self.say("Hvad vil du gøre?")
-        for number, (_, label) in enumerate(MENU, start=1):
+        for number, (_, label) in enumerate(entries, start=1):
             self.say(f"  {number}) {label}")
         while True:
             line = await self.read()
             if line is None:
                 return None
-            text = line.strip().casefold()
-            if text.isdigit() and 1 <= int(text) <= len(MENU):
-                return MENU[int(text) - 1][0]
-            for key, label in MENU:
-                if text and text in (key, label.casefold()):
+            text = normalise_words(line)
+            if text.isdigit() and 1 <= int(text) <= len(entries):
+                return entries[int(text) - 1][0]
+            for key, _ in entries:
+                if text == key:
                     return key
+            for key, label in OWN_ENTRIES:
+                if text == label.casefold():
+                    return key
+            flow = flow_for_words(self.flows, text) if text else None
+            if flow is not None:
+                return flow.id
             if text in ("hjælp", "?"):
                 self.say(WELCOME.format(user=self.actor.name))
                 continue
-            self.say(f"Skriv et tal fra 1 til {len(MENU)}.")
+            self.say(f"Skriv et tal fra 1 til {len(entries)}.")
 
     async def _praktikker(self) -> list[tuple[int, str]]:
         items = await work_items(self.db, user_key=self.actor.user_key)

@@ -65,7 +65,7 @@ def _flows_or_exit(config: AppConfig) -> dict[str, Flow]:
     try:
         return load_flows(config.flows_dir or FLOWS_DIR)
     except FlowError as exc:
-        sys.exit(f"praktikbot: flow error: {exc}")
+        sys.exit("\n".join(f"praktikbot: flow error: {p.line}" for p in exc.problems))
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
@@ -84,10 +84,18 @@ def cmd_flows_check(args: argparse.Namespace) -> int:
     try:
         flows = load_flows(directory)
     except FlowError as exc:
-        print(f"FAIL {exc}", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"FAIL {problem.line}", file=sys.stderr)
         return 1
     for flow in flows.values():
         print(f"ok   {flow.source}: {flow.id} ({len(flow.steps)} steps, version {flow.version})")
+    return 0
+
+
+def cmd_flows_schema(args: argparse.Namespace) -> int:
+    from dialogues.structure import schema_text
+
+    print(schema_text(), end="")
     return 0
 
 
@@ -264,9 +272,15 @@ def cmd_manifest(args: argparse.Namespace) -> int:
         return 2
     from bot.access import RoleResolver
 
-    groups = RoleResolver(_config_or_exit()).uses_groups()
+    config = _config_or_exit()
+    groups = RoleResolver(config).uses_groups()
+    flows = _flows_or_exit(config)
     print(
-        json.dumps(manifest(args.mode, args.url, user_groups=groups), indent=2, ensure_ascii=False)
+        json.dumps(
+            manifest(args.mode, args.url, flows=flows, user_groups=groups),
+            indent=2,
+            ensure_ascii=False,
+        )
     )
     return 0
 
@@ -283,12 +297,13 @@ def cmd_report(args: argparse.Namespace) -> int:
     from storage.migrate import upgrade
 
     config = _config_or_exit()
+    flows = _flows_or_exit(config)
     upgrade(config.storage.url)
 
     async def run() -> str:
         db = Database(config.storage.url)
         try:
-            return render_table(await outcomes(db, config, actor=_operator()))
+            return render_table(await outcomes(db, config, actor=_operator(), flows=flows))
         finally:
             await db.dispose()
 
@@ -362,6 +377,9 @@ def build_parser() -> argparse.ArgumentParser:
     flows_sub.add_parser("test", help="replay the example conversations").set_defaults(
         func=cmd_flows_test
     )
+    flows_sub.add_parser(
+        "schema", help="print the JSON Schema of a flow file (dialogues/flows/flow.schema.json)"
+    ).set_defaults(func=cmd_flows_schema)
     return parser
 
 

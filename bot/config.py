@@ -23,7 +23,7 @@ from pydantic import (
     model_validator,
 )
 
-from dialogues.domain import PraktikType, RuleSet
+from dialogues.domain import FollowUpKind, PraktikType, RuleSet
 from dialogues.structure import FLOWS_DIR
 from dialogues.yamlio import load_yaml
 
@@ -56,8 +56,6 @@ class CalendarConfig(Frozen):
     optional_days_off: tuple[str, ...] = ("Grundlovsdag", "Juleaftensdag", "Nytårsaften")
     due_on_day_off: Literal["previous_working_day", "next_working_day"] = "previous_working_day"
 
-
-FollowUpKind = Literal["opstart", "midtvejs", "afslutning", "status"]
 
 FOLLOWUP_LABELS: dict[str, str] = {
     "opstart": "opstartsmøde",

@@ -1,7 +1,9 @@
 """What completing a flow does, run in the same transaction as the last answer.
 
 Each effect named in a flow's `on_complete` has one function here; the engine only names
-them. An effect returns the Danish lines to show the consultant.
+them. An effect reads the answers through its typed input (dialogues.effect_inputs),
+which the flow check holds every flow to, and adds the Danish lines to show the
+consultant.
 """
 
 from __future__ import annotations
@@ -17,6 +19,13 @@ from bot import messages
 from bot.config import FOLLOWUP_LABELS, AppConfig
 from bot.followup_plan import plan_followups
 from dialogues.dates import format_danish_date
+from dialogues.effect_inputs import (
+    EFFECT_INPUTS,
+    AddFollowupInput,
+    ChangePeriodInput,
+    RecordOutcomeInput,
+    RegisterPraktikInput,
+)
 from storage import queries
 from storage.models import Conversation, FollowUp, Praktik, utcnow
 
@@ -42,28 +51,27 @@ def _period(praktik: Praktik) -> str:
 
 
 async def register_praktik(run: EffectRun, payload: dict[str, Any]) -> None:
-    answers = payload["answers"]
-    start = dt.date.fromisoformat(answers["start_date"])
-    limit = run.config.rules_on(start).ratio_cap.limit(int(answers["ordinary_employees"]))
+    data = RegisterPraktikInput.from_payload(payload)
+    limit = run.config.rules_on(data.start_date).ratio_cap.limit(data.ordinary_employees)
     praktik = Praktik(
-        case_ref=answers["case_ref"],
-        target_group=answers["target_group"],
-        company=answers["company"],
-        p_number=answers.get("p_number"),
-        type=answers["praktik_type"],
-        subgoals=payload["subgoals"],
-        start_date=start,
-        end_date=dt.date.fromisoformat(answers["end_date"]),
-        hours_per_week=float(answers["hours_per_week"]),
-        extension_assessed=bool(answers.get("extension_assessed")),
-        last_employer=bool(answers.get("last_employer")),
-        new_function=answers.get("new_function"),
-        ordinary_employees=int(answers["ordinary_employees"]),
-        subsidised_now=int(answers["subsidised_now"]),
+        case_ref=data.case_ref,
+        target_group=data.target_group,
+        company=data.company,
+        p_number=data.p_number,
+        type=data.praktik_type,
+        subgoals=data.all_subgoals(),
+        start_date=data.start_date,
+        end_date=data.end_date,
+        hours_per_week=data.hours_per_week,
+        extension_assessed=data.extension_assessed,
+        last_employer=data.last_employer,
+        new_function=data.new_function,
+        ordinary_employees=data.ordinary_employees,
+        subsidised_now=data.subsidised_now,
         ratio_limit=limit,
-        ratio_exceeded=int(answers["subsidised_now"]) + 1 > limit,
-        ratio_statement=bool(answers.get("ratio_statement")),
-        contact_person=answers.get("contact_person"),
+        ratio_exceeded=data.subsidised_now + 1 > limit,
+        ratio_statement=data.ratio_statement,
+        contact_person=data.contact_person,
         consultant_id=run.consultant_id,
         team_id=run.team_id,
     )
@@ -97,11 +105,11 @@ async def change_period(run: EffectRun, payload: dict[str, Any]) -> None:
 
     praktik = run.praktik
     assert praktik is not None
-    answers = payload["answers"]
-    if answers.get("start_date"):
-        praktik.start_date = dt.date.fromisoformat(answers["start_date"])
-    praktik.end_date = dt.date.fromisoformat(answers["end_date"])
-    if answers.get("extension_assessed"):
+    data = ChangePeriodInput.from_payload(payload)
+    if data.start_date is not None:
+        praktik.start_date = data.start_date
+    praktik.end_date = data.end_date
+    if data.extension_assessed:
         praktik.extension_assessed = True
     praktik.updated_at = utcnow()
     run.session.add(praktik)
@@ -126,15 +134,15 @@ async def add_followup(run: EffectRun, payload: dict[str, Any]) -> None:
     praktik = run.praktik
     assert praktik is not None
     assert praktik.id is not None
-    answers = payload["answers"]
+    data = AddFollowupInput.from_payload(payload)
     followup = await planner.add_followup(
         run.session,
         config=run.config,
         praktik_id=praktik.id,
-        kind=answers["kind"],
-        due_date=dt.date.fromisoformat(answers["due_date"]),
+        kind=data.kind,
+        due_date=data.due_date,
         now=run.now,
-        note=answers.get("note"),
+        note=data.note,
     )
     run.lines.append(
         messages.FOLLOWUP_ADDED.format(
@@ -173,19 +181,13 @@ async def record_followup(run: EffectRun, payload: dict[str, Any]) -> None:
 async def record_outcome(run: EffectRun, payload: dict[str, Any]) -> None:
     praktik = run.praktik
     assert praktik is not None
-    answers = payload["answers"]
-    detail_keys = (
-        "outcome_at_host",
-        "outcome_hours",
-        "outcome_start",
-        "new_praktik_type",
-        "outcome_other",
-        "reason_not_met",
+    data = RecordOutcomeInput.from_payload(payload)
+    praktik.outcome = data.outcome
+    praktik.outcome_detail = data.model_dump(
+        mode="json", include=set(RecordOutcomeInput.DETAIL), exclude_none=True
     )
-    praktik.outcome = answers["outcome"]
-    praktik.outcome_detail = {k: answers[k] for k in detail_keys if answers.get(k) is not None}
-    praktik.purpose_met = answers.get("purpose_met")
-    praktik.min_plan_updated = answers.get("min_plan_updated")
+    praktik.purpose_met = data.purpose_met
+    praktik.min_plan_updated = data.min_plan_updated
     praktik.status = "ended"
     praktik.ended_at = run.now
     praktik.updated_at = utcnow()
@@ -214,3 +216,7 @@ EFFECTS: dict[str, Effect] = {
     "record_outcome": record_outcome,
     "case_note": case_note,
 }
+if EFFECTS.keys() != EFFECT_INPUTS.keys():  # a flow may name exactly the effects run here
+    raise RuntimeError(
+        f"effects without an input model or function: {EFFECTS.keys() ^ EFFECT_INPUTS.keys()}"
+    )

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
 TypeId = Literal["jobpraktik", "kompetencepraktik", "udviklingspraktik"]
+FollowUpKind = Literal["opstart", "midtvejs", "afslutning", "status"]
 
 
 class Frozen(BaseModel):

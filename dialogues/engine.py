@@ -39,7 +39,6 @@ from dialogues.rules import (
     Env,
     facts,
     fill,
-    full_subgoal,
     placeholders,
 )
 from dialogues.state import (
@@ -423,26 +422,32 @@ def _complete(flow: Flow, state: ConversationState, env: Env) -> Turn:
 
 
 def _payload(flow: Flow, state: ConversationState, env: Env) -> dict[str, Any]:
+    """What the effects get: the answers, how they read (with options' whole text: labels
+    may be shortened, notes are not) and, per choice, the chosen options' whole text."""
     shown: dict[str, str] = {}
     questions: dict[str, str] = {}
+    option_texts: dict[str, list[str]] = {}
     for step in flow.steps:
         if step.id in state.answers:
-            shown[step.id] = display(step, options_for(step, env), state.answers[step.id])
+            value = state.answers[step.id]
+            whole = tuple(
+                o.model_copy(update={"label": o.detail}) if o.detail else o
+                for o in options_for(step, env)
+            )
+            shown[step.id] = display(step, whole, value)
             questions[step.id] = step.short_label
+            if step.kind in ("choice", "multi") and not step.for_each and value is not None:
+                chosen = value if isinstance(value, list) else [value]
+                texts_of = {o.value: o.label for o in whole}
+                option_texts[step.id] = [texts_of.get(v, str(v)) for v in chosen]
     payload: dict[str, Any] = {
         "flow_id": flow.id,
         "answers": dict(state.answers),
         "display": shown,
         "labels": questions,
         "warnings": dict(state.warnings),
+        "option_texts": option_texts,
     }
-    chosen = state.answers.get("subgoals")
-    if isinstance(chosen, list):
-        own = state.answers.get("own_subgoals")
-        extra = [g.strip() for g in re.split(r"[;\n]", own) if g.strip()] if own else []
-        full = [full_subgoal(env, v) for v in chosen]
-        payload["subgoals"] = full + extra
-        shown["subgoals"] = "; ".join(full)  # option labels may be shortened; notes are not
     if "case_note" in flow.on_complete:
         payload["note"] = case_note(flow, env, shown, questions, today=env.today)
     return payload

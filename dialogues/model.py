@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 StepId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)]
 StepKind = Literal["choice", "multi", "text", "number", "scale", "yesno", "date"]
+Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
 
 
 class Frozen(BaseModel):
@@ -22,6 +24,11 @@ class Option(Frozen):
     value: Annotated[str, Field(min_length=1, max_length=60)]
     label: Annotated[str, Field(min_length=1, max_length=75)]
     detail: str | None = None  # the whole text when the label had to be shortened
+    category: Slug | None = Field(
+        default=None,
+        description="What the option means to the part that reads the step, e.g. an "
+        "outcome's category for the report (job, education, …).",
+    )
 
 
 class Condition(Frozen):
@@ -82,40 +89,116 @@ class Condition(Frozen):
 
 
 class Step(Frozen):
-    id: StepId
-    kind: StepKind
-    text: Annotated[str, Field(min_length=1, max_length=2000)]
-    label: Annotated[str, Field(min_length=1, max_length=75)] | None = None
-    help: str | None = None
-    optional: bool = False
-    when: Condition | None = None
+    id: StepId = Field(description="The answer's name: what the code and other steps read.")
+    kind: StepKind = Field(description="What kind of answer the step takes.")
+    text: Annotated[str, Field(min_length=1, max_length=2000)] = Field(
+        description="The question, in Danish; may use {placeholders}."
+    )
+    label: Annotated[str, Field(min_length=1, max_length=75)] | None = Field(
+        default=None, description="Short name of the answer in summaries and case notes."
+    )
+    help: str | None = Field(default=None, description="Shown when the consultant asks for help.")
+    optional: bool = Field(default=False, description="May be skipped ('spring over').")
+    when: Condition | None = Field(default=None, description="Ask the step only when this holds.")
     options: tuple[Option, ...] = ()
-    options_from: str | None = None
-    suggest: str | None = None
-    for_each: str | None = None
+    options_from: str | None = Field(default=None, description="A named source of the options.")
+    suggest: str | None = Field(default=None, description="A named suggestion of an option.")
+    for_each: str | None = Field(
+        default=None, description="Ask the step once per item of a named source ({item})."
+    )
     min: float | None = None
     max: float | None = None
     max_length: int = Field(default=500, ge=1, le=3000)
-    validate_: tuple[str, ...] = Field(default=(), alias="validate")
-    depends_on: tuple[StepId, ...] = ()
-    in_note: bool = True
+    validate_: tuple[str, ...] = Field(
+        default=(), alias="validate", description="Named checks of the answer (legal limits)."
+    )
+    depends_on: tuple[StepId, ...] = Field(
+        default=(),
+        description="Earlier steps whose change makes this answer be checked again (the "
+        "steps a named part reads count without being listed).",
+    )
+    in_note: bool = Field(default=True, description="Include the answer in the case note.")
 
     @property
     def short_label(self) -> str:
         return self.label or self.text.split("\n", 1)[0][:75]
 
 
+def normalise_words(text: str) -> str:
+    """Words as a consultant's message is compared: case-folded, single spaces, without
+    a closing full stop or exclamation mark."""
+    return " ".join(text.strip().casefold().rstrip(".!").split())
+
+
+Keyword = Annotated[str, Field(min_length=1, max_length=40)]
+
+
+class Menu(Frozen):
+    """Where the flow is offered. The flow's title is its label on every surface (and
+    starts it too, typed as a message)."""
+
+    order: int = Field(ge=1, le=999, description="Place in every menu, lowest first.")
+    hint: Annotated[str, Field(min_length=1, max_length=80)] = Field(
+        description="What the flow does, after its first keyword in the help text and "
+        "after its title in the terminal menu (e.g. 'opret en ny praktik')."
+    )
+    keywords: tuple[Keyword, ...] = Field(
+        min_length=1,
+        max_length=12,
+        description="Danish words that start the flow in a DM or after /praktik; the "
+        "first is shown in the help text.",
+    )
+    home: bool = Field(
+        default=True,
+        description="A button in Slack's Home tab: for each praktik when the flow is about "
+        "a praktik (needs_praktik), else at the top.",
+    )
+    prompt: bool = Field(
+        default=False,
+        description="A suggested prompt in Slack's assistant panel (at most three flows).",
+    )
+
+    @field_validator("keywords")
+    @classmethod
+    def _normalised(cls, words: tuple[str, ...]) -> tuple[str, ...]:
+        normalised = tuple(normalise_words(w) for w in words)
+        if not all(normalised):
+            raise ValueError("a keyword needs a letter")
+        if len(set(normalised)) != len(normalised):
+            raise ValueError("a keyword is listed twice")
+        return normalised
+
+
 class Flow(Frozen):
+    """A flow file (dialogues/flows/*.yaml): checked with `praktikbot flows check`."""
+
     id: StepId
-    title: Annotated[str, Field(min_length=1, max_length=75)]
+    title: Annotated[str, Field(min_length=1, max_length=75)] = Field(
+        description="The flow's name and its label in menus and on buttons."
+    )
     description: Annotated[str, Field(min_length=1)]
-    intro: str | None = None
-    needs_praktik: bool = False
-    steps: tuple[Step, ...] = Field(min_length=1)
-    on_complete: tuple[str, ...] = ()
-    note_title: str | None = None
-    source: str = ""
-    version: str = ""
+    intro: str | None = Field(default=None, description="Said before the first question.")
+    needs_praktik: bool = Field(
+        default=False, description="The flow is about an existing praktik, chosen first."
+    )
+    menu: Menu | None = Field(
+        default=None, description="Where the flow is offered; without it, nowhere."
+    )
+    steps: tuple[Step, ...] = Field(min_length=1, description="Asked in order; see `when`.")
+    on_complete: tuple[str, ...] = Field(
+        default=(), description="Named effects run when the consultant saves."
+    )
+    note_title: str | None = Field(default=None, description="Title of the case-note draft.")
+    source: SkipJsonSchema[str] = ""  # the file name, set when loaded
+    version: SkipJsonSchema[str] = ""  # a hash of the file's text, set when loaded
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        """What a consultant may write to start the flow: its keywords and its title."""
+        if self.menu is None:
+            return ()
+        title = normalise_words(self.title)
+        return (*self.menu.keywords, *(() if title in self.menu.keywords else (title,)))
 
     def step(self, step_id: str) -> Step:
         for step in self.steps:

@@ -1,6 +1,7 @@
 """Named pieces that flow files refer to: validators, checks, option and item sources,
-suggestions and text placeholders. A flow naming anything not registered here fails
-to load.
+suggestions, facts and text placeholders, each with what it reads (`Needs`, see
+dialogues.contract). A flow naming anything not registered here, or lacking an answer
+a named piece reads, fails to load.
 """
 
 from __future__ import annotations
@@ -8,14 +9,26 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from dialogues.contract import Needs, Part, Reads
 from dialogues.dates import format_danish_date
 from dialogues.domain import TargetGroup
 from dialogues.model import Option
 from dialogues.state import FlowContext
+
+# What the named parts read, by step id. Each part's `Needs` below lists the ones it uses;
+# the code reads them through these, so a step id is written once.
+START = Reads("start_date", ("date",), or_praktik=True)  # a praktik's stored start stands in
+START_IF_ASKED = Reads("start_date", ("date",), required=False)  # without it: today's rules
+END = Reads("end_date", ("date",))
+TARGET_GROUP = Reads("target_group", ("choice",), or_praktik=True, options_from="target_groups")
+EMPLOYEES = Reads("ordinary_employees", ("number",))
+PRAKTIK_TYPE = Reads("praktik_type", ("choice",), options_from="praktik_types")
+JOB_MATCH = Reads("advisor_job_match", ("yesno",))
+DIRECTION = Reads("advisor_direction", ("yesno",))
 
 
 @dataclass(frozen=True)
@@ -32,13 +45,13 @@ class Env:
 
     def start_day(self) -> dt.date | None:
         """The praktik's start: as answered in this flow, else as stored (changing a period)."""
-        answered = self.date_answer("start_date")
+        answered = self.date_answer(START.step)
         if answered is not None:
             return answered
         return self.ctx.praktik.start_date if self.ctx.praktik else None
 
     def target_group(self) -> TargetGroup | None:
-        group_id = self.answers.get("target_group")
+        group_id = self.answers.get(TARGET_GROUP.step)
         if not isinstance(group_id, str) and self.ctx.praktik is not None:
             group_id = self.ctx.praktik.target_group
         if not isinstance(group_id, str):
@@ -61,7 +74,11 @@ class Suggestion:
     reason: str
 
 
-Validator = Callable[[Any, Env], Issue | None]
+Validator = Part[[Any, Env], Issue | None]
+Check = Part[[Env], bool]
+OptionSource = Part[[Env], tuple[Option, ...]]
+ItemSource = Part[[Env], tuple[str, ...]]
+Suggester = Part[[Env], Suggestion | None]
 
 
 def weeks_between(start: dt.date, end: dt.date) -> float:
@@ -188,7 +205,7 @@ def _last_employer(value: Any, env: Env) -> Issue | None:
 
 
 def ratio_limit(env: Env) -> int | None:
-    employees = env.answers.get("ordinary_employees")
+    employees = env.answers.get(EMPLOYEES.step)
     if employees is None:
         return None
     day = env.start_day() or env.today
@@ -203,7 +220,7 @@ def _ratio_cap(value: Any, env: Env) -> Issue | None:
     if after > limit:
         return Issue(
             "warn",
-            f"Rimelighedskravet er ikke opfyldt: med {int(env.answers['ordinary_employees'])} "
+            f"Rimelighedskravet er ikke opfyldt: med {int(env.answers[EMPLOYEES.step])} "
             f"ordinært ansatte må der højst være {limit} i praktik, løntilskud og "
             f"nytteindsats på P-nummeret, og med denne borger bliver det {after} "
             "(bek. § 65). Praktikken kan ikke bevilges, før det er opfyldt.",
@@ -231,16 +248,18 @@ def _followup_date(value: Any, env: Env) -> Issue | None:
 
 
 VALIDATORS: dict[str, Validator] = {
-    "case_ref": _case_ref,
-    "p_number": _p_number,
-    "start_date": _start_date,
-    "end_date": _end_date,
-    "extension_assessed": _must_be_yes,
-    "hours_per_week": _hours,
-    "last_employer": _last_employer,
-    "ratio_cap": _ratio_cap,
-    "ratio_statement": _ratio_statement,
-    "followup_date": _followup_date,
+    "case_ref": Part(_case_ref, Needs(on_kinds=("text",))),
+    "p_number": Part(_p_number, Needs(on_kinds=("text",))),
+    "start_date": Part(_start_date, Needs(on_kinds=("date",))),
+    "end_date": Part(_end_date, Needs((START, TARGET_GROUP), on_kinds=("date",))),
+    "extension_assessed": Part(_must_be_yes, Needs(on_kinds=("yesno",))),
+    "hours_per_week": Part(_hours, Needs((START_IF_ASKED,), on_kinds=("number",))),
+    "last_employer": Part(
+        _last_employer, Needs((TARGET_GROUP, START_IF_ASKED), on_kinds=("yesno",))
+    ),
+    "ratio_cap": Part(_ratio_cap, Needs((EMPLOYEES, START_IF_ASKED), on_kinds=("number",))),
+    "ratio_statement": Part(_ratio_statement, Needs(on_kinds=("yesno",))),
+    "followup_date": Part(_followup_date, Needs(on_kinds=("date",))),
 }
 
 
@@ -248,7 +267,7 @@ VALIDATORS: dict[str, Validator] = {
 
 
 def _needs_extension(env: Env) -> bool:
-    start, end = env.start_day(), env.date_answer("end_date")
+    start, end = env.start_day(), env.date_answer(END.step)
     group = env.target_group()
     if start is None or end is None or group is None:
         return False
@@ -260,14 +279,9 @@ def _last_employer_applies(env: Env) -> bool:
     return group is not None and group.last_employer == "forbidden"
 
 
-CHECKS: dict[str, Callable[[Env], bool]] = {
-    "needs_extension": _needs_extension,
-    "last_employer_forbidden": _last_employer_applies,
-}
-
-CHECK_DEPENDS: dict[str, tuple[str, ...]] = {
-    "needs_extension": ("start_date", "end_date", "target_group"),
-    "last_employer_forbidden": ("target_group",),
+CHECKS: dict[str, Check] = {
+    "needs_extension": Part(_needs_extension, Needs((START, END, TARGET_GROUP))),
+    "last_employer_forbidden": Part(_last_employer_applies, Needs((TARGET_GROUP, START_IF_ASKED))),
 }
 
 
@@ -284,7 +298,7 @@ def _types(env: Env) -> tuple[Option, ...]:
 
 
 def _type_subgoals(env: Env) -> tuple[Option, ...]:
-    praktik_type = env.ctx.type_by_id(str(env.answers.get("praktik_type")))
+    praktik_type = env.ctx.type_by_id(str(env.answers.get(PRAKTIK_TYPE.step)))
     if praktik_type is None:
         return ()
     return tuple(
@@ -301,31 +315,23 @@ def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-OPTION_SOURCES: dict[str, Callable[[Env], tuple[Option, ...]]] = {
-    "target_groups": _target_groups,
-    "praktik_types": _types,
-    "type_subgoals": _type_subgoals,
+OPTION_SOURCES: dict[str, OptionSource] = {
+    "target_groups": Part(_target_groups, Needs((START_IF_ASKED,))),
+    "praktik_types": Part(_types),
+    "type_subgoals": Part(
+        _type_subgoals,
+        Needs((PRAKTIK_TYPE,)),
+    ),
 }
-
-OPTION_SOURCE_DEPENDS: dict[str, tuple[str, ...]] = {"type_subgoals": ("praktik_type",)}
 
 
 def _praktik_subgoals(env: Env) -> tuple[str, ...]:
     return env.ctx.praktik.subgoals if env.ctx.praktik else ()
 
 
-ITEM_SOURCES: dict[str, Callable[[Env], tuple[str, ...]]] = {
-    "praktik_subgoals": _praktik_subgoals,
+ITEM_SOURCES: dict[str, ItemSource] = {
+    "praktik_subgoals": Part(_praktik_subgoals, Needs(praktik=True)),
 }
-
-
-def full_subgoal(env: Env, option_value: str) -> str:
-    """The whole text of a type sub-goal chosen by its option value (d1, d2, …)."""
-    praktik_type = env.ctx.type_by_id(str(env.answers.get("praktik_type")))
-    if praktik_type is None or not option_value.startswith("d"):
-        return option_value
-    index = int(option_value[1:]) - 1
-    return praktik_type.subgoals[index] if 0 <= index < len(praktik_type.subgoals) else option_value
 
 
 # --- suggestions ------------------------------------------------------------------------
@@ -334,10 +340,10 @@ def full_subgoal(env: Env, option_value: str) -> str:
 def _type_advisor(env: Env) -> Suggestion | None:
     """Typevalg from the recommendation: a concrete job opening → jobpraktik; a known
     direction → kompetencepraktik; otherwise udviklingspraktik."""
-    match = env.answers.get("advisor_job_match")
+    match = env.answers.get(JOB_MATCH.step)
     if match is True:
         return Suggestion("jobpraktik", "borgeren matcher kompetencemæssigt en konkret jobåbning.")
-    direction = env.answers.get("advisor_direction")
+    direction = env.answers.get(DIRECTION.step)
     if match is False and direction is True:
         return Suggestion(
             "kompetencepraktik",
@@ -352,9 +358,8 @@ def _type_advisor(env: Env) -> Suggestion | None:
     return None
 
 
-SUGGESTERS: dict[str, Callable[[Env], Suggestion | None]] = {"type_advisor": _type_advisor}
-SUGGESTER_DEPENDS: dict[str, tuple[str, ...]] = {
-    "type_advisor": ("advisor_job_match", "advisor_direction")
+SUGGESTERS: dict[str, Suggester] = {
+    "type_advisor": Part(_type_advisor, Needs((JOB_MATCH, DIRECTION), on_kinds=("choice",)))
 }
 
 
@@ -370,7 +375,9 @@ def facts(ctx: FlowContext) -> dict[str, Any]:
     }
 
 
-FACT_NAMES = frozenset(facts(FlowContext(rules=(), types=())).keys())
+THE_PRAKTIK = Needs(praktik=True)
+
+FACTS: dict[str, Needs] = {"praktik.type": THE_PRAKTIK, "praktik.target_group": THE_PRAKTIK}
 
 
 def placeholders(env: Env, item: str | None = None) -> dict[str, str]:
@@ -398,35 +405,20 @@ def placeholders(env: Env, item: str | None = None) -> dict[str, str]:
     return values
 
 
-PLACEHOLDER_NAMES = frozenset(
-    {
-        "item",
-        "max_hours",
-        "ratio_limit",
-        "praktik.case_ref",
-        "praktik.company",
-        "praktik.type_label",
-        "praktik.period",
-        "praktik.subgoals",
-        "type.purpose",
-    }
-)
+PLACEHOLDERS: dict[str, Needs] = {
+    "item": Needs(item=True),
+    "max_hours": Needs((START_IF_ASKED,)),
+    "ratio_limit": Needs((EMPLOYEES, START_IF_ASKED)),
+    "praktik.case_ref": THE_PRAKTIK,
+    "praktik.company": THE_PRAKTIK,
+    "praktik.type_label": THE_PRAKTIK,
+    "praktik.period": THE_PRAKTIK,
+    "praktik.subgoals": THE_PRAKTIK,
+    "type.purpose": THE_PRAKTIK,
+}
 
 PLACEHOLDER = re.compile(r"\{([a-z_.]+)\}")
 
 
 def fill(text: str, values: Mapping[str, str]) -> str:
     return PLACEHOLDER.sub(lambda m: values.get(m.group(1), ""), text)
-
-
-# Effects the bot runs when a flow completes; the loader accepts only these names.
-KNOWN_EFFECTS = frozenset(
-    {
-        "register_praktik",
-        "change_period",
-        "add_followup",
-        "record_followup",
-        "record_outcome",
-        "case_note",
-    }
-)

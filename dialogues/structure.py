@@ -2,12 +2,18 @@
 
 Every mistake a flow editor can make is reported with the file and the step: unknown
 or later step referenced, duplicate id, unknown validator / check / source / effect,
-an option value a condition waits for that the step never offers, missing text.
+an option value a condition waits for that the step never offers, missing text — and
+a named part (validator, check, source, suggestion, placeholder, fact, effect) whose
+declared reads (dialogues.contract) the flow does not meet: the message names the part
+and the step it reads. Across files: menu places, keywords and assistant prompts
+(dialogues.registry).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -15,18 +21,17 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from dialogues.contract import Needs, Reads
+from dialogues.effect_inputs import EFFECT_INPUTS
 from dialogues.model import Condition, Flow, Step, Transcript
+from dialogues.registry import check_registry
 from dialogues.rules import (
-    CHECK_DEPENDS,
     CHECKS,
-    FACT_NAMES,
+    FACTS,
     ITEM_SOURCES,
-    KNOWN_EFFECTS,
-    OPTION_SOURCE_DEPENDS,
     OPTION_SOURCES,
     PLACEHOLDER,
-    PLACEHOLDER_NAMES,
-    SUGGESTER_DEPENDS,
+    PLACEHOLDERS,
     SUGGESTERS,
     VALIDATORS,
 )
@@ -34,15 +39,35 @@ from dialogues.yamlio import load_yaml
 
 FLOWS_DIR = Path(__file__).resolve().parent / "flows"
 EXAMPLES_DIR = FLOWS_DIR / "examples"
+SCHEMA_FILE = FLOWS_DIR / "flow.schema.json"
 
 
 class FlowError(Exception):
-    """A flow file is broken. The message names the file and, where known, the step."""
+    """A flow file is broken. The message names the file and, where known, the step and
+    the named part; `problems` holds every problem found (this one first)."""
 
-    def __init__(self, file: str, step: str | None, problem: str) -> None:
-        where = f"{file}, step '{step}'" if step else file
-        super().__init__(f"{where}: {problem}")
-        self.file, self.step, self.problem = file, step, problem
+    def __init__(
+        self,
+        file: str,
+        step: str | None,
+        problem: str,
+        *,
+        part: str | None = None,
+        more: Sequence[FlowError] = (),
+    ) -> None:
+        self.file, self.step, self.problem, self.part = file, step, problem, part
+        self.problems: tuple[FlowError, ...] = (self, *more)
+        super().__init__("\n".join(p.line for p in self.problems))
+
+    @property
+    def line(self) -> str:
+        where = f"{self.file}, step '{self.step}'" if self.step else self.file
+        return f"{where}: {self.problem}"
+
+    @classmethod
+    def all_of(cls, problems: Sequence[FlowError]) -> FlowError:
+        first = problems[0]
+        return cls(first.file, first.step, first.problem, part=first.part, more=problems[1:])
 
 
 def _pydantic_problem(exc: ValidationError) -> str:
@@ -106,21 +131,36 @@ def load_flows(directory: Path = FLOWS_DIR) -> dict[str, Flow]:
         if flow.id in flows:
             raise FlowError(path.name, None, f"flow id '{flow.id}' is used by another file too")
         flows[flow.id] = flow
+    problems = check_registry(flows)
+    if problems:
+        raise FlowError.all_of(
+            [FlowError(file, None, text, part="menu") for file, text in problems]
+        )
     return flows
 
 
 def check_flow(flow: Flow) -> None:
+    """Structural mistakes stop at the first; then every unmet declaration is reported."""
     file = flow.source
     seen: dict[str, Step] = {}
     for effect in flow.on_complete:
-        if effect not in KNOWN_EFFECTS:
+        if effect not in EFFECT_INPUTS:
             raise FlowError(file, None, f"unknown effect '{effect}' in on_complete")
     _check_placeholders(file, None, flow.intro or "")
+    problems: list[FlowError] = []
+    problems += _check_text_needs(flow, None, flow.intro or "", seen)
     for step in flow.steps:
         if step.id in seen:
             raise FlowError(file, step.id, "duplicate step id")
         _check_step(file, step, seen)
+        problems += _check_step_needs(flow, step, seen)
         seen[step.id] = step
+    all_steps = {step.id: step for step in flow.steps}
+    for effect in flow.on_complete:
+        needs = EFFECT_INPUTS[effect].needs()
+        problems += _check_needs(flow, None, f"effect '{effect}'", needs, all_steps)
+    if problems:
+        raise FlowError.all_of(problems)
 
 
 def _check_step(file: str, step: Step, earlier: dict[str, Step]) -> None:
@@ -149,10 +189,8 @@ def _check_step(file: str, step: Step, earlier: dict[str, Step]) -> None:
             raise fail(f"depends_on names '{ref}', which is not an earlier step")
     if step.when is not None:
         _check_condition(step.when, earlier, fail)
-    for name in source_depends(step):
-        if name not in earlier:
-            raise fail(f"needs the answer of '{name}', which is not an earlier step")
     _check_placeholders(file, step.id, step.text)
+    _check_placeholders(file, step.id, step.help or "")
     if step.min is not None and step.max is not None and step.min > step.max:
         raise fail("min is larger than max")
 
@@ -162,7 +200,7 @@ def _check_condition(cond: Condition, earlier: dict[str, Step], fail: Any) -> No
         if check not in CHECKS:
             raise fail(f"unknown check '{check}' in when")
     for fact in cond.referenced_facts():
-        if fact not in FACT_NAMES:
+        if fact not in FACTS:
             raise fail(f"unknown fact '{fact}' in when")
     for ref in cond.referenced_steps():
         if ref not in earlier:
@@ -189,26 +227,156 @@ def _check_condition(cond: Condition, earlier: dict[str, Step], fail: Any) -> No
 
 def _check_placeholders(file: str, step: str | None, text: str) -> None:
     for name in PLACEHOLDER.findall(text):
-        if name not in PLACEHOLDER_NAMES:
+        if name not in PLACEHOLDERS:
             raise FlowError(file, step, f"unknown placeholder '{{{name}}}' in text")
 
 
+# --- declarations: what each named part reads --------------------------------------------
+
+
+def _step_parts(step: Step) -> list[tuple[str, Needs]]:
+    """The named parts a step uses, as (how the part is named, what it reads)."""
+    parts: list[tuple[str, Needs]] = [
+        (f"validator '{n}'", VALIDATORS[n].needs) for n in step.validate_
+    ]
+    if step.when is not None:
+        parts += [(f"check '{c}'", CHECKS[c].needs) for c in sorted(step.when.referenced_checks())]
+        parts += [(f"fact '{f}'", FACTS[f]) for f in sorted(step.when.referenced_facts())]
+    if step.options_from:
+        parts.append(
+            (f"options_from '{step.options_from}'", OPTION_SOURCES[step.options_from].needs)
+        )
+    if step.for_each:
+        parts.append((f"for_each '{step.for_each}'", ITEM_SOURCES[step.for_each].needs))
+    if step.suggest:
+        parts.append((f"suggestion '{step.suggest}'", SUGGESTERS[step.suggest].needs))
+    return parts
+
+
+def _check_step_needs(flow: Flow, step: Step, earlier: dict[str, Step]) -> list[FlowError]:
+    problems: list[FlowError] = []
+    for part, needs in _step_parts(step):
+        problems += _check_needs(flow, step, part, needs, earlier)
+    for text in (step.text, step.help or ""):
+        problems += _check_text_needs(flow, step, text, earlier)
+    return problems
+
+
+def _check_text_needs(
+    flow: Flow, step: Step | None, text: str, earlier: dict[str, Step]
+) -> list[FlowError]:
+    problems: list[FlowError] = []
+    for name in dict.fromkeys(PLACEHOLDER.findall(text)):
+        problems += _check_needs(
+            flow, step, f"placeholder '{{{name}}}'", PLACEHOLDERS[name], earlier
+        )
+    return problems
+
+
+def _kinds(reads: Reads) -> str:
+    return " or ".join(reads.kinds)
+
+
+def _check_needs(
+    flow: Flow, step: Step | None, part: str, needs: Needs, available: Mapping[str, Step]
+) -> list[FlowError]:
+    """What `part` (used by `step`, or by the whole flow) reads, held against the steps
+    `available` to it: earlier steps for a step's part, every step for an effect."""
+    problems: list[FlowError] = []
+
+    def problem(text: str) -> None:
+        problems.append(
+            FlowError(flow.source, step.id if step else None, f"{part} {text}", part=part)
+        )
+
+    if needs.praktik and not flow.needs_praktik:
+        problem("reads the praktik the flow is about: the flow needs 'needs_praktik: true'")
+    if needs.item and (step is None or not step.for_each):
+        problem("is the item of a for_each step, and this step has no for_each")
+    if step is not None and needs.on_kinds and step.kind not in needs.on_kinds:
+        problem(f"takes a {' or '.join(needs.on_kinds)} answer, but this is a {step.kind} step")
+    for reads in needs.reads:
+        target = available.get(reads.step)
+        if target is None:
+            what = f"reads the answer of step '{reads.step}' ({_kinds(reads)}), which"
+            if not reads.required:
+                continue
+            if step is not None and flow.has_step(reads.step):
+                problem(f"{what} comes after '{step.id}': move it earlier")
+            elif not (reads.or_praktik and flow.needs_praktik):
+                where = "the flow does not have" if step is None else "is not an earlier step"
+                problem(f"{what} {where}")
+            continue
+        problems_before = len(problems)
+        if target.kind not in reads.kinds:
+            problem(f"reads step '{reads.step}' as {_kinds(reads)}, but it is a {target.kind} step")
+        elif target.for_each:
+            problem(f"reads step '{reads.step}' as one answer, but it is asked once per item")
+        if len(problems) > problems_before:
+            continue
+        if reads.always and target.optional:
+            problem(f"needs an answer of step '{reads.step}' every time, but the step is optional")
+        elif reads.always and target.when is not None:
+            problem(
+                f"needs an answer of step '{reads.step}' every time, but the step is asked "
+                "only when its 'when' holds"
+            )
+        if reads.options_from and target.options_from != reads.options_from:
+            problem(
+                f"reads step '{reads.step}' with options from '{reads.options_from}': give "
+                f"the step 'options_from: {reads.options_from}'"
+            )
+        if reads.values is not None or reads.categories is not None:
+            _check_options(reads, target, problem)
+    return problems
+
+
+def _check_options(reads: Reads, target: Step, problem: Callable[[str], None]) -> None:
+    """A part that accepts only some option values, or reads each option's category."""
+    if target.options_from:
+        problem(
+            f"reads the options of step '{reads.step}' one by one: list them in the flow "
+            f"instead of 'options_from: {target.options_from}'"
+        )
+        return
+    for option in target.options:
+        if reads.values is not None and option.value not in reads.values:
+            problem(
+                f"accepts only {', '.join(sorted(reads.values))} from step '{reads.step}'; "
+                f"option '{option.value}' is none of them"
+            )
+        if reads.categories is not None and option.category not in reads.categories:
+            has = f"category '{option.category}'" if option.category else "no category"
+            problem(
+                f"reads the category of each option of step '{reads.step}': option "
+                f"'{option.value}' has {has} (one of {', '.join(sorted(reads.categories))})"
+            )
+
+
+# --- what depends on what -----------------------------------------------------------------
+
+
+def _declared_reads(step: Step) -> set[str]:
+    """The steps the parts of `step` read (its validators, sources, suggestion, checks)."""
+    return {name for _, needs in _step_parts(step) for name in needs.steps()}
+
+
 def source_depends(step: Step) -> tuple[str, ...]:
+    """The answers the step's options or suggestion are made from."""
     names: list[str] = []
     if step.options_from:
-        names += OPTION_SOURCE_DEPENDS.get(step.options_from, ())
+        names += OPTION_SOURCES[step.options_from].needs.steps()
     if step.suggest:
-        names += SUGGESTER_DEPENDS.get(step.suggest, ())
+        names += SUGGESTERS[step.suggest].needs.steps()
     return tuple(names)
 
 
 def step_depends(step: Step) -> set[str]:
-    """The earlier steps whose answers this step's question, options or checks use."""
-    deps = set(step.depends_on) | set(source_depends(step))
+    """The steps whose answers this step's question, options or checks use (some may come
+    later in a flow: only earlier ones count, see `dependents`)."""
+    deps = set(step.depends_on) | _declared_reads(step)
     if step.when is not None:
         deps |= step.when.referenced_steps()
-        for check in step.when.referenced_checks():
-            deps |= set(CHECK_DEPENDS.get(check, ()))
     return deps
 
 
@@ -216,16 +384,64 @@ def step_depends(step: Step) -> set[str]:
 def _dependents_cached(flow: Flow, step_id: str) -> tuple[str, ...]:
     found: list[str] = []
     frontier = {step_id}
+    earlier: set[str] = set()
     for step in flow.steps:
-        if step_depends(step) & frontier and step.id not in found:
+        if step_depends(step) & earlier & frontier and step.id not in found:
             found.append(step.id)
             frontier.add(step.id)
+        earlier.add(step.id)
     return tuple(found)
 
 
 def dependents(flow: Flow, step_id: str) -> tuple[str, ...]:
     """Steps to ask again when the answer of `step_id` changes (transitively)."""
     return _dependents_cached(flow, step_id)
+
+
+# --- the JSON Schema of a flow file ----------------------------------------------------------
+
+
+def flow_schema() -> dict[str, Any]:
+    """The JSON Schema of a flow file, from the flow model, with the names the code knows
+    (validators, sources, checks, facts, effects, option categories) as enums, so an
+    editor checks a flow while it is typed."""
+    schema: dict[str, Any] = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        **Flow.model_json_schema(by_alias=True),
+        "title": "praktikbot flow",
+    }
+    defs = schema["$defs"]
+    step = defs["Step"]["properties"]
+    step["validate"]["items"] = {"enum": sorted(VALIDATORS)}
+    _nullable_enum(step["options_from"], OPTION_SOURCES)
+    _nullable_enum(step["for_each"], ITEM_SOURCES)
+    _nullable_enum(step["suggest"], SUGGESTERS)
+    condition = defs["Condition"]["properties"]
+    _nullable_enum(condition["check"], CHECKS)
+    _nullable_enum(condition["fact"], FACTS)
+    schema["properties"]["on_complete"]["items"] = {"enum": sorted(EFFECT_INPUTS)}
+    categories = sorted(
+        {
+            category
+            for model in EFFECT_INPUTS.values()
+            for reads in model.needs().reads
+            for category in reads.categories or ()
+        }
+    )
+    _nullable_enum(defs["Option"]["properties"]["category"], categories)
+    return schema
+
+
+def _nullable_enum(prop: dict[str, Any], names: Any) -> None:
+    for alternative in prop.get("anyOf", []):
+        if alternative.get("type") == "string":
+            alternative.clear()
+            alternative["enum"] = sorted(names)
+
+
+def schema_text() -> str:
+    """The schema as committed in dialogues/flows/flow.schema.json."""
+    return json.dumps(flow_schema(), indent=2, ensure_ascii=False) + "\n"
 
 
 # --- examples (transcripts) -----------------------------------------------------------

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 from bot.config import AppConfig
 from bot.report import outcomes, render_table
+from dialogues.structure import FLOWS_DIR
 from storage.db import Database
 from storage.models import Consultant, Praktik
 
@@ -77,3 +79,31 @@ async def test_outcomes_by_type(db: Database, db_url: str, config: AppConfig) ->
     )
     assert "Afgang til job eller uddannelse" in result.stdout
     assert "67%" in result.stdout
+
+
+async def test_what_an_outcome_means_comes_from_the_flow_file(
+    db: Database, config: AppConfig, tmp_path: Path
+) -> None:
+    """A domain owner adds an outcome with its category to afslutning.yaml: the report
+    counts it without a line of Python (and an outcome no flow offers counts as other)."""
+    directory = tmp_path / "flows"
+    shutil.copytree(FLOWS_DIR, directory)
+    path = directory / "afslutning.yaml"
+    text = path.read_text(encoding="utf-8")
+    anchor = '      - {value: andet, label: "Andet", category: other}\n'
+    assert anchor in text
+    path.write_text(
+        text.replace(
+            anchor,
+            '      - {value: fleksjob, label: "Fleksjob", category: subsidised_job}\n' + anchor,
+        ),
+        encoding="utf-8",
+    )
+    await add(
+        db,
+        [("jobpraktik", "fleksjob"), ("jobpraktik", "ordinaer_deltid"), ("jobpraktik", "gammel")],
+    )
+    job, _, _ = await outcomes(db, config.model_copy(update={"flows_dir": directory}), actor="test")
+    assert (job.counts["job"], job.counts["ordinary"], job.counts["other"]) == (2, 1, 1)
+    shipped, _, _ = await outcomes(db, config, actor="test")
+    assert (shipped.counts["job"], shipped.counts["other"]) == (1, 2)

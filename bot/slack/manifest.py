@@ -3,10 +3,13 @@ the interactivity the bot handles (a test holds the app to this)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from bot.slack import ids
-from bot.slack.listeners.assistant import SUGGESTED_PROMPTS
+from bot.slack.listeners.assistant import suggested_prompts
+from dialogues.model import Flow
+from dialogues.registry import offered
 
 BOT_EVENTS = ("app_home_opened", "app_mention", "message.im", "assistant_thread_started")
 
@@ -35,15 +38,21 @@ LONG_DESCRIPTION = (
 
 
 def manifest(
-    mode: Literal["http", "socket"], url: str | None = None, *, user_groups: bool = False
+    mode: Literal["http", "socket"],
+    url: str | None = None,
+    *,
+    flows: Mapping[str, Flow],
+    user_groups: bool = False,
 ) -> dict[str, Any]:
     """The manifest for HTTP mode (with the public base URL) or Socket Mode. With
-    `user_groups` (roles in app.yaml name Slack user groups) it asks for usergroups:read."""
+    `user_groups` (roles in app.yaml name Slack user groups) it asks for usergroups:read.
+    The command's words and the suggested prompts come from the flow files."""
     endpoint = f"{url.rstrip('/')}/slack/events" if mode == "http" and url else None
+    words = [f.menu.keywords[0] for f in offered(flows) if f.menu] + ["mine"]
     command: dict[str, Any] = {
         "command": ids.SLASH_COMMAND,
-        "description": "Virksomhedspraktik: ny, forbered, opfølgning, ret periode, afslut, mine",
-        "usage_hint": "ny | forbered | opfølgning | ret periode | afslut | mine | hjælp",
+        "description": f"Virksomhedspraktik: {', '.join(words)}"[:100],
+        "usage_hint": " | ".join([*words, "hjælp"])[:1000],
         "should_escape": False,
     }
     events: dict[str, Any] = {"bot_events": list(BOT_EVENTS)}
@@ -70,7 +79,7 @@ def manifest(
             "slash_commands": [command],
             "assistant_view": {
                 "assistant_description": DESCRIPTION,
-                "suggested_prompts": SUGGESTED_PROMPTS,
+                "suggested_prompts": suggested_prompts(flows),
             },
         },
         "oauth_config": {

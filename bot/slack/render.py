@@ -8,11 +8,12 @@ Long text is split into sections of at most 3,000 characters and messages of at 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from bot.slack import ids
-from dialogues.model import Option
+from dialogues.model import Flow, Option
+from dialogues.registry import offered
 from dialogues.state import Prompt
 
 Block = dict[str, Any]
@@ -22,6 +23,7 @@ MESSAGE_CHAR_LIMIT = 12_000
 MESSAGE_BLOCK_LIMIT = 50
 MAX_BUTTON_OPTIONS = 5
 MAX_CHECKBOXES = 10
+MAX_ACTIONS = 25  # elements in one actions block
 
 COMMAND_LABELS = {"back": "Tilbage", "skip": "Spring over", "cancel": "Afbryd", "help": "Hjælp"}
 
@@ -284,25 +286,35 @@ def start_value(flow_id: str, praktik_id: int | None) -> str:
     return json.dumps({"flow": flow_id, "praktik": praktik_id})
 
 
-def menu_blocks(text: str) -> list[Block]:
-    """Help text and the buttons that start each flow."""
-    blocks = sections(text)
-    blocks.append(
+def start_buttons(flows: Sequence[Flow], prefix: str, praktik_id: int | None) -> list[Block]:
+    """A button per flow that starts it (about `praktik_id`, if given); the first of a
+    row without a praktik is the primary one."""
+    return [
+        _button(
+            flow.title,
+            f"{ids.START}:{prefix}{n}",
+            start_value(flow.id, praktik_id),
+            primary=n == 0 and praktik_id is None,
+        )
+        for n, flow in enumerate(flows)
+    ]
+
+
+def action_rows(block_id: str, elements: Sequence[Block]) -> list[Block]:
+    """Elements in actions blocks of at most 25 (Slack's limit per block)."""
+    return [
         {
             "type": "actions",
-            "block_id": "menu",
-            "elements": [
-                _button(
-                    "Ny praktik", f"{ids.START}:0", start_value("ny_praktik", None), primary=True
-                ),
-                _button("Forbered møde", f"{ids.START}:1", start_value("forbered_moede", None)),
-                _button("Opfølgning", f"{ids.START}:2", start_value("opfoelgning", None)),
-                _button("Ret periode", f"{ids.START}:3", start_value("ret_periode", None)),
-                _button("Afslutning", f"{ids.START}:4", start_value("afslutning", None)),
-            ],
+            "block_id": block_id if n == 0 else f"{block_id}|{n}",
+            "elements": list(elements[n : n + MAX_ACTIONS]),
         }
-    )
-    return blocks
+        for n in range(0, len(elements), MAX_ACTIONS)
+    ]
+
+
+def menu_blocks(text: str, flows: Mapping[str, Flow]) -> list[Block]:
+    """Help text and the buttons that start each offered flow, in menu order."""
+    return sections(text) + action_rows("menu", start_buttons(offered(flows), "", None))
 
 
 def praktik_picker_blocks(

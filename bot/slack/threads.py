@@ -8,6 +8,7 @@ that did the work, so a retried event posts nothing twice.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -26,21 +27,23 @@ from bot.slack.render import (
     superseded_blocks,
 )
 from bot.worklist import praktik_label, work_items
+from dialogues.model import Flow
+from dialogues.registry import offered
 
 log = logging.getLogger(__name__)
 
-HELP_TEXT = (
-    "Jeg er praktikbot - dialogværktøjet til virksomhedspraktik. Skriv eller vælg:\n"
-    "• *ny* - opret en ny praktik\n"
-    "• *forbered* - forbered et møde med borger eller virksomhed\n"
-    "• *opfølgning* - udfyld opfølgningsskemaet\n"
-    "• *ret periode* - forlæng eller flyt praktikkens periode\n"
-    "• *tilføj opfølgning* - læg en ekstra opfølgning ind\n"
-    "• *afslut* - registrér resultatet\n"
-    "• *mine* - se dine aktive praktikker\n"
+HELP_INTRO = "Jeg er praktikbot - dialogværktøjet til virksomhedspraktik. Skriv eller vælg:"
+HELP_LIST_LINE = "• *mine* - se dine aktive praktikker"
+HELP_END = (
     "Samtalen foregår i en tråd: svar med knapperne eller ved at skrive i tråden. "
     "Skriv aldrig CPR-numre."
 )
+
+
+def help_text(flows: Mapping[str, Flow]) -> str:
+    """What the bot understands: each offered flow by its first keyword, then the list."""
+    lines = [f"• *{f.menu.keywords[0]}* - {f.menu.hint}" for f in offered(flows) if f.menu]
+    return "\n".join([HELP_INTRO, *lines, HELP_LIST_LINE, HELP_END])
 
 
 async def post_blocks(
@@ -127,13 +130,7 @@ async def start_in_thread(
     Returns the service's reply, or None when nothing was started."""
     flow = deps.flows.get(flow_id)
     if flow is None:
-        await post_blocks(
-            client,
-            channel=channel,
-            thread_ts=thread_ts,
-            blocks=menu_blocks(HELP_TEXT),
-            text=HELP_TEXT,
-        )
+        await post_help(deps.flows, client, channel=channel, thread_ts=thread_ts)
         return None
     if flow.needs_praktik and praktik_id is None:
         await post_praktik_picker(
@@ -213,7 +210,7 @@ async def start_in_dm(
     channel = await open_dm(client, user_id)
     flow = deps.flows.get(flow_id)
     if flow is None:
-        await post_help(client, channel=channel, thread_ts=None)
+        await post_help(deps.flows, client, channel=channel, thread_ts=None)
         return
     if flow.needs_praktik and praktik_id is None:
         await post_praktik_picker(
@@ -238,11 +235,13 @@ async def start_in_dm(
     )
 
 
-async def post_help(client: AsyncWebClient, *, channel: str, thread_ts: str | None) -> None:
+async def post_help(
+    flows: Mapping[str, Flow], client: AsyncWebClient, *, channel: str, thread_ts: str | None
+) -> None:
     await post_blocks(
         client,
         channel=channel,
         thread_ts=thread_ts,
-        blocks=menu_blocks(HELP_TEXT),
+        blocks=menu_blocks(help_text(flows), flows),
         text="Sådan bruger du praktikbot",
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -10,7 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.config import AppConfig
 from bot.slack import ids
 from bot.slack.deps import SlackDeps
-from bot.slack.render import Block, escape, mrkdwn_sections, plain, start_value
+from bot.slack.render import Block, action_rows, escape, mrkdwn_sections, plain, start_buttons
 from bot.slack.threads import post_blocks
 from bot.worklist import (
     WorkItem,
@@ -19,16 +20,11 @@ from bot.worklist import (
     team_work_items,
     work_items,
 )
+from dialogues.model import Flow
+from dialogues.registry import on_home
 
 HOME_PAGE_SIZE = 15  # 3 blocks each; with a lead's team section the view stays ≤ 100 blocks
 TEAM_SECTION_SIZE = 12  # 4 blocks each (with the hand-over picker)
-FLOW_BUTTONS = (
-    ("forbered_moede", "Forbered møde"),
-    ("opfoelgning", "Opfølgning"),
-    ("ret_periode", "Ret periode"),
-    ("ny_opfoelgning", "Tilføj opfølgning"),
-    ("afslutning", "Afslutning"),
-)
 
 
 def handover_block(item: WorkItem) -> Block:
@@ -46,8 +42,15 @@ def handover_block(item: WorkItem) -> Block:
 
 
 def item_blocks(
-    config: AppConfig, item: WorkItem, today: dt.date, n: int, *, owner: bool = False
+    config: AppConfig,
+    flows: Mapping[str, Flow],
+    item: WorkItem,
+    today: dt.date,
+    n: int,
+    *,
+    owner: bool = False,
 ) -> list[Block]:
+    """A praktik with its next follow-up and a button per flow about a praktik."""
     lines = [f"*{escape(praktik_label(config, item))}*"]
     if owner and item.owner_slack_user:
         lines.append(f"Ansvarlig: <@{item.owner_slack_user}>")
@@ -63,19 +66,10 @@ def item_blocks(
             "block_id": f"praktik|{item.praktik_id}",
             "text": {"type": "mrkdwn", "text": "\n".join(lines)},
         },
-        {
-            "type": "actions",
-            "block_id": f"praktik_actions|{item.praktik_id}",
-            "elements": [
-                {
-                    "type": "button",
-                    "text": plain(label),
-                    "action_id": f"{ids.START}:{n}{i}",
-                    "value": start_value(flow_id, item.praktik_id),
-                }
-                for i, (flow_id, label) in enumerate(FLOW_BUTTONS)
-            ],
-        },
+        *action_rows(
+            f"praktik_actions|{item.praktik_id}",
+            start_buttons(on_home(flows, about_praktik=True), str(n), item.praktik_id),
+        ),
     ]
 
 
@@ -96,7 +90,7 @@ async def work_list_blocks(deps: SlackDeps, user_id: str) -> list[Block]:
         return mrkdwn_sections("Du har ingen aktive praktikker. Skriv *ny* for at oprette en.")
     blocks: list[Block] = mrkdwn_sections(f"*Dine aktive praktikker ({len(items)})*")
     for n, item in enumerate(items):
-        blocks += item_blocks(deps.config, item, today, n)
+        blocks += item_blocks(deps.config, deps.flows, item, today, n)
     return blocks
 
 
@@ -110,25 +104,15 @@ async def home_view(deps: SlackDeps, user_id: str, page: int = 0) -> dict[str, A
     shown = items[page * HOME_PAGE_SIZE : (page + 1) * HOME_PAGE_SIZE]
     blocks: list[Block] = [
         {"type": "header", "text": plain("Mine praktikker", 150)},
-        {
-            "type": "actions",
-            "block_id": "home_new",
-            "elements": [
-                {
-                    "type": "button",
-                    "text": plain("Ny praktik"),
-                    "style": "primary",
-                    "action_id": f"{ids.START}:new",
-                    "value": start_value("ny_praktik", None),
-                }
-            ],
-        },
+        *action_rows(
+            "home_new", start_buttons(on_home(deps.flows, about_praktik=False), "new", None)
+        ),
     ]
     if not items:
         blocks += mrkdwn_sections("Du har ingen aktive praktikker endnu.")
     for n, item in enumerate(shown):
         blocks.append({"type": "divider"})
-        blocks += item_blocks(deps.config, item, today, n)
+        blocks += item_blocks(deps.config, deps.flows, item, today, n)
     team_items = await team_work_items(
         deps.db, user_key=actor.user_key, team_ids=actor.roles.lead_of
     )
@@ -137,7 +121,7 @@ async def home_view(deps: SlackDeps, user_id: str, page: int = 0) -> dict[str, A
         blocks.append({"type": "header", "text": plain("Teamets praktikker", 150)})
         for n, item in enumerate(shown_team):
             blocks.append({"type": "divider"})
-            blocks += item_blocks(deps.config, item, today, 100 + n, owner=True)
+            blocks += item_blocks(deps.config, deps.flows, item, today, 100 + n, owner=True)
             blocks.append(handover_block(item))
         if len(team_items) > len(shown_team):
             blocks += mrkdwn_sections(f"… og {len(team_items) - len(shown_team)} flere i teamet.")

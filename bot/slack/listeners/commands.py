@@ -12,7 +12,7 @@ from bot.slack import ids
 from bot.slack.deps import SlackDeps
 from bot.slack.intents import intent
 from bot.slack.render import menu_blocks
-from bot.slack.threads import HELP_TEXT, open_dm, start_in_dm
+from bot.slack.threads import help_text, open_dm, start_in_dm
 from bot.slack.worklist_ui import post_work_list
 from dialogues import texts
 from dialogues.cpr import contains_cpr
@@ -25,7 +25,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         if contains_cpr(text):
             await ack(text=texts.CPR_REFUSED)
             return
-        kind, flow_id = intent(text)
+        kind, flow_id = intent(text, deps.flows)
         user_id = str(command["user_id"])
         if kind == "flow" and flow_id is not None:
             title = deps.flows[flow_id].title
@@ -44,4 +44,5 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             await post_work_list(deps, client, user_id=user_id, channel=channel, thread_ts=None)
         else:
             prefix = "" if kind == "help" else f"Det kender jeg ikke: '{text.strip()[:40]}'.\n"
-            await ack(blocks=menu_blocks(prefix + HELP_TEXT), text=HELP_TEXT)
+            menu_text = help_text(deps.flows)
+            await ack(blocks=menu_blocks(prefix + menu_text, deps.flows), text=menu_text)

@@ -78,7 +78,7 @@ async def handle_text(
             return
     if not await deps.service.claim(f"{source_key}:top"):
         return  # a repeated delivery of a message we already answered
-    kind, flow_id = intent(text)
+    kind, flow_id = intent(text, deps.flows)
     if kind == "flow" and flow_id is not None:
         await start_in_thread(
             deps,
@@ -93,7 +93,7 @@ async def handle_text(
     elif kind == "list":
         await post_work_list(deps, client, user_id=user_id, channel=channel, thread_ts=root)
     else:
-        await post_help(client, channel=channel, thread_ts=root)
+        await post_help(deps.flows, client, channel=channel, thread_ts=root)
 
 
 def register(app: AsyncApp, deps: SlackDeps) -> None:
@@ -125,7 +125,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         if contains_cpr(text):
             await client.chat_postEphemeral(channel=channel, user=user_id, text=texts.CPR_REFUSED)
             return
-        kind, flow_id = intent(text)
+        kind, flow_id = intent(text, deps.flows)
         await client.chat_postEphemeral(
             channel=channel,
             user=user_id,
@@ -143,4 +143,4 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             )
         else:
             dm = await client.conversations_open(users=user_id)
-            await post_help(client, channel=str(dm["channel"]["id"]), thread_ts=None)
+            await post_help(deps.flows, client, channel=str(dm["channel"]["id"]), thread_ts=None)

@@ -1,0 +1,117 @@
+"""The input of each effect a flow may name in `on_complete`: one typed model per effect.
+
+A field is the answer of the step with the field's name (see `dialogues.contract`); the
+flow check holds every flow naming the effect to these fields, and `bot.effects` builds
+the model from the completed flow's answers. A flow naming anything not listed in
+`EFFECT_INPUTS` fails to load.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, ClassVar, Literal, get_args
+
+from pydantic import BeforeValidator
+
+from dialogues.contract import EffectInput, answer
+from dialogues.domain import FollowUpKind
+
+# What an outcome means to the municipality's report (`category` of each outcome option).
+OutcomeCategory = Literal[
+    "ordinary_job", "subsidised_job", "education", "new_praktik", "unemployed", "other"
+]
+OUTCOME_CATEGORIES = frozenset(get_args(OutcomeCategory))
+
+
+def _whole(value: object) -> object:
+    """A count typed as a number: its whole part (12,5 employees count as 12)."""
+    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+
+Count = Annotated[int, BeforeValidator(_whole)]
+
+
+class RegisterPraktikInput(EffectInput):
+    case_ref: Annotated[str, answer("text")]
+    target_group: Annotated[str, answer("choice", options_from="target_groups")]
+    company: Annotated[str, answer("text")]
+    p_number: Annotated[str | None, answer("text")] = None
+    praktik_type: Annotated[str, answer("choice", options_from="praktik_types")]
+    subgoals: Annotated[list[str], answer("multi", whole_text=True)]
+    own_subgoals: Annotated[str | None, answer("text")] = None
+    start_date: Annotated[dt.date, answer("date")]
+    end_date: Annotated[dt.date, answer("date")]
+    hours_per_week: Annotated[float, answer("number")]
+    extension_assessed: Annotated[bool, answer("yesno")] = False
+    last_employer: Annotated[bool, answer("yesno")] = False
+    new_function: Annotated[str | None, answer("text")] = None
+    ordinary_employees: Annotated[Count, answer("number")]
+    subsidised_now: Annotated[Count, answer("number")]
+    ratio_statement: Annotated[bool, answer("yesno")] = False
+    contact_person: Annotated[str | None, answer("text")] = None
+
+    def all_subgoals(self) -> list[str]:
+        """The chosen sub-goals of the type (whole text), then the consultant's own ones
+        (separated by semicolons or lines)."""
+        own = [g.strip() for g in re.split(r"[;\n]", self.own_subgoals or "") if g.strip()]
+        return [*self.subgoals, *own]
+
+
+class ChangePeriodInput(EffectInput):
+    needs_praktik = True
+
+    start_date: Annotated[dt.date | None, answer("date")] = None  # skipped: keep the start
+    end_date: Annotated[dt.date, answer("date")]
+    extension_assessed: Annotated[bool, answer("yesno")] = False
+
+
+class AddFollowupInput(EffectInput):
+    needs_praktik = True
+
+    kind: Annotated[FollowUpKind, answer("choice")]
+    due_date: Annotated[dt.date, answer("date")]
+    note: Annotated[str | None, answer("text")] = None
+
+
+class RecordFollowupInput(EffectInput):
+    """Marks the praktik's follow-up held; reads no answers."""
+
+    needs_praktik = True
+
+
+class RecordOutcomeInput(EffectInput):
+    needs_praktik = True
+
+    outcome: Annotated[str, answer("choice", categories=OUTCOME_CATEGORIES)]
+    outcome_at_host: Annotated[bool | None, answer("yesno")] = None
+    outcome_hours: Annotated[int | float | None, answer("number")] = None
+    outcome_start: Annotated[dt.date | None, answer("date")] = None
+    new_praktik_type: Annotated[str | None, answer("choice")] = None
+    outcome_other: Annotated[str | None, answer("text")] = None
+    purpose_met: Annotated[str | None, answer("choice")] = None
+    reason_not_met: Annotated[str | None, answer("text")] = None
+    min_plan_updated: Annotated[bool | None, answer("yesno")] = None
+
+    DETAIL: ClassVar[tuple[str, ...]] = (
+        "outcome_at_host",
+        "outcome_hours",
+        "outcome_start",
+        "new_praktik_type",
+        "outcome_other",
+        "reason_not_met",
+    )
+
+
+class CaseNoteInput(EffectInput):
+    """Saves the case-note draft the engine wrote; reads no answers."""
+
+
+EFFECT_INPUTS: dict[str, type[EffectInput]] = {
+    "register_praktik": RegisterPraktikInput,
+    "change_period": ChangePeriodInput,
+    "add_followup": AddFollowupInput,
+    "record_followup": RecordFollowupInput,
+    "record_outcome": RecordOutcomeInput,
+    "case_note": CaseNoteInput,
+}
