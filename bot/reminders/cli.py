@@ -59,7 +59,10 @@ async def _read_status(config: AppConfig) -> tuple[Health, Sequence[Delivery]]:
                 )
         except (SQLAlchemyError, OSError) as exc:
             unread = describe_error(exc)
-            return Health(None, None, deliveries=None, deliveries_error=unread), []
+            unreadable = Health(
+                database_error=None, scheduler=None, deliveries=None, deliveries_error=unread
+            )
+            return unreadable, []
         return Health(database_error=None, scheduler=None, deliveries=counts), dead
     finally:
         await db.dispose()

@@ -130,12 +130,14 @@ class SchedulerState:
     dm_channels: dict[str, str] = field(default_factory=dict)
 
 
-# How an unsent claimed row is released: the queue's move and the report's counter.
-_NOT_TRIED = (queue.NOT_TRIED, "released")
-_CANCELLED = (queue.CANCEL_CLAIMED, "cancelled")
-_RATE_LIMITED = (queue.RATE_LIMITED, "rate_limited")
-_RETRIED = (queue.RETRY, "retried")
-_DEAD = (queue.GIVE_UP, "dead")
+@dataclass(frozen=True)
+class _Release:
+    """How a claimed row that was not sent leaves this instance's hands."""
+
+    move: queue.Transition
+    counted_as: str  # the TickReport counter
+    next_attempt_at: dt.datetime | None = None
+    error: str | None = None
 
 
 # --- the tick ------------------------------------------------------------------------------
@@ -280,20 +282,19 @@ class _Tick:
         if lost:
             log.warning("reminders: %d rows were no longer leased to %s", lost, self.owner)
 
-    def _release_for(
-        self, item: Outgoing, outcome: Outcome | None, now: dt.datetime
-    ) -> tuple[tuple[queue.Transition, str], dt.datetime | None, str | None]:
-        """Which move a claimed row that was not sent makes: ((move, counter), next
-        attempt, error)."""
+    def _release_for(self, item: Outgoing, outcome: Outcome | None, now: dt.datetime) -> _Release:
+        """Which move a claimed row that was not sent makes (`outcome` None: not tried)."""
         delivery = item.delivery
         if item.cancel is not None:
-            return _CANCELLED, None, item.cancel
+            return _Release(queue.CANCEL_CLAIMED, "cancelled", error=item.cancel)
         if outcome is None:
             paused_until = self.sender.paused_until if self.sender else None
-            return _NOT_TRIED, paused_until or now, None
+            return _Release(queue.NOT_TRIED, "released", next_attempt_at=paused_until or now)
         if isinstance(outcome, RateLimited):
             retry_at = now + dt.timedelta(seconds=outcome.retry_after)
-            return _RATE_LIMITED, retry_at, "slack: ratelimited (HTTP 429)"
+            return _Release(
+                queue.RATE_LIMITED, "rate_limited", retry_at, "slack: ratelimited (HTTP 429)"
+            )
         assert isinstance(outcome, Failed)
         if outcome.permanent or delivery.attempts >= self.settings.max_attempts:
             log.warning(
@@ -302,25 +303,27 @@ class _Tick:
                 delivery.attempts,
                 outcome.error,
             )
-            return _DEAD, None, outcome.error
-        return _RETRIED, now + backoff(self.settings, delivery.attempts), outcome.error
+            return _Release(queue.GIVE_UP, "dead", error=outcome.error)
+        retry_at = now + backoff(self.settings, delivery.attempts)
+        return _Release(queue.RETRY, "retried", retry_at, outcome.error)
 
     async def _release(
         self, session: Any, item: Outgoing, outcome: Outcome | None, now: dt.datetime
     ) -> tuple[str, bool]:
-        """Close or give back one claimed row that was not sent: (what, lease still ours)."""
+        """Close or give back one claimed row that was not sent: (counted as, lease still
+        ours)."""
         assert item.delivery.id is not None
-        (move, what), next_attempt_at, error = self._release_for(item, outcome, now)
+        release = self._release_for(item, outcome, now)
         kept = await queue.release_delivery(
             session,
             delivery_id=item.delivery.id,
             owner=self.owner,
-            transition=move,
+            transition=release.move,
             now=now,
-            next_attempt_at=next_attempt_at,
-            error=error,
+            next_attempt_at=release.next_attempt_at,
+            error=release.error,
         )
-        return what, kept
+        return release.counted_as, kept
 
     # -- the batch ------------------------------------------------------------------------
 
