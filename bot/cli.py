@@ -139,8 +139,7 @@ def _slack_settings_or_exit(mode: str) -> SlackSettings:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from bot.background import background_jobs
-    from bot.reminders.scheduler import health
+    from bot.background import Background
     from bot.slack import run
 
     settings = _slack_settings_or_exit("http")
@@ -154,15 +153,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
             settings=settings,
             host=args.host,
             port=args.port,
-            background=None if args.no_scheduler else background_jobs,
-            scheduler_health=health,
+            background=None if args.no_scheduler else Background(),
         )
     )
     return 0
 
 
 def cmd_socket(args: argparse.Namespace) -> int:
-    from bot.background import background_jobs
+    from bot.background import Background
     from bot.slack import run
 
     settings = _slack_settings_or_exit("socket")
@@ -174,7 +172,7 @@ def cmd_socket(args: argparse.Namespace) -> int:
             config=config,
             flows=flows,
             settings=settings,
-            background=None if args.no_scheduler else background_jobs,
+            background=None if args.no_scheduler else Background(),
         )
     )
     return 0

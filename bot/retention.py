@@ -21,6 +21,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import AppConfig
+from bot.reminders import queue
 from storage import queries
 from storage.db import Database
 from storage.models import (
@@ -114,7 +115,7 @@ async def purge(
             session,
             removed,
             Delivery,
-            col(Delivery.status).in_(("sent", "dead", "missed", "cancelled")),
+            col(Delivery.status).in_([str(s) for s in queue.FINAL]),
             col(Delivery.created_at) < old_deliveries,
             dry_run=dry_run,
         )

@@ -324,7 +324,8 @@ async def test_a_team_lead_can_act_and_hand_over_and_reminders_follow(
         assert entry.detail == {"from_consultant": praktik.consultant_id, "to_consultant": bo.id}
 
         # the reminders follow: the next one goes to Bo
-        from bot.reminders.scheduler import slack_client, tick
+        from bot.reminders.scheduler import tick
+        from bot.reminders.sending import slack_client
         from tests.reminder_support import local
 
         first = sorted(await rows(db, FollowUp), key=lambda f: f.due_date)[0]

@@ -21,7 +21,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import AppConfig
 from bot.reminders.actions import ActionResult, handle_action, register
-from bot.reminders.scheduler import slack_client, tick
+from bot.reminders.scheduler import tick
+from bot.reminders.sending import slack_client
 from storage.db import Database
 from tests.reminder_support import TOKEN, Seeded, by_status, deliveries, followup, local, seed
 from tests.slack_standin import SlackStandIn

@@ -17,18 +17,13 @@ import pytest
 import yaml
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.background import run_forever
 from bot.config import AppConfig, DigestSchedule, Team
+from bot.health import SchedulerHealth
 from bot.reminders import planner, render
 from bot.reminders.cli import remind_command
-from bot.reminders.scheduler import (
-    SchedulerHealth,
-    SchedulerState,
-    TickReport,
-    delivery_counts,
-    run_forever,
-    slack_client,
-    tick,
-)
+from bot.reminders.scheduler import SchedulerState, TickReport, delivery_counts, tick
+from bot.reminders.sending import slack_client
 from storage.db import Database
 from storage.models import Delivery
 from tests.reminder_support import (
@@ -307,7 +302,7 @@ async def test_dead_after_the_configured_attempts_and_shown_in_health_and_status
     health.started("i1", 60)
     health.succeeded(now, TickReport("i1", now), await delivery_counts(db))
     snapshot = health.snapshot(now)
-    assert (snapshot["status"], snapshot["dead"]) == ("ok", 1)
+    assert (snapshot.status, snapshot.dead) == ("ok", 1)
 
     monkeypatch.setenv("DATABASE_URL", db_url)
     status_config = config.model_copy(
@@ -542,8 +537,8 @@ async def test_run_forever_survives_a_database_outage(
             if health.consecutive_failures >= 1:
                 break
         snapshot = health.snapshot(AT_8)
-        assert snapshot["status"] == "degraded"
-        assert snapshot["last_error"] and snapshot["last_error"].startswith("database:")
+        assert snapshot.status == "degraded"
+        assert snapshot.last_error and snapshot.last_error.startswith("database:")
         assert not task.done()
         (tmp_path / "db").unlink()
         shutil.move(str(tmp_path / "away"), str(tmp_path / "db"))
@@ -551,13 +546,13 @@ async def test_run_forever_survives_a_database_outage(
             await asyncio.sleep(0.05)
             if health.last_success_at is not None:
                 break
-        assert health.snapshot(AT_8)["status"] == "ok"
+        assert health.snapshot(AT_8).status == "ok"
     finally:
         stop.set()
         await asyncio.wait_for(task, 10)
         await db.dispose()
     assert len(posts(slack)) == 4
-    assert health.snapshot(AT_8)["running"] is False
+    assert health.snapshot(AT_8).running is False
 
 
 # --- digests -------------------------------------------------------------------------------

@@ -13,8 +13,11 @@ import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.engine import make_url
 
+from bot.background import run_forever
 from bot.config import AppConfig
-from bot.reminders.scheduler import SchedulerHealth, run_forever, slack_client, tick
+from bot.health import SchedulerHealth
+from bot.reminders.scheduler import tick
+from bot.reminders.sending import slack_client
 from storage.db import Database
 from tests.conftest import _truncate_all
 from tests.reminder_support import TOKEN, by_status, deliveries, local, seed, with_reminders
@@ -120,15 +123,15 @@ async def test_database_down_then_back(
             if health.consecutive_failures >= 2:
                 break
         snapshot = health.snapshot(AT_8)
-        assert (snapshot["status"], task.done()) == ("degraded", False)
-        assert str(snapshot["last_error"]).startswith(("database:", "Connection", "OSError"))
+        assert (snapshot.status, task.done()) == ("degraded", False)
+        assert str(snapshot.last_error).startswith(("database:", "Connection", "OSError"))
         assert slack.calls_to("chat.postMessage") == []
         proxy.restore()
         for _ in range(300):
             await asyncio.sleep(0.02)
             if health.last_success_at is not None:
                 break
-        assert health.snapshot(AT_8)["status"] == "ok"
+        assert health.snapshot(AT_8).status == "ok"
     finally:
         stop.set()
         await asyncio.wait_for(task, 10)

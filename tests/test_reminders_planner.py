@@ -9,7 +9,7 @@ import pytest
 
 from bot.config import AppConfig, DigestSchedule, Team
 from bot.conversations import ConversationService
-from bot.reminders import planner
+from bot.reminders import planner, queue
 from dialogues.model import Flow
 from storage import queries
 from storage.db import Database
@@ -261,7 +261,7 @@ async def test_the_followup_form_marks_the_right_followup_held(
     plan = sorted(await rows(db, FollowUp), key=lambda f: f.due_date)
     # A pending reminder row for the opstart follow-up (due 4 December).
     async with db.transaction() as session:
-        await queries.insert_deliveries(
+        await queue.insert_deliveries(
             session,
             rows=[
                 {

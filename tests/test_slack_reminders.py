@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlmodel import select
 
-from bot.reminders.scheduler import slack_client, tick
+from bot.reminders.scheduler import tick
+from bot.reminders.sending import slack_client
 from storage.db import Database
 from storage.models import Delivery, FollowUp, Praktik
 from tests.reminder_support import local

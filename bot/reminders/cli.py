@@ -1,6 +1,8 @@
 """`praktikbot remind [--now ISO] [--dry-run] [--status]`: one scheduler tick.
 
 Prints only keys, kinds, Slack ids, times and counts — no praktik or citizen data.
+`--status` gives the verdict of /healthz (`bot.health`) from what this process can see:
+the database and the delivery queue.
 """
 
 from __future__ import annotations
@@ -9,14 +11,18 @@ import datetime as dt
 import os
 import sys
 import uuid
+from collections.abc import Sequence
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import AppConfig
-from bot.reminders.scheduler import SLACK_API_URL, TickReport, slack_client, tick
-from storage import queries
+from bot.health import Health, describe_error, probe_database
+from bot.reminders import queue
+from bot.reminders.scheduler import TickReport, tick
+from bot.reminders.sending import SLACK_API_URL, slack_client
 from storage.db import Database
 from storage.migrate import upgrade_async
-
-STATUSES = ("pending", "sending", "sent", "dead", "missed", "cancelled")
+from storage.models import Delivery
 
 
 def parse_now(text: str, config: AppConfig) -> dt.datetime:
@@ -33,12 +39,47 @@ def _fmt(value: dt.datetime, config: AppConfig) -> str:
     return value.astimezone(config.tz).strftime("%Y-%m-%d %H:%M %Z")
 
 
-async def _status(db: Database, config: AppConfig) -> int:
-    async with db.transaction() as session:
-        counts = await queries.delivery_counts(session)
-        dead = await queries.deliveries_with_status(session, status="dead", limit=100)
+async def _read_status(config: AppConfig) -> tuple[Health, Sequence[Delivery]]:
+    """The verdict from the database and the queue, and the newest dead rows."""
+    url = config.storage.url
+    try:
+        db = Database(url, busy_timeout_ms=config.storage.sqlite_busy_timeout_ms)
+    except OSError as exc:  # e.g. the SQLite file's directory cannot be created
+        return Health(database_error=describe_error(exc), scheduler=None, deliveries=None), []
+    try:
+        error = await probe_database(db)
+        if error is not None:
+            return Health(database_error=error, scheduler=None, deliveries=None), []
+        try:
+            await upgrade_async(url)
+            async with db.transaction() as session:
+                counts = await queue.delivery_counts(session)
+                dead = await queue.deliveries_with_status(
+                    session, status=queue.Status.DEAD, limit=100
+                )
+        except (SQLAlchemyError, OSError) as exc:
+            unread = describe_error(exc)
+            unreadable = Health(
+                database_error=None, scheduler=None, deliveries=None, deliveries_error=unread
+            )
+            return unreadable, []
+        return Health(database_error=None, scheduler=None, deliveries=counts), dead
+    finally:
+        await db.dispose()
+
+
+async def _status(config: AppConfig) -> int:
+    """The verdict, the counts by status and the dead rows; 1 when the database or the
+    queue cannot be read."""
+    health, dead = await _read_status(config)
+    problems = health.problems()
+    print(f"Status: {health.status}" + (f" — {'; '.join(problems)}" if problems else ""))
+    if health.deliveries is None:
+        return 1
+    counts = health.deliveries
     print("Reminders and digests by status:")
-    for status in (*STATUSES, *sorted(set(counts) - set(STATUSES))):
+    known = [str(s) for s in queue.Status]
+    for status in (*known, *sorted(set(counts) - set(known))):
         print(f"  {status:<10} {counts.get(status, 0)}")
     if dead:
         print(f"Dead rows (newest {len(dead)}; not sent, attempts used up):")
@@ -73,12 +114,12 @@ async def remind_command(
     """Run one tick as of `now` (default: the current time) and print what it did.
     `dry_run`: list what would be sent; `status`: counts by status and the dead rows.
     Environment: SLACK_BOT_TOKEN, SLACK_API_URL (default Slack's; must end with "/")."""
+    if status:
+        return await _status(config)
     url = config.storage.url
     await upgrade_async(url)
     db = Database(url, busy_timeout_ms=config.storage.sqlite_busy_timeout_ms)
     try:
-        if status:
-            return await _status(db, config)
         when = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
         instance = f"cli-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         if dry_run:

@@ -59,6 +59,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import FOLLOWUP_LABELS, AppConfig, Team
 from bot.followup_plan import due_date as plan_due_date
+from bot.reminders import queue
 from bot.workdays import WorkingDays
 from dialogues.cpr import contains_cpr
 from storage import queries
@@ -279,7 +280,7 @@ async def materialise(
         if team.digest is None or not team.channel:
             continue
         # A team's first digest: earlier ones were never owed (not "missed").
-        since = earliest if await queries.has_digest_rows(session, team_id=team.id) else too_late
+        since = earliest if await queue.has_digest_rows(session, team_id=team.id) else too_late
         for occurrence in digest_occurrences(config, days, team, first_day, today):
             add(
                 occurrence,
@@ -291,7 +292,7 @@ async def materialise(
             )
     if not insert:
         return Materialised(), rows
-    counts = await queries.insert_deliveries(session, rows=rows)
+    counts = await queue.insert_deliveries(session, rows=rows)
     return Materialised(pending=counts.get("pending", 0), missed=counts.get("missed", 0)), rows
 
 
@@ -323,9 +324,7 @@ async def _reschedule(
     followup.scheduled_at = as_utc(now)
     session.add(followup)
     await session.flush()
-    await queries.cancel_open_deliveries(
-        session, followup_ids=[followup.id], now=now, reason=reason
-    )
+    await queue.cancel_open_deliveries(session, followup_ids=[followup.id], now=now, reason=reason)
     return followup
 
 
@@ -369,9 +368,7 @@ async def mark_followup_held(
     followup.held_at = as_utc(now)
     session.add(followup)
     await session.flush()
-    await queries.cancel_open_deliveries(
-        session, followup_ids=[followup.id], now=now, reason="held"
-    )
+    await queue.cancel_open_deliveries(session, followup_ids=[followup.id], now=now, reason="held")
     return followup
 
 
@@ -459,7 +456,7 @@ async def move_praktik_followups(
         followup.plan_index = index
         followup.scheduled_at = as_utc(now)
         session.add(followup)
-        await queries.cancel_open_deliveries(
+        await queue.cancel_open_deliveries(
             session, followup_ids=[followup.id], now=now, reason="praktik dates changed"
         )
         changed.append(followup)

@@ -9,13 +9,14 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, Protocol
 
 from aiohttp import web
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import AppConfig
 from bot.conversations import ConversationService
+from bot.health import SchedulerHealth
 from bot.slack.app import build_app
 from bot.slack.deps import SlackDeps
 from bot.slack.server import web_app
@@ -26,8 +27,14 @@ from storage.migrate import ensure_schema
 
 log = logging.getLogger(__name__)
 
-# A job that runs beside the app until `stop` is set: the reminder scheduler.
-BackgroundJob = Callable[[SlackDeps, Any, asyncio.Event], Coroutine[Any, Any, None]]
+
+class BackgroundJobs(Protocol):
+    """What runs beside the app until `stop` is set (`bot.background.Background`: the
+    reminder loop, whose health /healthz shows, and the daily purge)."""
+
+    health: SchedulerHealth
+
+    async def run(self, deps: SlackDeps, client: AsyncWebClient, stop: asyncio.Event) -> None: ...
 
 
 def _deps(config: AppConfig, flows: dict[str, Flow]) -> SlackDeps:
@@ -40,14 +47,14 @@ def _deps(config: AppConfig, flows: dict[str, Flow]) -> SlackDeps:
     )
 
 
-async def _until_stopped(deps: SlackDeps, bolt: Any, background: BackgroundJob | None) -> None:
-    """Run the background job (if any) until SIGINT/SIGTERM, then stop it."""
+async def _until_stopped(deps: SlackDeps, bolt: Any, background: BackgroundJobs | None) -> None:
+    """Run the background jobs (if any) until SIGINT/SIGTERM, then stop them."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
-    job = asyncio.create_task(background(deps, bolt.client, stop)) if background else None
+    job = asyncio.create_task(background.run(deps, bolt.client, stop)) if background else None
     try:
         await stop.wait()
     finally:
@@ -64,8 +71,7 @@ async def serve(
     settings: SlackSettings,
     host: str,
     port: int,
-    background: BackgroundJob | None = None,
-    scheduler_health: Callable[[], dict[str, Any]] | None = None,
+    background: BackgroundJobs | None = None,
 ) -> None:
     await ensure_schema(config.storage.url)
     deps = _deps(config, flows)
@@ -80,7 +86,7 @@ async def serve(
             bolt,
             deps.db,
             signing_secret=settings.signing_secret,
-            scheduler_health=scheduler_health,
+            scheduler_health=background.health if background else None,
         )
     )
     await runner.setup()
@@ -100,7 +106,7 @@ async def socket(
     config: AppConfig,
     flows: dict[str, Flow],
     settings: SlackSettings,
-    background: BackgroundJob | None = None,
+    background: BackgroundJobs | None = None,
 ) -> None:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 

@@ -4,31 +4,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
-from sqlalchemy import text
 
+from bot.health import SchedulerHealth, serving_health
 from bot.slack import gate
 from storage.db import Database
 
 log = logging.getLogger(__name__)
-
-HealthExtra = Callable[[], dict[str, Any]]
-
-
-async def database_health(db: Database) -> str:
-    try:
-        async with db.engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
-    except Exception as exc:  # any failure means: not healthy
-        log.warning("health check: database unavailable (%s)", type(exc).__name__)
-        return "unavailable"
-    return "ok"
 
 
 def web_app(
@@ -36,9 +23,10 @@ def web_app(
     db: Database,
     *,
     signing_secret: str | None = None,
-    scheduler_health: HealthExtra | None = None,
+    scheduler_health: SchedulerHealth | None = None,
 ) -> web.Application:
-    """Slack's endpoint behind the gate (signature, then shape), and the health check."""
+    """Slack's endpoint behind the gate (signature, then shape), and the health check
+    (`scheduler_health`: the loop of this process, if it runs one)."""
     verifier = SignatureVerifier(signing_secret) if signing_secret else None
 
     async def slack_events(request: web.Request) -> web.Response:
@@ -60,17 +48,8 @@ def web_app(
         return await to_aiohttp_response(await bolt.async_dispatch(bolt_request))
 
     async def healthz(request: web.Request) -> web.Response:
-        database = await database_health(db)
-        scheduler = scheduler_health() if scheduler_health else {"state": "not running"}
-        degraded = (
-            database != "ok" or bool(scheduler.get("degraded")) or bool(scheduler.get("dead"))
-        )
-        body = {
-            "status": "degraded" if degraded else "ok",
-            "database": database,
-            "scheduler": scheduler,
-        }
-        return web.json_response(body, status=503 if database != "ok" else 200)
+        health = await serving_health(db, scheduler_health)
+        return web.json_response(health.to_json(), status=health.http_status)
 
     async def close_client(_: web.Application) -> None:
         session = bolt.client.session

@@ -7,8 +7,8 @@ reminders sent in the past, and 1,000 reminders due at 08:00 today. Measured:
   which `planner.materialise` runs every tick, with the same date window), timed through
   the query function, and on PostgreSQL also by EXPLAIN ANALYZE. Floor: the index range
   scan alone (`SELECT id FROM followups WHERE status = 'planned' AND due_date BETWEEN …`);
-- the claim query: the SELECT inside `queries.claim_deliveries` (via
-  `queries.due_deliveries`, the same filter and order without FOR UPDATE) with the 1,000
+- the claim query: the SELECT inside `queue.claim_deliveries` (via
+  `queue.due_deliveries`, the same filter and order without FOR UPDATE) with the 1,000
   rows materialised among the 340,000 sent ones;
 - one `tick` that materialises, claims and sends the 1,000 to the stand-in (rate limit
   off). Our own work = tick time − time the stand-in spent handling requests (it shares
@@ -33,8 +33,9 @@ from sqlalchemy import event, text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import AppConfig, load_config
-from bot.reminders import planner
-from bot.reminders.scheduler import SchedulerState, slack_client, tick
+from bot.reminders import planner, queue
+from bot.reminders.scheduler import SchedulerState, tick
+from bot.reminders.sending import slack_client
 from bot.workdays import WorkingDays
 from storage import queries
 from storage.db import Database
@@ -177,7 +178,7 @@ async def due_query(
 
         async def claim_query() -> None:
             captured.on = True
-            due[:] = await queries.due_deliveries(
+            due[:] = await queue.due_deliveries(
                 session,
                 now=NOW,
                 not_before=not_before,
