@@ -249,7 +249,8 @@ def check(body: Any, content_type: str) -> bool:
     """True when Bolt's parsed body has the shape of a Slack request this app serves.
 
     `content_type` is the media type (lower case, no parameters). Slack sends events and
-    the URL check as JSON, interactions (a `payload` field) and slash commands as a form.
+    the URL check as JSON, interactions (a `payload` field), slash commands and its
+    certificate check (`ssl_check=1`) as a form.
     Bolt dispatches by the body alone ("command" in it: a slash command; its "type"), so a
     body may look like one kind only."""
     if not isinstance(body, dict) or not plain(body):
@@ -263,6 +264,8 @@ def check(body: Any, content_type: str) -> bool:
                 _event(body)
             return "command" not in body
         if content_type == FORM_TYPE:
+            if set(body) <= {"ssl_check", "token"} and body.get("ssl_check") == "1":
+                return True  # Slack's certificate check of the command URL: Bolt acks it
             if "type" in body:
                 BlockActions.model_validate(body)  # no modals or shortcuts here
                 return "command" not in body
