@@ -162,8 +162,8 @@ async def test_erase_leaves_no_byte_of_the_case_while_serve_runs(
             *("-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)),
             cwd=ROOT,
             env=env,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
         )
         db = Database(url)
         try:
@@ -230,7 +230,10 @@ async def test_erase_leaves_no_byte_of_the_case_while_serve_runs(
             await db.dispose()
             if serve.returncode is None:
                 serve.terminate()
-            await asyncio.wait_for(serve.wait(), 20)
+            output, _ = await asyncio.wait_for(serve.communicate(), 20)
+        records = [json.loads(line) for line in output.decode().splitlines() if line[:1] == "{"]
+        assert records, "serve logs JSON lines"
+        assert [r for r in records if r["level"] in ("ERROR", "CRITICAL")] == []
 
 
 async def test_the_case_reference_matches_ignoring_case_and_surrounding_spaces(
