@@ -229,6 +229,9 @@ def cmd_purge(args: argparse.Namespace) -> int:
     return 0
 
 
+ERASED_TABLES = "praktikker, followups, deliveries, conversations, answers, case_notes"
+
+
 def cmd_erase(args: argparse.Namespace) -> int:
     from bot.retention import erase_case
     from storage.db import Database
@@ -237,23 +240,37 @@ def cmd_erase(args: argparse.Namespace) -> int:
     config = _config_or_exit()
     upgrade(config.storage.url)
 
-    async def run(dry_run: bool) -> int:
-        db = Database(config.storage.url)
+    async def run(dry_run: bool) -> Removed:
+        db = Database(config.storage.url, busy_timeout_ms=config.storage.sqlite_busy_timeout_ms)
         try:
             removed = await erase_case(db, case_ref=args.case, actor=_operator(), dry_run=dry_run)
         finally:
             await db.dispose()
         _print_removed(removed, dry_run=dry_run, what="about the case")
-        return removed.total
+        return removed
 
     if not args.yes:
-        found = asyncio.run(run(dry_run=True))
-        if not found:
+        if not asyncio.run(run(dry_run=True)).total:
             print("Nothing is stored about that case.")
             return 1
         print("Run again with --yes to erase it (an audit entry without the case remains).")
         return 0
-    asyncio.run(run(dry_run=False))
+    removed = asyncio.run(run(dry_run=False))
+    if removed.bytes_removed is None:
+        print(
+            "PostgreSQL keeps the deleted rows' bytes in the table files until they are "
+            f"rewritten: run VACUUM (FULL) {ERASED_TABLES}; then CHECKPOINT; "
+            "(WAL, archives, replicas and backups: see the README, Data protection)."
+        )
+    elif removed.bytes_removed:
+        print("The deleted data is gone from the database file and its WAL.")
+    else:
+        print(
+            "The rows are deleted, but other connections kept the database busy, so their "
+            "bytes may still be in the file or its WAL: run the same command again.",
+            file=sys.stderr,
+        )
+        return 2
     return 0
 
 
@@ -354,7 +371,11 @@ def build_parser() -> argparse.ArgumentParser:
     purge_cmd.set_defaults(func=cmd_purge)
 
     erase = sub.add_parser("erase", help="remove everything about one case")
-    erase.add_argument("--case", required=True, help="the case reference")
+    erase.add_argument(
+        "--case",
+        required=True,
+        help="the case reference (letter case and surrounding spaces ignored)",
+    )
     erase.add_argument("--yes", action="store_true", help="really erase (else: only count)")
     erase.set_defaults(func=cmd_erase)
 

@@ -6,13 +6,16 @@ conversations never linked to a praktik after `unfinished_conversation_days`, ol
 reminder rows and de-duplication marks. The praktik row itself (type, dates, outcome)
 stays for the outcome statistics.
 
-`erase_case` removes everything about one case reference, leaving one audit entry with
-counts only — not the reference.
+`erase_case` removes everything about one case reference (matched case-insensitively,
+ignoring surrounding whitespace), leaving one audit entry with counts only — not the
+reference — and then removes the deleted rows' bytes from the SQLite file and its WAL
+(`Database.remove_deleted_bytes`; PostgreSQL: see the README).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +41,9 @@ from storage.models import (
 @dataclass
 class Removed:
     counts: dict[str, int] = field(default_factory=dict)
+    # After an erasure: True when the deleted bytes are gone from the SQLite file and its
+    # WAL, False when other connections kept it busy too long, None for PostgreSQL.
+    bytes_removed: bool | None = None
 
     def add(self, table: str, count: int) -> None:
         self.counts[table] = self.counts.get(table, 0) + count
@@ -129,17 +135,39 @@ async def purge(
     return removed
 
 
+def ref_key(case_ref: str) -> str:
+    """A case reference as erasure compares it: Unicode-normalised, without surrounding
+    whitespace, case folded — " sag-2026-1003" finds "SAG-2026-1003"."""
+    return unicodedata.normalize("NFKC", case_ref).strip().casefold()
+
+
+async def _praktikker_with_ref(session: AsyncSession, case_ref: str) -> list[int]:
+    wanted = ref_key(case_ref)
+    if not wanted:
+        return []
+    rows = (await session.exec(select(Praktik.id, Praktik.case_ref))).all()
+    return [int(i) for i, ref in rows if i is not None and ref_key(ref) == wanted]
+
+
+async def _registrations_with_ref(session: AsyncSession, case_ref: str) -> list[int]:
+    """Conversations where the reference was typed (a registration, maybe unfinished)."""
+    wanted = ref_key(case_ref)
+    if not wanted:
+        return []
+    rows = (
+        await session.exec(
+            select(Answer.conversation_id, Answer.display).where(Answer.step_id == "case_ref")
+        )
+    ).all()
+    return [int(i) for i, display in rows if ref_key(display) == wanted]
+
+
 async def erase_case(db: Database, *, case_ref: str, actor: str, dry_run: bool = False) -> Removed:
-    """Remove every row about the case `case_ref`; one audit entry (counts only) remains."""
+    """Remove every row about the case `case_ref`; one audit entry (counts only) remains.
+    Then the deleted bytes are removed from the database file (see the module docstring)."""
     removed = Removed()
     async with db.transaction() as session:
-        praktik_ids = [
-            int(i)
-            for i in (
-                await session.exec(select(Praktik.id).where(Praktik.case_ref == case_ref))
-            ).all()
-            if i is not None
-        ]
+        praktik_ids = await _praktikker_with_ref(session, case_ref)
         # Conversations about the case: linked to its praktikker, or (a registration left
         # unfinished) holding the reference among their answers.
         linked = (
@@ -147,13 +175,7 @@ async def erase_case(db: Database, *, case_ref: str, actor: str, dry_run: bool =
                 select(Conversation.id).where(col(Conversation.praktik_id).in_(praktik_ids))
             )
         ).all()
-        mentioned = (
-            await session.exec(
-                select(Answer.conversation_id).where(
-                    Answer.step_id == "case_ref", Answer.display == case_ref
-                )
-            )
-        ).all()
+        mentioned = await _registrations_with_ref(session, case_ref)
         conversation_ids = sorted({int(i) for i in [*linked, *mentioned] if i is not None})
         await _remove_conversations(session, removed, conversation_ids, dry_run=dry_run)
         if praktik_ids:
@@ -177,4 +199,6 @@ async def erase_case(db: Database, *, case_ref: str, actor: str, dry_run: bool =
             )
         if not dry_run:
             await queries.audit(session, actor=actor, action="erase", detail=removed.counts)
+    if not dry_run:
+        removed.bytes_removed = await db.remove_deleted_bytes()
     return removed

@@ -29,7 +29,7 @@ class AnswerError(ValueError):
 
 def _option_by_input(options: tuple[Option, ...], raw: str) -> Option | None:
     text = raw.strip().rstrip(".").casefold()
-    if text.isdigit():
+    if re.fullmatch(r"[0-9]{1,4}", text):  # not isdigit(): "²" is a digit int() refuses
         index = int(text) - 1
         return options[index] if 0 <= index < len(options) else None
     for option in options:

@@ -287,14 +287,16 @@ def _relative(s: str, today: date) -> date | None:
     if m is None or m.group(2) not in _UNITS:
         return None
     word = m.group(1)
+    too_far = DateInputError(f"Datoen ligger for langt ude i fremtiden. {_EXAMPLES}")
     if word.isdigit():
+        if len(word) > 6:  # far too far, and int() refuses numbers over 4,300 digits
+            raise too_far
         n = int(word)
     elif word in _NUMBER_WORDS:
         n = _NUMBER_WORDS[word]
     else:
         return None
     unit = _UNITS[m.group(2)]
-    too_far = DateInputError(f"Datoen ligger for langt ude i fremtiden. {_EXAMPLES}")
     if n > 100 * 366:
         raise too_far
     if unit == "days":

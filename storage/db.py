@@ -1,12 +1,18 @@
 """The async engine and sessions, chosen by URL: SQLite (aiosqlite) or PostgreSQL (asyncpg).
 
 SQLite: WAL, a busy timeout and every transaction opened with BEGIN IMMEDIATE, so a read
-that turns into a write never fails with SQLITE_BUSY and writers queue instead.
+that turns into a write never fails with SQLITE_BUSY and writers queue instead; and
+`secure_delete` on every connection, so a deleted or overwritten row's cells and freed
+pages are zeroed, not left behind in the file (`Database.remove_deleted_bytes` does the
+rest after an erasure).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sqlite3
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -55,6 +61,7 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -105,5 +112,53 @@ class Database:
         async with self._writer, self._sessions() as session, session.begin():
             yield session
 
+    async def remove_deleted_bytes(self, *, wait_seconds: float = 60.0) -> bool | None:
+        """After rows were deleted for good (erasure): make sure their bytes are gone from
+        the SQLite file and its WAL, not only unreachable. True when done; False when other
+        connections kept the database busy for `wait_seconds` (the rows are deleted, the
+        bytes may remain: call again); None for PostgreSQL (see the README's data
+        protection section: VACUUM FULL).
+
+        `secure_delete` zeroes a deleted cell, but not the stale copies of it that earlier
+        B-tree rebalancing left in other pages' unused space; VACUUM rebuilds the file
+        from the live rows only (its copy in memory, not in a temporary file). The old page
+        images stay in the WAL until a TRUNCATE checkpoint has copied every frame back and
+        emptied the file, which needs every reader, in any process, to have finished its
+        read transaction: other processes' busy timeout applies, and then this retries."""
+        if self.dialect != "sqlite":
+            return None
+        deadline = time.monotonic() + wait_seconds
+        lock = self._writer or contextlib.nullcontext()
+        async with lock, self.engine.connect() as connection:
+            # The driver's connection, outside any transaction: VACUUM and a checkpoint
+            # cannot run inside one (SQLAlchemy would open BEGIN IMMEDIATE first).
+            driver: Any = (await connection.get_raw_connection()).driver_connection
+            await driver.execute("PRAGMA temp_store=MEMORY")
+            try:
+                return await _vacuum_and_checkpoint(driver, deadline)
+            finally:
+                await driver.execute("PRAGMA temp_store=DEFAULT")
+
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+async def _vacuum_and_checkpoint(driver: Any, deadline: float) -> bool:
+    """VACUUM once, then checkpoint (TRUNCATE) until no reader holds the WAL; retried
+    while another process writes or reads, until `deadline` (time.monotonic())."""
+    vacuumed = False
+    while True:
+        try:
+            if not vacuumed:
+                await driver.execute("VACUUM")
+                vacuumed = True
+            cursor = await driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            row = await cursor.fetchone()
+            await cursor.close()
+            if row is not None and row[0] == 0:
+                return True
+        except sqlite3.OperationalError:  # another process writes past the busy timeout
+            pass
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.2)

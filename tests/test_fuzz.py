@@ -5,8 +5,10 @@ listener or change a row (only refusals may be audited and de-duplication marks 
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import logging
+import time
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +24,7 @@ from bot.slack.intents import intent
 from dialogues.model import Flow
 from dialogues.structure import load_flows
 from storage.db import Database
+from tests.raw_http import Header, raw_post, signature, signed_headers
 from tests.slack_harness import SlackBot, running_bot
 from tests.slack_standin import SlackStandIn
 
@@ -30,6 +33,7 @@ from tests.slack_standin import SlackStandIn
 ALLOWED_TO_CHANGE = {"audit_log", "processed_inputs", "alembic_version"}
 EXAMPLES = 700  # per request shape; four shapes
 SHIPPED_FLOWS = load_flows()
+FORM_TYPE = "application/x-www-form-urlencoded"
 
 ids = st.one_of(
     st.sampled_from(["UANNA", "UBO", "UBOT", "", "U" + "X" * 300, "W123", "D1"]),
@@ -215,15 +219,17 @@ async def table_counts(db: Database) -> dict[str, int]:
 
 
 class Listeners(logging.Handler):
-    """Counts listener crashes (the app's error handler logs them)."""
+    """Counts ERROR records from any logger: a listener crash (the app's error handler
+    logs it), Bolt's own failures, or aiohttp's "Error handling request" behind a 500."""
 
     def __init__(self) -> None:
         super().__init__(logging.ERROR)
         self.crashes = 0
+        self.kinds: set[str] = set()
 
     def emit(self, record: logging.LogRecord) -> None:
-        if record.name in ("bot.slack.errors", "slack_bolt.AsyncApp"):
-            self.crashes += 1
+        self.crashes += 1
+        self.kinds.add(f"{record.name}: {record.getMessage()[:80]}")
 
 
 @pytest.fixture
@@ -282,7 +288,7 @@ def test_fuzzed_events(fuzz_target: tuple[asyncio.Runner, SlackBot, Database, Li
         _check(runner, bot, db, lambda: bot.event(event, retry_num=retry))
 
     check()
-    assert crashes.crashes == 0
+    assert crashes.crashes == 0, crashes.kinds
 
 
 def test_fuzzed_interactions(
@@ -296,7 +302,7 @@ def test_fuzzed_interactions(
         _check(runner, bot, db, lambda: bot.interactive(payload))
 
     check()
-    assert crashes.crashes == 0
+    assert crashes.crashes == 0, crashes.kinds
 
 
 def test_fuzzed_commands(fuzz_target: tuple[asyncio.Runner, SlackBot, Database, Listeners]) -> None:
@@ -314,7 +320,7 @@ def test_fuzzed_commands(fuzz_target: tuple[asyncio.Runner, SlackBot, Database, 
         )
 
     check()
-    assert crashes.crashes == 0
+    assert crashes.crashes == 0, crashes.kinds
 
 
 def test_fuzzed_raw_bodies(
@@ -331,4 +337,297 @@ def test_fuzzed_raw_bodies(
     check()
     oversized = runner.run(bot.post("x" * 2_000_000, content_type="application/json"))
     assert oversized.status == 413
-    assert crashes.crashes == 0
+    assert crashes.crashes == 0, crashes.kinds
+
+
+# --- headers: timestamps, signatures, retry headers, content types ----------------------------
+
+HEADER_EXAMPLES = 300
+NOW = int(time.time())
+
+header_text = st.text(
+    alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), max_size=80
+)
+fuzzed_stamps = st.one_of(
+    header_text,
+    st.integers().map(str),
+    st.floats(allow_nan=True, allow_infinity=True).map(str),
+    st.integers(min_value=0, max_value=NOW + 10**6).map(lambda n: f"{n:_}"),
+    st.sampled_from(
+        [
+            "",
+            "9" * 5000,
+            str(NOW).translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")),
+            str(NOW).translate(str.maketrans("0123456789", "０１２３４５６７８９")),
+            f"{NOW}.0",
+            f"+{NOW}",
+            f"{NOW - 301}",
+            f"{NOW + 301}",
+        ]
+    ),
+).filter(lambda s: not (s.isascii() and s.isdigit() and abs(int(s[:20]) - time.time()) <= 300))
+fuzzed_signatures = st.one_of(
+    header_text,
+    st.sampled_from(["", "v0=", "v0=" + "0" * 64, "v1=" + "a" * 64, "v0=" + "A" * 64]),
+    st.text(alphabet="0123456789abcdefABCDEF", max_size=70).map(lambda h: "v0=" + h),
+    st.binary(max_size=40).map(lambda b: "v0=" + b.hex() + "é"),
+)
+content_types = st.one_of(
+    st.sampled_from(
+        [
+            "application/json",
+            "application/x-www-form-urlencoded",
+            "application/json; charset=utf-8",
+            "APPLICATION/JSON",
+            "text/plain",
+            "multipart/form-data; boundary=x",
+            "",
+            "application/x-www-form-urlencoded; charset=latin-1",
+        ]
+    ),
+    header_text,
+)
+retry_headers = st.lists(
+    st.tuples(
+        st.sampled_from(["X-Slack-Retry-Num", "X-Slack-Retry-Reason", "X-Slack-Bolt-Lazy-Only"]),
+        st.one_of(
+            st.sampled_from(["1", "2", "3", "0", "-1", "99", "http_timeout", "1.5"]), header_text
+        ),
+    ),
+    max_size=3,
+)
+
+
+def _bodies() -> list[tuple[str, bytes]]:
+    """Requests Slack sends: (content type, body), all harmless when served."""
+    command = urllib.parse.urlencode(
+        {"command": "/praktik", "text": "hjælp", "user_id": "UANNA", "channel_id": "DUANNA"}
+    )
+    event = {
+        "type": "event_callback",
+        "event_id": "Ev0FUZZ",
+        "event": {"type": "reaction_added", "user": "UANNA"},
+    }
+    challenge = {"type": "url_verification", "challenge": "abc"}
+    return [
+        ("application/x-www-form-urlencoded", command.encode()),
+        ("application/json", json.dumps(event).encode()),
+        ("application/json", json.dumps(challenge).encode()),
+    ]
+
+
+@st.composite
+def header_sets(draw: st.DrawFn) -> tuple[list[Header], bytes, bool]:
+    """(headers, body, authentic): each signature header good, fuzzed, missing or twice."""
+    content_type, body = draw(st.sampled_from(_bodies()))
+    stamp = str(int(time.time()))
+    stamp_kind = draw(st.sampled_from(["good", "fuzzed", "missing", "twice"]))
+    signature_kind = draw(st.sampled_from(["good", "fuzzed", "missing", "twice", "stale"]))
+    headers: list[Header] = [
+        ("Content-Type", draw(content_types) if draw(st.booleans()) else content_type)
+    ]
+    if stamp_kind == "fuzzed":
+        stamp = draw(fuzzed_stamps)
+    if stamp_kind != "missing":
+        headers.append(("X-Slack-Request-Timestamp", stamp))
+    if stamp_kind == "twice":
+        headers.append(("X-Slack-Request-Timestamp", str(int(time.time()) - 1)))
+    good = signature(body, stamp)
+    if signature_kind in ("good", "twice"):
+        headers.append(("X-Slack-Signature", good))
+    if signature_kind == "twice":
+        headers.append(
+            ("X-Slack-Signature", draw(st.sampled_from([good, draw(fuzzed_signatures)])))
+        )
+    if signature_kind == "fuzzed":
+        headers.append(("X-Slack-Signature", draw(fuzzed_signatures)))
+    if signature_kind == "stale":  # signed for another timestamp
+        headers.append(("X-Slack-Signature", signature(body, stamp + "0")))
+    headers.extend(draw(retry_headers))
+    authentic = stamp_kind == "good" and signature_kind == "good"
+    return headers, body, authentic
+
+
+@pytest.mark.slow
+def test_fuzzed_headers(fuzz_target: tuple[asyncio.Runner, SlackBot, Database, Listeners]) -> None:
+    """Malformed signature headers get 401; any other header gets an answer below 500."""
+    runner, bot, db, crashes = fuzz_target
+
+    @settings(FUZZ, max_examples=HEADER_EXAMPLES)
+    @given(request=header_sets())
+    def check(request: tuple[list[Header], bytes, bool]) -> None:
+        headers, body, authentic = request
+        before = runner.run(table_counts(db))
+        status, _ = runner.run(raw_post(bot, headers, body))
+        runner.run(bot.wait_idle())
+        if not authentic:
+            assert status == 401, (status, headers)
+        assert status < 500, status
+        after = runner.run(table_counts(db))
+        assert {t for t in after if after[t] != before.get(t)} - ALLOWED_TO_CHANGE == set()
+
+    check()
+    assert crashes.crashes == 0, crashes.kinds
+
+
+# --- empty and odd arrays (and other wrong types) where Slack sends objects and lists -------
+
+ODD_EXAMPLES = 300
+odd_values = st.one_of(
+    st.sampled_from(
+        [[], [[]], [None], [{}], [[[]]], [0, "x"], [{"type": None}], {}, "", 0, -1, None, True]
+    ),
+    json_values,
+)
+
+
+def _click() -> dict[str, Any]:
+    """A well-formed click as Slack sends it (on a message no conversation knows)."""
+    return {
+        "type": "block_actions",
+        "team": {"id": "T0TEST"},
+        "user": {"id": "UANNA", "team_id": "T0TEST"},
+        "api_app_id": "A0STANDIN",
+        "trigger_id": "1337.42.abcdef",
+        "container": {"type": "message", "message_ts": "1700000000.000100", "channel_id": "DUANNA"},
+        "channel": {"id": "DUANNA"},
+        "message": {
+            "ts": "1700000000.000100",
+            "text": "Spørgsmål",
+            "blocks": [{"type": "actions", "block_id": "q|case_ref", "elements": []}],
+        },
+        "state": {
+            "values": {"q|goals": {"pb_multi_input": {"selected_options": [{"value": "d1"}]}}}
+        },
+        "actions": [
+            {
+                "type": "button",
+                "action_id": "pb_answer:0",
+                "block_id": "q|case_ref",
+                "value": "ja",
+                "action_ts": "1700000001.000200",
+                "selected_options": [{"value": "d1"}],
+            }
+        ],
+    }
+
+
+def _event() -> dict[str, Any]:
+    return {
+        "type": "event_callback",
+        "team_id": "T0TEST",
+        "event_id": "Ev0ODD",
+        "authorizations": [{"team_id": "T0TEST", "user_id": "UBOT", "is_bot": True}],
+        "event": {
+            "type": "message",
+            "channel": "DUANNA",
+            "channel_type": "im",
+            "user": "UANNA",
+            "text": "hjælp",
+            "ts": "1700000000.000300",
+            "blocks": [{"type": "rich_text", "elements": []}],
+            "files": [],
+        },
+    }
+
+
+CLICK_PATHS: list[tuple[str | int, ...]] = [
+    ("actions",),
+    ("actions", 0),
+    ("actions", 0, "selected_options"),
+    ("actions", 0, "selected_options", 0),
+    ("actions", 0, "selected_option"),
+    ("actions", 0, "value"),
+    ("actions", 0, "action_id"),
+    ("state",),
+    ("state", "values"),
+    ("state", "values", "q|goals"),
+    ("state", "values", "q|goals", "pb_multi_input", "selected_options"),
+    ("message",),
+    ("message", "blocks"),
+    ("message", "blocks", 0),
+    ("user",),
+    ("channel",),
+    ("container",),
+    ("team",),
+    ("authorizations",),
+    ("response_urls",),
+    ("event",),
+]
+EVENT_PATHS: list[tuple[str | int, ...]] = [
+    ("authorizations",),
+    ("authorizations", 0),
+    ("authorizations", 0, "team_id"),
+    ("event",),
+    ("event", "blocks"),
+    ("event", "blocks", 0),
+    ("event", "files"),
+    ("event", "attachments"),
+    ("event", "text"),
+    ("event", "user"),
+    ("event", "channel"),
+    ("event", "ts"),
+    ("event", "thread_ts"),
+    ("event", "message"),
+    ("event", "previous_message"),
+    ("event", "assistant_thread"),
+    ("team",),
+    ("enterprise",),
+    ("user",),
+    ("channel",),
+]
+
+
+def _set(data: Any, path: tuple[str | int, ...], value: Any) -> Any:
+    """`data` with the value at `path` replaced (made where missing)."""
+    data = copy.deepcopy(data)
+    node = data
+    for key in path[:-1]:
+        if isinstance(key, int):
+            if not isinstance(node, list) or len(node) <= key:
+                return data
+            node = node[key]
+        else:
+            if not isinstance(node, dict):
+                return data
+            node = node.setdefault(key, {})
+    last = path[-1]
+    fits = (isinstance(node, list) and isinstance(last, int) and len(node) > last) or (
+        isinstance(node, dict) and isinstance(last, str)
+    )
+    if fits:
+        node[last] = value
+    return data
+
+
+@st.composite
+def odd_payloads(draw: st.DrawFn) -> tuple[str, bytes]:
+    """A click or an event with one to three of its fields replaced by odd values."""
+    is_click = draw(st.booleans())
+    data, paths = (_click(), CLICK_PATHS) if is_click else (_event(), EVENT_PATHS)
+    for path in draw(st.lists(st.sampled_from(paths), min_size=1, max_size=3)):
+        data = _set(data, path, draw(odd_values))
+    if is_click:
+        return FORM_TYPE, urllib.parse.urlencode({"payload": json.dumps(data)}).encode()
+    return "application/json", json.dumps(data).encode()
+
+
+@pytest.mark.slow
+def test_fuzzed_odd_arrays(
+    fuzz_target: tuple[asyncio.Runner, SlackBot, Database, Listeners],
+) -> None:
+    runner, bot, db, crashes = fuzz_target
+
+    @settings(FUZZ, max_examples=ODD_EXAMPLES)
+    @given(request=odd_payloads())
+    def check(request: tuple[str, bytes]) -> None:
+        content_type, body = request
+        before = runner.run(table_counts(db))
+        status, _ = runner.run(raw_post(bot, signed_headers(body, content_type), body))
+        runner.run(bot.wait_idle())
+        assert status < 500, status
+        after = runner.run(table_counts(db))
+        assert {t for t in after if after[t] != before.get(t)} - ALLOWED_TO_CHANGE == set()
+
+    check()
+    assert crashes.crashes == 0, crashes.kinds

@@ -24,7 +24,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.access import RoleResolver, Roles, may_access
 from bot.config import AppConfig
 from bot.reminders import planner, render
-from bot.slack.payloads import clicked_message
+from bot.slack.payloads import clicked_message, row_id
 from dialogues.dates import format_danish_date
 from storage import queries
 from storage.db import Database
@@ -46,14 +46,6 @@ class ActionResult:
     status: str  # done, refused, invalid, duplicate
     text: str = ""
     followup: FollowUp | None = None
-
-
-def _followup_id(value: Any) -> int | None:
-    try:
-        number = int(str(value))
-    except (TypeError, ValueError):
-        return None
-    return number if number > 0 else None
 
 
 def _where(body: dict[str, Any]) -> tuple[str | None, str | None]:
@@ -87,9 +79,9 @@ async def apply_action(
     if action_id == render.POSTPONE_DATE:
         block_id = str(action.get("block_id") or "")
         prefix = f"{render.BLOCK_PREFIX}|"
-        followup_id = _followup_id(block_id[len(prefix) :]) if block_id.startswith(prefix) else None
+        followup_id = row_id(block_id[len(prefix) :]) if block_id.startswith(prefix) else None
     else:
-        followup_id = _followup_id(action.get("value"))
+        followup_id = row_id(action.get("value"))
     if followup_id is None or not user_id:
         return ActionResult("invalid", UNREADABLE)
     async with db.transaction() as session:

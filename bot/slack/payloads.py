@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+ROW_ID = re.compile(r"[0-9]{1,18}")  # below 2**63: every database's BIGINT holds it
+
+
+def row_id(value: Any) -> int | None:
+    """A database id the bot wrote into a button value or block id, or None for anything
+    else (a forged or garbled value: "²", "1_0", " 7", 10**30), so no listener hands the
+    database a number it cannot hold or crashes converting one."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        return None
+    text = str(value)
+    number = int(text) if ROW_ID.fullmatch(text) else 0
+    return number or None
 
 
 def clicked_message(body: dict[str, Any]) -> tuple[str | None, str | None, str | None]:

@@ -3,19 +3,42 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
-from slack_bolt.request.async_request import AsyncBoltRequest
-from slack_sdk.signature import SignatureVerifier
 
 from bot.health import SchedulerHealth, serving_health
 from bot.slack import gate
 from storage.db import Database
 
 log = logging.getLogger(__name__)
+
+
+class ClientErrors(logging.Filter):
+    """aiohttp answers a request it cannot parse as HTTP (a bad header line, a duplicated
+    Content-Type, …) with 400 itself, and logs it as an ERROR with a traceback. It is the
+    client's error, not ours: a WARNING line with the error's kind."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, HttpProcessingError):
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.msg, record.args = (
+                "refused a malformed HTTP request (%s)",
+                (type(error).__name__,),
+            )
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+def _log_client_errors_as_warnings() -> None:
+    server_log = logging.getLogger("aiohttp.server")
+    if not any(isinstance(f, ClientErrors) for f in server_log.filters):
+        server_log.addFilter(ClientErrors())
 
 
 def web_app(
@@ -27,24 +50,17 @@ def web_app(
 ) -> web.Application:
     """Slack's endpoint behind the gate (signature, then shape), and the health check
     (`scheduler_health`: the loop of this process, if it runs one)."""
-    verifier = SignatureVerifier(signing_secret) if signing_secret else None
+    _log_client_errors_as_warnings()
 
     async def slack_events(request: web.Request) -> web.Response:
-        try:
-            body = (await request.read()).decode("utf-8")
-        except UnicodeDecodeError:
-            return web.Response(status=400)
-        headers = {k.lower(): v for k, v in request.headers.items()}
-        if verifier is not None and not verifier.is_valid_request(body, headers):
+        raw = await request.read()
+        headers = gate.headers_of(request.headers.items())
+        if signing_secret and not gate.signed(signing_secret, raw, headers, now=time.time()):
             return web.Response(status=401)
-        if not gate.check(body, request.headers.get("Content-Type", "")):
-            log.info("refused a malformed request (%s bytes)", len(body))
+        bolt_request = gate.bolt_request(raw, headers, request.query_string)
+        if bolt_request is None:
+            log.info("refused a malformed request (%s bytes)", len(raw))
             return web.Response(status=400)
-        bolt_request = AsyncBoltRequest(
-            body=body,
-            query=request.query_string,
-            headers=request.headers,  # type: ignore[arg-type]
-        )
         return await to_aiohttp_response(await bolt.async_dispatch(bolt_request))
 
     async def healthz(request: web.Request) -> web.Response:

@@ -17,7 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import ids
 from bot.slack.deps import SlackDeps, conversation_key
-from bot.slack.payloads import clicked_message
+from bot.slack.payloads import clicked_message, row_id
 from bot.slack.threads import show_reply, start_in_dm, start_in_thread, tell_privately
 from dialogues.state import UserInput
 
@@ -155,10 +155,14 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         try:
             value = json.loads(str(action.get("value")))
             flow_id = str(value["flow"])
-            praktik_id = int(value["praktik"]) if value.get("praktik") is not None else None
-            followup_id = int(value["followup"]) if value.get("followup") is not None else None
+            praktik, followup = value.get("praktik"), value.get("followup")
         except (ValueError, KeyError, TypeError, AttributeError):
             return
+        praktik_id, followup_id = row_id(praktik), row_id(followup)
+        if (praktik_id is None and praktik is not None) or (
+            followup_id is None and followup is not None
+        ):
+            return  # a forged or garbled id
         await start_in_dm(
             deps,
             client,
@@ -175,9 +179,10 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     ) -> None:
         await ack()
         value = str((action.get("selected_option") or {}).get("value") or "")
-        flow_id, _, praktik = value.partition(":")
+        flow_id, _, praktik_text = value.partition(":")
+        praktik = row_id(praktik_text)
         where = _where(body)
-        if where is None or not praktik.isdigit() or flow_id not in deps.flows:
+        if where is None or praktik is None or flow_id not in deps.flows:
             return
         channel, thread_ts, message_ts = where
         reply = await start_in_thread(
@@ -187,7 +192,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             channel=channel,
             thread_ts=thread_ts,
             flow_id=flow_id,
-            praktik_id=int(praktik),
+            praktik_id=praktik,
             source_key=f"slack:pick:{channel}:{message_ts}:{action.get('action_ts')}",
         )
         if reply is None or reply.conversation_id is None:

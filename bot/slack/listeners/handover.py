@@ -10,6 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.handover import hand_over
 from bot.slack import ids
 from bot.slack.deps import SlackDeps
+from bot.slack.payloads import row_id
 from bot.slack.threads import open_dm
 from bot.slack.worklist_ui import home_view
 
@@ -23,8 +24,8 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         user_id = str(body["user"]["id"])
         block_id = str(action.get("block_id") or "")
         target = str(action.get("selected_user") or "")
-        praktik = block_id.partition("|")[2]
-        if not block_id.startswith("handover|") or not praktik.isdigit() or not target:
+        praktik = row_id(block_id.partition("|")[2])
+        if not block_id.startswith("handover|") or praktik is None or not target:
             return
         assert deps.roles is not None
         actor = await deps.actor(user_id)
@@ -34,7 +35,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             actor_key=actor.user_key,
             roles=actor.roles,
             to_roles=await deps.roles.roles(target),
-            praktik_id=int(praktik),
+            praktik_id=praktik,
             to_slack_user=target,
         )
         dm = await open_dm(client, user_id)

@@ -10,6 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import ids
 from bot.slack.deps import SlackDeps
+from bot.slack.payloads import row_id
 from bot.slack.worklist_ui import home_view
 
 
@@ -27,5 +28,5 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     ) -> None:
         await ack()
         user_id = str(body["user"]["id"])
-        page = int(action["value"]) if str(action.get("value", "")).isdigit() else 0
+        page = row_id(action.get("value")) or 0
         await client.views_publish(user_id=user_id, view=await home_view(deps, user_id, page))
