@@ -341,7 +341,9 @@ def build_parser() -> argparse.ArgumentParser:
     purge_cmd.set_defaults(func=cmd_purge)
 
     erase = sub.add_parser("erase", help="remove everything about one case")
-    erase.add_argument("--case", required=True, help="the case reference")
+    erase.add_argument(
+        "--case", required=True, help="the case reference, or the short reference (P-1042)"
+    )
     erase.add_argument("--yes", action="store_true", help="really erase (else: only count)")
     erase.set_defaults(func=cmd_erase)
 

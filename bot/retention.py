@@ -7,7 +7,8 @@ reminder rows and de-duplication marks. The praktik row itself (type, dates, out
 stays for the outcome statistics.
 
 `erase_case` removes everything about one case reference, leaving one audit entry with
-counts only — not the reference.
+counts only — not the reference. The praktik's short reference (P-1042) names the case as
+well, unless some praktik has that very text as its case reference.
 """
 
 from __future__ import annotations
@@ -128,8 +129,22 @@ async def purge(
     return removed
 
 
+async def case_of(db: Database, ref: str) -> str:
+    """The case reference `ref` names: itself, or — when no praktik has it as its case
+    reference — the case of the praktik whose short reference it is."""
+    async with db.transaction() as session:
+        typed = func.lower(col(Praktik.case_ref)) == ref.strip().lower()
+        if (await session.exec(select(Praktik.id).where(typed))).first() is not None:
+            return ref
+        short = func.upper(col(Praktik.short_ref)) == ref.strip().upper()
+        found = (await session.exec(select(Praktik.case_ref).where(short))).first()
+    return found if found is not None else ref
+
+
 async def erase_case(db: Database, *, case_ref: str, actor: str, dry_run: bool = False) -> Removed:
-    """Remove every row about the case `case_ref`; one audit entry (counts only) remains."""
+    """Remove every row about the case `case_ref` (or the praktik's short reference); one
+    audit entry (counts only) remains."""
+    case_ref = await case_of(db, case_ref)
     removed = Removed()
     async with db.transaction() as session:
         praktik_ids = [
