@@ -642,7 +642,7 @@ async def followups_with_praktik(
 
 async def planned_followups_of_team(
     session: AsyncSession, *, team_id: str, due_to: dt.date
-) -> list[tuple[str | None, str, str, dt.date]]:
+) -> list[tuple[str | None, str, str | None, dt.date]]:
     """(consultant Slack user id, consultant name, the praktik's short reference, due
     date) of planned follow-ups due up to `due_to` in the team's praktikker. Never the
     case reference: this feeds a shared channel."""
@@ -661,7 +661,7 @@ async def planned_followups_of_team(
         .where((Praktik.status == "active") | (FollowUp.kind == "status"))
         .order_by(col(FollowUp.due_date), col(Praktik.id))
     )
-    return [(u, str(n), str(r), d) for u, n, r, d in (await session.exec(query)).all()]
+    return [(u, str(n), r, d) for u, n, r, d in (await session.exec(query)).all()]
 
 
 async def followups_of_praktik(session: AsyncSession, *, praktik_id: int) -> Sequence[FollowUp]:

@@ -77,6 +77,12 @@ def _button(action_id: str, text: str, value: str, style: str | None = None) -> 
     return button
 
 
+def short_ref(value: str | None) -> str:
+    """A praktik's short reference; "P-?" for a row a bulk load left without one (the
+    database assigns it on every ordinary insert)."""
+    return value or "P-?"
+
+
 def followup_label(kind: str) -> str:
     label = FOLLOWUP_LABELS.get(kind, kind)
     return label[:1].upper() + label[1:]
@@ -101,8 +107,9 @@ def reminder_message(
     assert followup.id is not None and praktik.id is not None
     label = followup_label(followup.kind)
     case_ref = escape(praktik.case_ref)
-    ref = escape(praktik.short_ref or "")
-    named = f"{praktik.short_ref} ({praktik.case_ref})"
+    short = short_ref(praktik.short_ref)
+    ref = escape(short)
+    named = f"{short} ({praktik.case_ref})"
     due = format_danish_date(followup.due_date)
     if delivery_kind == "overdue":
         headline = f":warning: *Overskredet: {label}* for *{ref}* (sag {case_ref})"
@@ -206,7 +213,7 @@ class DigestEntry:
 
     slack_user_id: str | None
     consultant_name: str
-    short_ref: str
+    short_ref: str | None
     due_date: dt.date
 
 
@@ -235,7 +242,7 @@ def digest_messages(
             continue
         key = entry.slack_user_id or f"name:{entry.consultant_name}"
         _, overdue, this_week = people.setdefault(key, (_person(entry), [], []))
-        (overdue if entry.due_date < day else this_week).append(entry.short_ref)
+        (overdue if entry.due_date < day else this_week).append(short_ref(entry.short_ref))
     total_overdue = sum(len(o) for _, o, _ in people.values())
     total_week = sum(len(w) for _, _, w in people.values())
     week = day.isocalendar().week
