@@ -246,3 +246,23 @@ async def click_payload(
                     ],
                 }
     raise AssertionError(f"no button {label!r}: {json.dumps(message['blocks'])[:300]}")
+
+
+async def test_a_double_click_on_skip_or_back_moves_one_step(bot: SlackBot, db: Database) -> None:
+    root = await bot.dm(ANNA, "ny")
+    await bot.dm(ANNA, "SAG-2026-8005", thread_ts=root)
+    await bot.click(
+        ANNA, bot.last(ANNA, root), lambda e: e["type"] == "static_select", selected="dagpenge"
+    )
+    await bot.dm(ANNA, "Eksempel Montage ApS", thread_ts=root)
+    optional = copy.deepcopy(bot.last(ANNA, root))  # the P-number: optional
+    await bot.click(ANNA, optional, button_labelled("Spring over"))
+    await bot.click(ANNA, optional, button_labelled("Spring over"))
+    assert "Ved du allerede" in bot.last_text(ANNA, root)  # skipped once, not twice
+    question = copy.deepcopy(bot.last(ANNA, root))
+    await bot.click(ANNA, question, button_labelled("Tilbage"))
+    await bot.click(ANNA, question, button_labelled("Tilbage"))
+    [conversation] = [c for c in await rows(db, Conversation) if c.active_key]
+    assert conversation.step == "p_number"  # back once, not to the company
+    stale = "Det spørgsmål er allerede besvaret"
+    assert [t.startswith(stale) for t in ephemerals_to(bot, ANNA)] == [True, True]

@@ -139,10 +139,10 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
     ) -> None:
         await ack()
-        command = str(action.get("value"))
+        command, _, step = str(action.get("value")).partition("|")
         if command not in ("back", "skip", "cancel", "help"):
             return
-        await answer(deps, client, body, UserInput(command=command))
+        await answer(deps, client, body, UserInput(command=command, step_id=step or None))
 
     @app.action(ids.CONFIRM)
     async def on_confirm(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
