@@ -374,7 +374,8 @@ def build_parser() -> argparse.ArgumentParser:
     erase.add_argument(
         "--case",
         required=True,
-        help="the case reference (letter case and surrounding spaces ignored)",
+        help="the case reference or the short reference (P-1042); letter case and "
+        "surrounding spaces are ignored",
     )
     erase.add_argument("--yes", action="store_true", help="really erase (else: only count)")
     erase.set_defaults(func=cmd_erase)

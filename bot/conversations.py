@@ -3,6 +3,14 @@
 Both front ends (terminal, Slack) call this and only render what it returns. A turn is
 one database transaction: the de-duplication mark, the new state, the answers and the
 effects of completing a flow are committed together or not at all.
+
+Every input is de-duplicated first: a repeated delivery changes and says nothing, also
+after its conversation has finished. Access is checked on every turn, with the roles as
+they are now: a conversation is its consultant's alone, and on a praktik the actor must
+still be allowed to act (its owner, a lead of its team, an administrator). The praktik's
+row stays locked from that check until the turn commits, and the check is made again
+before a completed flow's effects run, so it holds at saving. Every refusal is audited
+(ids only).
 """
 
 from __future__ import annotations
@@ -61,6 +69,9 @@ class Reply:
     previous_question: str | None = None
     stale: bool = False
     refused: bool = False  # the actor may not act here (audited); tell only them
+    # A button asked to start what the actor already has open (`start(resume_open=True)`):
+    # nothing changed; `messages` say where it is.
+    already_open: bool = False
 
 
 class ConversationService:
@@ -81,19 +92,32 @@ class ConversationService:
         followup_id: int | None = None,
         channel: str | None = None,
         thread_ts: str | None = None,
+        resume_open: bool = False,
     ) -> Reply:
-        """Start `flow_id` under `key`, closing any conversation active there. A
-        `followup_id` (from a reminder) names the follow-up the conversation is about."""
+        """Start `flow_id` under `key`, closing the actor's own conversation active there
+        (someone else's is never touched). A `followup_id` (from a reminder) names the
+        follow-up the conversation is about. With `resume_open` (a button), an open
+        conversation of the same flow about the same praktik is kept and pointed to: a
+        second click starts nothing."""
         flow = self.flows.get(flow_id)
         if flow is None:
             return Reply(messages=[messages.UNKNOWN_FLOW])
         async with self.db.transaction() as session:
-            known = await queries.consultant_by_key(session, user_key=actor.user_key)
+            if not await queries.claim_input(session, source_key=source_key):
+                return Reply(duplicate=True)
+            # A button's concurrent second click waits here, then finds the first's.
+            known = await queries.consultant_by_key(
+                session, user_key=actor.user_key, lock=resume_open
+            )
+            # Lock order as everywhere: the conversation, then its praktik.
+            previous = await queries.active_conversation(session, key=key)
             praktik: Praktik | None = None
             if flow.needs_praktik:
                 if praktik_id is None:
                     return Reply(messages=[messages.NEEDS_PRAKTIK])
-                praktik = await self._accessible_praktik(session, actor, known, praktik_id)
+                praktik = await self._accessible_praktik(
+                    session, actor, known, praktik_id, lock=True
+                )
                 if praktik is None:
                     await queries.audit(
                         session,
@@ -107,8 +131,13 @@ class ConversationService:
                     return Reply(
                         messages=[messages.PRAKTIK_ENDED.format(case_ref=praktik.case_ref)]
                     )
-            if not await queries.claim_input(session, source_key=source_key):
-                return Reply(duplicate=True)
+            if previous is not None and (known is None or previous.consultant_id != known.id):
+                await self._deny(session, actor, previous, "not_owner")
+                return Reply(messages=[messages.NOT_YOUR_CONVERSATION], refused=True)
+            if resume_open and known is not None and known.id is not None:
+                reply = await self._already_open(session, known.id, flow, praktik, key, now)
+                if reply is not None:
+                    return reply
             consultant = await self._consultant(session, actor)
             if praktik is not None:
                 await queries.audit(
@@ -119,7 +148,6 @@ class ConversationService:
                     detail={"flow": flow.id},
                 )
             reply = Reply()
-            previous = await queries.active_conversation(session, key=key)
             if previous is not None:
                 await queries.close_conversation(session, conversation=previous, status="cancelled")
                 old = self.flows.get(previous.flow_id)
@@ -138,30 +166,71 @@ class ConversationService:
             )
             turn = engine.start(flow, flow_context(self.config, praktik), now)
             await self._store(
-                session, conversation, consultant, flow, turn, praktik, now, reply, source_key
+                session,
+                conversation,
+                actor,
+                consultant,
+                flow,
+                turn,
+                praktik,
+                now,
+                reply,
+                source_key,
             )
             return reply
+
+    async def open_elsewhere(
+        self, *, actor: Actor, flow_id: str, praktik_id: int | None, now: dt.datetime
+    ) -> Reply | None:
+        """What `start(resume_open=True)` would answer without starting anything, or None
+        when it would start: lets a front end skip opening a new thread for a second click.
+        Changes nothing."""
+        flow = self.flows.get(flow_id)
+        if flow is None:
+            return None
+        async with self.db.transaction() as session:
+            known = await queries.consultant_by_key(session, user_key=actor.user_key)
+            if known is None or known.id is None:
+                return None
+            praktik = None
+            if praktik_id is not None:
+                praktik = await self._accessible_praktik(session, actor, known, praktik_id)
+                if praktik is None:
+                    return None  # start() refuses it, audited
+            found = await queries.open_conversation_of(
+                session, consultant_id=known.id, flow_id=flow.id, praktik_id=praktik_id
+            )
+            if found is None or self._expired(found, now):
+                return None
+            return self._open_reply(flow, praktik, here=False)
+
+    async def refuse(self, *, actor: Actor, key: str | None, source_key: str, reason: str) -> Reply:
+        """Refuse an input that may not reach the conversation under `key` (e.g. it came
+        from a channel that is not the actor's own DM): nothing changes but the audit
+        entry and the de-duplication mark; a repeated delivery says nothing."""
+        async with self.db.transaction() as session:
+            if not await queries.claim_input(session, source_key=source_key):
+                return Reply(duplicate=True)
+            conversation = (
+                await queries.active_conversation(session, key=key, lock=False) if key else None
+            )
+            await self._deny(session, actor, conversation, reason)
+            return Reply(messages=[messages.NOT_YOUR_CONVERSATION], refused=True, finished=True)
 
     async def answer(
         self, *, actor: Actor, key: str, inp: UserInput, source_key: str, now: dt.datetime
     ) -> Reply:
         """Feed one input to the conversation active under `key`."""
         async with self.db.transaction() as session:
+            if not await queries.claim_input(session, source_key=source_key):
+                return Reply(duplicate=True)  # handled before: nothing to say, ever again
             conversation = await queries.active_conversation(session, key=key)
             if conversation is None:
-                return Reply(messages=[messages.NO_CONVERSATION], finished=True)
+                return await self._no_conversation(session, actor, key)
             consultant = await queries.consultant_by_key(session, user_key=actor.user_key)
             if consultant is None or conversation.consultant_id != consultant.id:
-                await queries.audit(
-                    session,
-                    actor=actor.user_key,
-                    action="denied",
-                    praktik_id=conversation.praktik_id,
-                    detail={"conversation": conversation.id},
-                )
+                await self._deny(session, actor, conversation, "not_owner")
                 return Reply(messages=[messages.NOT_YOUR_CONVERSATION], finished=True, refused=True)
-            if not await queries.claim_input(session, source_key=source_key):
-                return Reply(duplicate=True)
             reply = Reply(conversation_id=conversation.id, flow_id=conversation.flow_id)
             flow = self.flows.get(conversation.flow_id)
             if flow is None:
@@ -177,11 +246,16 @@ class ConversationService:
                 return Reply(
                     messages=[messages.EXPIRED.format(title=flow.title, hours=hours)], finished=True
                 )
-            praktik = (
-                await queries.get_praktik(session, praktik_id=conversation.praktik_id)
-                if conversation.praktik_id is not None and flow.needs_praktik
-                else None
-            )
+            praktik = None
+            if conversation.praktik_id is not None:
+                # Locked until this turn commits: a hand-over waits for it, or it for that.
+                praktik = await self._accessible_praktik(
+                    session, actor, consultant, conversation.praktik_id, lock=True
+                )
+                if praktik is None:
+                    return await self._revoke(session, actor, conversation, flow)
+                if not flow.needs_praktik:
+                    praktik = None  # registration: the engine gets no praktik facts
             ctx = flow_context(self.config, praktik)
             state, restarted = self._state_for(flow, conversation, reply)
             if restarted:
@@ -192,7 +266,16 @@ class ConversationService:
                 turn = engine.advance(flow, state, inp, ctx, now)
                 reply.stale = turn.stale
             await self._store(
-                session, conversation, consultant, flow, turn, praktik, now, reply, source_key
+                session,
+                conversation,
+                actor,
+                consultant,
+                flow,
+                turn,
+                praktik,
+                now,
+                reply,
+                source_key,
             )
             return reply
 
@@ -217,11 +300,14 @@ class ConversationService:
             flow = self.flows.get(conversation.flow_id)
             if flow is None:
                 return None
-            praktik = (
-                await queries.get_praktik(session, praktik_id=conversation.praktik_id)
-                if conversation.praktik_id is not None
-                else None
-            )
+            praktik = None
+            if conversation.praktik_id is not None:
+                known = await queries.consultant_by_key(session, user_key=actor.user_key)
+                praktik = await self._accessible_praktik(
+                    session, actor, known, conversation.praktik_id
+                )
+                if praktik is None:
+                    return None  # the next input is refused and closes it
             reply = Reply(conversation_id=conversation.id, flow_id=flow.id)
             state, restarted = self._state_for(flow, conversation, reply)
             ctx = flow_context(self.config, praktik)
@@ -294,11 +380,97 @@ class ConversationService:
         followup = await session.get(FollowUp, followup_id)
         return followup_id if followup is not None and followup.praktik_id == praktik.id else None
 
+    async def _deny(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        conversation: Conversation | None,
+        reason: str,
+    ) -> None:
+        await queries.audit(
+            session,
+            actor=actor.user_key,
+            action="denied",
+            praktik_id=conversation.praktik_id if conversation else None,
+            detail={"conversation": conversation.id if conversation else None, "reason": reason},
+        )
+
+    async def _no_conversation(self, session: AsyncSession, actor: Actor, key: str) -> Reply:
+        """Input where no conversation is active. If the last one here was closed because
+        its praktik was handed over (or access to it ended), that input is refused."""
+        last = await queries.last_conversation(session, key=key)
+        if last is not None and last.status in ("handed_over", "revoked"):
+            await self._deny(session, actor, last, last.status)
+            praktik = (
+                await queries.get_praktik(session, praktik_id=last.praktik_id)
+                if last.praktik_id is not None
+                else None
+            )
+            return Reply(
+                messages=[messages.CLOSED_NO_ACCESS.format(ref=self._ref(praktik))],
+                finished=True,
+                refused=True,
+            )
+        return Reply(messages=[messages.NO_CONVERSATION], finished=True)
+
+    async def _revoke(
+        self, session: AsyncSession, actor: Actor, conversation: Conversation, flow: Flow
+    ) -> Reply:
+        """The actor may no longer act on the conversation's praktik: close it, saving
+        nothing of this input, audited."""
+        await self._deny(session, actor, conversation, "no_access")
+        await queries.close_conversation(session, conversation=conversation, status="revoked")
+        praktik = (
+            await queries.get_praktik(session, praktik_id=conversation.praktik_id)
+            if conversation.praktik_id is not None
+            else None
+        )
+        text = messages.ACCESS_ENDED.format(ref=self._ref(praktik), title=flow.title)
+        return Reply(messages=[text], finished=True, refused=True)
+
+    @staticmethod
+    def _ref(praktik: Praktik | None) -> str:
+        return (praktik.short_ref or "") if praktik is not None else ""
+
+    def _open_reply(self, flow: Flow, praktik: Praktik | None, *, here: bool) -> Reply:
+        about = f" for {praktik.short_ref}" if praktik is not None and praktik.short_ref else ""
+        text = messages.ALREADY_OPEN_HERE if here else messages.ALREADY_OPEN_ELSEWHERE
+        return Reply(messages=[text.format(title=flow.title, about=about)], already_open=True)
+
+    async def _already_open(
+        self,
+        session: AsyncSession,
+        consultant_id: int,
+        flow: Flow,
+        praktik: Praktik | None,
+        key: str,
+        now: dt.datetime,
+    ) -> Reply | None:
+        found = await queries.open_conversation_of(
+            session,
+            consultant_id=consultant_id,
+            flow_id=flow.id,
+            praktik_id=praktik.id if praktik is not None else None,
+        )
+        if found is None:
+            return None
+        if self._expired(found, now):
+            await queries.close_conversation(session, conversation=found, status="expired")
+            return None
+        return self._open_reply(flow, praktik, here=found.key == key)
+
     async def _accessible_praktik(
-        self, session: AsyncSession, actor: Actor, consultant: Consultant | None, praktik_id: int
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        consultant: Consultant | None,
+        praktik_id: int,
+        *,
+        lock: bool = False,
     ) -> Praktik | None:
-        """The praktik, if the actor may act on it (own, team lead's team, administrator)."""
-        praktik = await queries.get_praktik(session, praktik_id=praktik_id)
+        """The praktik, if the actor may act on it (own, team lead's team, administrator),
+        by the roles the actor has now."""
+        praktik = await queries.get_praktik(session, praktik_id=praktik_id, lock=lock)
         if praktik is None or not may_access(
             roles=actor.roles,
             consultant_id=consultant.id if consultant else None,
@@ -312,6 +484,7 @@ class ConversationService:
         self,
         session: AsyncSession,
         conversation: Conversation,
+        actor: Actor,
         consultant: Consultant,
         flow: Flow,
         turn: Turn,
@@ -321,6 +494,17 @@ class ConversationService:
         source_key: str,
     ) -> None:
         assert consultant.id is not None
+        if turn.effects and conversation.praktik_id is not None:
+            # At saving, once more: the effects act on the praktik in the actor's name.
+            allowed = await self._accessible_praktik(
+                session, actor, consultant, conversation.praktik_id, lock=True
+            )
+            if allowed is None:
+                flow_reply = await self._revoke(session, actor, conversation, flow)
+                reply.messages[:] = flow_reply.messages
+                reply.finished = reply.refused = True
+                reply.prompt = None
+                return
         conversation.flow_version = flow.version
         conversation.state = turn.state.model_dump(mode="json")
         conversation.step = turn.prompt.step_id if turn.prompt else None

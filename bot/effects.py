@@ -75,8 +75,8 @@ async def register_praktik(run: EffectRun, payload: dict[str, Any]) -> None:
         consultant_id=run.consultant_id,
         team_id=run.team_id,
     )
-    await queries.add_praktik(run.session, praktik=praktik)
-    assert praktik.id is not None
+    await queries.add_praktik(run.session, praktik=praktik)  # the database assigns short_ref
+    assert praktik.id is not None and praktik.short_ref is not None
     await queries.attach_answers_to_praktik(
         run.session, conversation=run.conversation, praktik_id=praktik.id
     )
@@ -85,6 +85,7 @@ async def register_praktik(run: EffectRun, payload: dict[str, Any]) -> None:
     run.lines.append(
         messages.PRAKTIK_REGISTERED.format(
             case_ref=praktik.case_ref,
+            short_ref=praktik.short_ref,
             type_label=type_label,
             company=praktik.company,
             period=_period(praktik),

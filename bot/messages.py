@@ -18,7 +18,11 @@ NOT_YOUR_CONVERSATION = (
     "Den samtale er ikke din. Start din egen med 'ny', 'forbered' eller 'opfølgning'."
 )
 PRAKTIK_ENDED = "Praktikken {case_ref} er afsluttet."
-PRAKTIK_REGISTERED = "Praktikken {case_ref} er oprettet: {type_label} hos {company}, {period}."
+PRAKTIK_REGISTERED = (
+    "Praktikken {case_ref} er oprettet: {type_label} hos {company}, {period}. Dens korte "
+    "reference er *{short_ref}* - den står i dine påmindelser og i teamets oversigt i stedet "
+    "for sagsreferencen."
+)
 FOLLOWUPS_PLANNED = "Planlagte opfølgninger: {plan}."
 PERIOD_CHANGED = "Perioden for {case_ref} er nu {period}."
 FOLLOWUPS_MOVED = "Opfølgningerne er flyttet: {plan}."
@@ -29,4 +33,24 @@ CASE_NOTE_READY = "Udkast til journalnotat (kopiér det til sagssystemet):"
 ERROR_APOLOGY = (
     "Beklager, der gik noget galt hos mig. Prøv igen om lidt - skriv 'hjælp' i tråden for "
     "at se, hvor vi er nået til. Dine gemte svar er ikke gået tabt."
+)
+ALREADY_OPEN_HERE = (
+    "Du er allerede i gang med '{title}'{about} her i tråden - svar på spørgsmålet ovenfor."
+)
+ALREADY_OPEN_ELSEWHERE = (
+    "Du er allerede i gang med '{title}'{about} i en tråd her i vores samtale - fortsæt dér, "
+    "hvor du slap. Skriv 'afbryd' i den tråd, hvis du vil starte forfra."
+)
+ACCESS_ENDED = (
+    "Du har ikke længere adgang til praktikken {ref}, så jeg har lukket samtalen '{title}'. "
+    "Dit sidste svar er ikke gemt. Spørg din teamleder, hvis du mener, det er en fejl."
+)
+CLOSED_NO_ACCESS = (
+    "Denne samtale er lukket, fordi praktikken {ref} ikke længere er din, og intet er gemt "
+    "fra den. Spørg din teamleder, hvis du mener, det er en fejl."
+)
+HANDED_OVER_CLOSED = (
+    "Praktikken {ref} er overdraget til en kollega, så jeg har lukket denne samtale "
+    "('{title}'). Intet fra den er gemt på praktikken. Tak for din indsats - spørg din "
+    "teamleder, hvis du har spørgsmål."
 )

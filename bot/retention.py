@@ -9,7 +9,9 @@ stays for the outcome statistics.
 `erase_case` removes everything about one case reference (matched case-insensitively,
 ignoring surrounding whitespace), leaving one audit entry with counts only — not the
 reference — and then removes the deleted rows' bytes from the SQLite file and its WAL
-(`Database.remove_deleted_bytes`; PostgreSQL: see the README).
+(`Database.remove_deleted_bytes`; PostgreSQL: see the README). The praktik's short
+reference (P-1042) names the case as well, unless some praktik has that very text as its
+case reference.
 """
 
 from __future__ import annotations
@@ -162,9 +164,22 @@ async def _registrations_with_ref(session: AsyncSession, case_ref: str) -> list[
     return [int(i) for i, display in rows if ref_key(display) == wanted]
 
 
+async def case_of(db: Database, ref: str) -> str:
+    """The case reference `ref` names: itself, or — when no praktik has it as its case
+    reference — the case of the praktik whose short reference it is."""
+    async with db.transaction() as session:
+        if await _praktikker_with_ref(session, ref):
+            return ref
+        short = func.upper(col(Praktik.short_ref)) == ref.strip().upper()
+        found = (await session.exec(select(Praktik.case_ref).where(short))).first()
+    return found if found is not None else ref
+
+
 async def erase_case(db: Database, *, case_ref: str, actor: str, dry_run: bool = False) -> Removed:
-    """Remove every row about the case `case_ref`; one audit entry (counts only) remains.
-    Then the deleted bytes are removed from the database file (see the module docstring)."""
+    """Remove every row about the case `case_ref` (or the praktik's short reference); one
+    audit entry (counts only) remains. Then the deleted bytes are removed from the database
+    file (see the module docstring)."""
+    case_ref = await case_of(db, case_ref)
     removed = Removed()
     async with db.transaction() as session:
         praktik_ids = await _praktikker_with_ref(session, case_ref)

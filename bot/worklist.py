@@ -76,10 +76,12 @@ def due_marker(followup: FollowUp, today: dt.date) -> str:
 
 
 def praktik_label(config: AppConfig, item: WorkItem) -> str:
-    """One line: case reference, type, company and period."""
+    """One line: short reference (as in digests and reminders), case reference, type,
+    company and period."""
     praktik = item.praktik
     return (
-        f"{praktik.case_ref} - {config.praktik_type(praktik.type).label} hos {praktik.company}, "
+        f"{praktik.short_ref} · {praktik.case_ref} - {config.praktik_type(praktik.type).label} "
+        f"hos {praktik.company}, "
         f"{format_danish_date(praktik.start_date)} – {format_danish_date(praktik.end_date)}"
     )
 

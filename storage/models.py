@@ -1,7 +1,8 @@
 """SQLModel tables. Flat, one table per thing a consultant or the municipality talks about.
 
 Times are stored in UTC. A praktik is identified by the case system's reference (never a
-CPR number); citizens are never named.
+CPR number); citizens are never named. The bot also gives every praktik a short reference
+of its own (`short_ref`, e.g. ``P-1042``): the only way a shared channel names a praktik.
 """
 
 from __future__ import annotations
@@ -39,6 +40,12 @@ class Praktik(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     case_ref: str = Field(max_length=40, index=True)
+    # Assigned by the database on every insert, never by typed text, never reused (not even
+    # after an erasure, when SQLite would reuse the row id): on PostgreSQL a trigger
+    # taking the sequence praktik_short_ref_seq, on SQLite a trigger
+    # praktikker_short_ref counting in `ref_counters` (migration 0005; a batch rebuild
+    # of this table must recreate the trigger). Read it back after the insert.
+    short_ref: str | None = Field(default=None, max_length=20, unique=True, index=True)
     target_group: str = Field(max_length=40)
     company: str = Field(max_length=120)
     p_number: str | None = Field(default=None, max_length=10)
@@ -90,6 +97,9 @@ class FollowUp(SQLModel, table=True):
     # When the current due date was set (created, postponed, moved); reminders that would
     # have fired before it are not owed. NULL: created_at.
     scheduled_at: dt.datetime | None = _ts(default=None)
+    # Incremented by every change (postponed, moved, held): a reminder's buttons carry
+    # the version they were rendered for and do nothing once it has changed.
+    version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class Conversation(SQLModel, table=True):
@@ -112,9 +122,9 @@ class Conversation(SQLModel, table=True):
     # mark the question answered when the answer arrives as a typed reply.
     prompt_ref: str | None = Field(default=None, max_length=40)
     state: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    status: str = Field(
-        default="active", max_length=20
-    )  # active, summary, done, cancelled, expired
+    # active, summary, done, cancelled, expired; handed_over: closed because its praktik
+    # was handed over to another consultant (later input in the thread is refused).
+    status: str = Field(default="active", max_length=20)
     started_at: dt.datetime = _ts(default_factory=utcnow)
     last_activity: dt.datetime = _ts(default_factory=utcnow, index=True)
 
@@ -216,3 +226,16 @@ class AuditEntry(SQLModel, table=True):
     action: str = Field(max_length=40)  # view, change, handover, export, erase, denied, purge
     praktik_id: int | None = Field(default=None, index=True)
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class RefCounter(SQLModel, table=True):
+    """The last number handed out per kind of short reference, never decremented.
+
+    SQLite's trigger for `Praktik.short_ref` counts here ("praktik_short_ref"); on
+    PostgreSQL the sequence praktik_short_ref_seq does that job and this table is empty.
+    """
+
+    __tablename__ = "ref_counters"
+
+    name: str = Field(max_length=40, primary_key=True)
+    value: int

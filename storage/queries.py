@@ -61,8 +61,14 @@ async def get_or_create_consultant(
     return consultant
 
 
-async def consultant_by_key(session: AsyncSession, *, user_key: str) -> Consultant | None:
+async def consultant_by_key(
+    session: AsyncSession, *, user_key: str, lock: bool = False
+) -> Consultant | None:
+    """The consultant; with `lock`, their row stays locked until the transaction ends
+    (serialises one consultant's concurrent starts on PostgreSQL)."""
     query = select(Consultant).where(Consultant.user_key == user_key)
+    if lock:
+        query = query.with_for_update()
     return (await session.exec(query)).first()
 
 
@@ -84,6 +90,52 @@ async def active_conversation(
     query = select(Conversation).where(Conversation.active_key == key)
     if lock:
         query = query.with_for_update()
+    return (await session.exec(query)).first()
+
+
+async def last_conversation(session: AsyncSession, *, key: str) -> Conversation | None:
+    """The newest conversation ever held under `key` (active or closed)."""
+    query = (
+        select(Conversation)
+        .where(Conversation.key == key)
+        .order_by(col(Conversation.id).desc())
+        .limit(1)
+    )
+    return (await session.exec(query)).first()
+
+
+async def open_conversations_on(
+    session: AsyncSession, *, praktik_id: int, consultant_id: int
+) -> Sequence[Conversation]:
+    """A consultant's active conversations about one praktik, locked."""
+    query = (
+        select(Conversation)
+        .where(Conversation.praktik_id == praktik_id)
+        .where(Conversation.consultant_id == consultant_id)
+        .where(col(Conversation.active_key).is_not(None))
+        .order_by(col(Conversation.id))
+        .with_for_update()
+    )
+    return (await session.exec(query)).all()
+
+
+async def open_conversation_of(
+    session: AsyncSession, *, consultant_id: int, flow_id: str, praktik_id: int | None
+) -> Conversation | None:
+    """The consultant's newest active conversation of `flow_id` about `praktik_id`."""
+    query = (
+        select(Conversation)
+        .where(Conversation.consultant_id == consultant_id)
+        .where(Conversation.flow_id == flow_id)
+        .where(col(Conversation.active_key).is_not(None))
+        .where(
+            col(Conversation.praktik_id).is_(None)
+            if praktik_id is None
+            else Conversation.praktik_id == praktik_id
+        )
+        .order_by(col(Conversation.id).desc())
+        .limit(1)
+    )
     return (await session.exec(query)).first()
 
 
@@ -162,13 +214,23 @@ async def log_answer(
 
 
 async def add_praktik(session: AsyncSession, *, praktik: Praktik) -> Praktik:
+    """Insert a praktik; the database assigns its short reference, read back here."""
     session.add(praktik)
     await session.flush()
+    await session.refresh(praktik, attribute_names=["short_ref"])
     return praktik
 
 
-async def get_praktik(session: AsyncSession, *, praktik_id: int) -> Praktik | None:
-    return await session.get(Praktik, praktik_id)
+async def get_praktik(
+    session: AsyncSession, *, praktik_id: int, lock: bool = False
+) -> Praktik | None:
+    """The praktik; with `lock`, its row is locked until the transaction ends (PostgreSQL;
+    SQLite has one writer at a time anyway) and read afresh, so an ownership check holds
+    at commit. Lock order: a conversation before its praktik."""
+    query = select(Praktik).where(Praktik.id == praktik_id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return (await session.exec(query)).first()
 
 
 async def praktikker_of(
@@ -299,14 +361,15 @@ async def followups_with_praktik(
 
 async def planned_followups_of_team(
     session: AsyncSession, *, team_id: str, due_to: dt.date
-) -> list[tuple[str | None, str, str, dt.date]]:
-    """(consultant Slack user id, consultant name, case reference, due date) of planned
-    follow-ups due up to `due_to` in the team's praktikker."""
+) -> list[tuple[str | None, str, str | None, dt.date]]:
+    """(consultant Slack user id, consultant name, the praktik's short reference, due
+    date) of planned follow-ups due up to `due_to` in the team's praktikker. Never the
+    case reference: this feeds a shared channel."""
     query = (
         select(
             col(Consultant.slack_user_id),
             col(Consultant.name),
-            col(Praktik.case_ref),
+            col(Praktik.short_ref),
             col(FollowUp.due_date),
         )
         .join(Praktik, col(Praktik.id) == col(FollowUp.praktik_id))
@@ -315,9 +378,9 @@ async def planned_followups_of_team(
         .where(FollowUp.status == "planned")
         .where(col(FollowUp.due_date) <= due_to)
         .where((Praktik.status == "active") | (FollowUp.kind == "status"))
-        .order_by(col(FollowUp.due_date), col(Praktik.case_ref))
+        .order_by(col(FollowUp.due_date), col(Praktik.id))
     )
-    return [(u, str(n), str(c), d) for u, n, c, d in (await session.exec(query)).all()]
+    return [(u, str(n), r, d) for u, n, r, d in (await session.exec(query)).all()]
 
 
 async def followups_of_praktik(session: AsyncSession, *, praktik_id: int) -> Sequence[FollowUp]:

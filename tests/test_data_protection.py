@@ -314,7 +314,8 @@ async def test_a_team_lead_can_act_and_hand_over_and_reminders_follow(
         bo = next(c for c in await rows(db, Consultant) if c.slack_user_id == BO)
         assert moved.consultant_id == bo.id
         assert (
-            "Du er nu ansvarlig for praktik SAG-2026-1002" in bot.slack.messages["DUBO"][-1]["text"]
+            "Du er nu ansvarlig for praktik P-1001 (sag SAG-2026-1002"
+            in bot.slack.messages["DUBO"][-1]["text"]
         )
         assert "overdraget til <@UBO>" in bot.slack.messages["DUANNA"][-1]["text"]
         # a consultant cannot hand over

@@ -177,8 +177,8 @@ async def test_mark_held(
     # A click on another copy (an older reminder about it) is answered, not applied.
     again = await act(db, config, client, click(message, "pb_rem_postpone:1", anna))
     assert (again.status, again.text) == (
-        "invalid",
-        "Opfølgningen er allerede markeret som afholdt.",
+        "stale",
+        "Opfølgningen er allerede markeret som afholdt. Intet er ændret.",
     )
     assert (await followup(db, stored.id or 0)).due_date == MONDAY
 
@@ -243,12 +243,28 @@ async def test_register_wires_the_listeners_into_bolt(
     bad = signed(click(message, "pb_rem_held", anna))
     bad.headers["x-slack-signature"] = ["v0=" + "0" * 64]
     assert (await app.async_dispatch(bad)).status == 401
+    # The same reminder again: rendered for the follow-up before it was postponed.
     response = await app.async_dispatch(
         signed(click(message, "pb_rem_postpone_date", anna, selected_date="2026-12-10"))
     )
     assert response.status == 200
     stored = await followup(db, seeded.followup_ids[0])
+    assert (stored.status, stored.due_date) == ("planned", dt.date(2026, 12, 7))
+    # The reminder for the new date acts.
+    await tick(
+        db=db, client=client, config=config, now=local(dt.date(2026, 12, 7), 8), instance_id="i2"
+    )
+    fresh = copy.deepcopy(slack.messages[message["channel"]][-1])
+    response = await app.async_dispatch(
+        signed(click(fresh, "pb_rem_postpone_date", anna, selected_date="2026-12-10"))
+    )
+    assert response.status == 200
+    stored = await followup(db, seeded.followup_ids[0])
     assert (stored.status, stored.due_date) == ("planned", dt.date(2026, 12, 10))
-    response = await app.async_dispatch(signed(click(message, "pb_rem_held", anna)))
+    await tick(
+        db=db, client=client, config=config, now=local(dt.date(2026, 12, 10), 8), instance_id="i3"
+    )
+    latest = copy.deepcopy(slack.messages[message["channel"]][-1])
+    response = await app.async_dispatch(signed(click(latest, "pb_rem_held", anna)))
     assert response.status == 200
     assert (await followup(db, seeded.followup_ids[0])).status == "held"

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import yaml
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlmodel import select
 
 from bot.background import run_forever
 from bot.config import AppConfig, DigestSchedule, Team
@@ -25,7 +26,7 @@ from bot.reminders.cli import remind_command
 from bot.reminders.scheduler import SchedulerState, TickReport, delivery_counts, tick
 from bot.reminders.sending import slack_client
 from storage.db import Database
-from storage.models import Delivery
+from storage.models import Delivery, Praktik
 from tests.reminder_support import (
     TOKEN,
     by_status,
@@ -114,10 +115,11 @@ async def test_reminder_content(
     assert "Midtvejsopfølgning" in text
     assert "mandag den 30. november 2026" in text
     assert "RS-00000-000" in text and "Jobpraktik" in text and "Testfirma 0-0 ApS" in text
-    assert "Påmindelse: Midtvejsopfølgning for RS-00000-000" in message["text"]
+    assert "P-1001" in text  # the short reference the team digest uses
+    assert "Påmindelse: Midtvejsopfølgning for P-1001 (RS-00000-000)" in message["text"]
     [actions] = [b for b in message["blocks"] if b["type"] == "actions"]
     fid = seeded.followup_ids[0]
-    assert actions["block_id"] == f"rem|{fid}"
+    assert actions["block_id"] == f"rem|{fid}|0"  # the follow-up's version it acts on
     elements = {e["action_id"]: e for e in actions["elements"]}
     assert set(elements) == {
         "pb_rem_start:prepare",
@@ -154,7 +156,9 @@ async def test_early_and_overdue_reminders(
     await run_tick(db, client, cfg, local(MONDAY, 8))
     await run_tick(db, client, cfg, local(dt.date(2026, 12, 1), 8))
     texts = [m["text"] for m in slack.messages[channel]]
-    assert texts[0].startswith("Påmindelse: Midtvejsopfølgning for RS-00000-000 forfalder mandag")
+    assert texts[0].startswith(
+        "Påmindelse: Midtvejsopfølgning for P-1001 (RS-00000-000) forfalder mandag"
+    )
     assert "om 2 arbejdsdage" in json.dumps(slack.messages[channel][0]["blocks"])
     assert "forfalder i dag" in texts[1]
     assert texts[2].startswith("Overskredet: Midtvejsopfølgning")
@@ -568,7 +572,7 @@ def team(channel: str = "C0TEAMNORD", **digest: Any) -> Team:
     )
 
 
-async def test_team_digest_holds_mentions_case_refs_and_counts_only(
+async def test_team_digest_holds_mentions_short_refs_and_counts_only(
     db: Database, slack: SlackStandIn, client: AsyncWebClient, config: AppConfig
 ) -> None:
     cfg = with_teams(config, team())
@@ -596,8 +600,11 @@ async def test_team_digest_holds_mentions_case_refs_and_counts_only(
 
     for user in overdue.slack_users + this_week.slack_users:
         assert f"<@{user}>" in posted
-    for ref in ("NORD-00000-000", "NORD-00001-001", "NORX-00000-002"):
-        assert ref in posted
+    async with db.transaction() as session:
+        refs = {p.id: str(p.short_ref) for p in (await session.exec(select(Praktik))).all()}
+    for pid in overdue.praktik_ids + this_week.praktik_ids:
+        assert refs[pid] in posted  # the bot's own reference, e.g. P-1001
+    assert "NORD-" not in posted and "NORX-" not in posted  # never the typed case reference
     assert "*Overskredne: 2*" in posted and "*Denne uge: 3*" in posted
     assert "I alt: 4 overskredne, 3 denne uge." in posted
     forbidden = [

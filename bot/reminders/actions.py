@@ -1,11 +1,17 @@
 """The reminder DM's buttons: postpone (1, 2, 5 working days or a chosen date) and held.
 
-Each listener acks first, then checks that the clicking user is the responsible
-consultant of the follow-up's praktik (others get a polite ephemeral refusal), applies
-the change in one transaction — together with a de-duplication mark for the click, so a
-repeated delivery changes nothing — and, after the commit, updates the reminder message
-to say what was done. The buttons that start a flow (``pb_rem_start:*``) are registered
-by the Slack front end, not here.
+Each listener acks first, then checks that the click comes from the user's own DM with
+the bot and that the user is the responsible consultant of the follow-up's praktik (or
+its team lead, or an administrator); others get a polite ephemeral refusal, audited.
+
+Every button is idempotent by state: the actions block carries the follow-up's id and
+version as rendered (`render.state_block_id`), and a click applies only while the
+follow-up is still planned in that version. A second click on an already postponed or
+held reminder — a double click, an older copy — changes nothing and says so. The change
+is one transaction together with a de-duplication mark for the click (a repeated
+delivery of the same click answers nothing), and after the commit the reminder message
+is updated to say what was done. The buttons that start a flow (``pb_rem_start:*``) are
+registered by the Slack front end, not here.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +30,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.access import RoleResolver, Roles, may_access
 from bot.config import AppConfig
 from bot.reminders import planner, render
-from bot.slack.payloads import clicked_message, row_id
+from bot.slack.payloads import clicked_message
 from dialogues.dates import format_danish_date
 from storage import queries
 from storage.db import Database
@@ -36,16 +42,34 @@ NOT_YOURS = "Det er kun den ansvarlige konsulent for praktikken, der kan ændre 
 UNREADABLE = "Jeg kunne ikke læse, hvilken opfølgning knappen hører til."
 POSTPONED = "Udskudt til {date}"
 HELD = "Markeret som afholdt"
+UNCHANGED = " Intet er ændret."
+ALREADY_HELD = "Opfølgningen er allerede markeret som afholdt." + UNCHANGED
+ALREADY_CANCELLED = "Opfølgningen er aflyst." + UNCHANGED
+ALREADY_POSTPONED = "Opfølgningen er allerede udskudt til {date}." + UNCHANGED
+ALREADY_MOVED = "Opfølgningen er allerede flyttet til {date}." + UNCHANGED
+
+OwnDm = Callable[[AsyncWebClient, str], Awaitable[str | None]]
 
 
 @dataclass(frozen=True)
 class ActionResult:
-    """What a click did: done (message updated), refused / invalid (ephemeral answer),
-    or duplicate (a repeated delivery of the same click: nothing)."""
+    """What a click did: done (message updated), refused / invalid / stale (ephemeral
+    answer; stale: the follow-up changed since the reminder was rendered), or duplicate
+    (a repeated delivery of the same click: nothing)."""
 
-    status: str  # done, refused, invalid, duplicate
+    status: str  # done, refused, invalid, stale, duplicate
     text: str = ""
     followup: FollowUp | None = None
+
+
+def already_changed(followup: FollowUp) -> str:
+    """What a click on a reminder rendered for an earlier state of `followup` is told."""
+    if followup.status == "held":
+        return ALREADY_HELD
+    if followup.status != "planned":
+        return ALREADY_CANCELLED
+    date = format_danish_date(followup.due_date)
+    return (ALREADY_POSTPONED if followup.postponed_from else ALREADY_MOVED).format(date=date)
 
 
 def _where(body: dict[str, Any]) -> tuple[str | None, str | None]:
@@ -68,32 +92,38 @@ async def apply_action(
     body: dict[str, Any],
     now: dt.datetime,
     roles: Roles | None = None,
+    from_own_dm: bool = True,
 ) -> ActionResult:
     """Apply one reminder button click from a block_actions payload (no Slack calls).
 
     The responsible consultant may act, and so may the praktik's team lead and an
-    administrator (`roles` of the clicking user); anyone else is refused and audited."""
+    administrator (`roles` of the clicking user), from their own DM with the bot
+    (`from_own_dm`, checked by the listener); anyone else is refused and audited. The
+    click applies only to the follow-up in the version the reminder was rendered for."""
     action = (body.get("actions") or [{}])[0]
     action_id = str(action.get("action_id") or "")
     user_id = str((body.get("user") or {}).get("id") or "")
-    if action_id == render.POSTPONE_DATE:
-        block_id = str(action.get("block_id") or "")
-        prefix = f"{render.BLOCK_PREFIX}|"
-        followup_id = row_id(block_id[len(prefix) :]) if block_id.startswith(prefix) else None
-    else:
-        followup_id = row_id(action.get("value"))
-    if followup_id is None or not user_id:
+    state = render.rendered_state(str(action.get("block_id") or ""))
+    if state is None or not user_id:
         return ActionResult("invalid", UNREADABLE)
+    followup_id, version = state
     async with db.transaction() as session:
+        if not await queries.claim_input(session, source_key=_source_key(body, action)):
+            return ActionResult("duplicate")
+        # Locked first: a concurrent click waits here and then sees the new version.
+        current = await queries.get_followup(session, followup_id=followup_id, lock=True)
         found = await queries.followups_with_praktik(session, followup_ids=[followup_id])
-        if followup_id not in found:
+        if current is None or followup_id not in found:
             return ActionResult("invalid", "Opfølgningen findes ikke længere.")
         _, praktik, consultant = found[followup_id]
-        allowed = consultant.slack_user_id == user_id or may_access(
-            roles=roles or Roles(),
-            consultant_id=None,
-            owner_id=praktik.consultant_id,
-            team_id=praktik.team_id,
+        allowed = from_own_dm and (
+            consultant.slack_user_id == user_id
+            or may_access(
+                roles=roles or Roles(),
+                consultant_id=None,
+                owner_id=praktik.consultant_id,
+                team_id=praktik.team_id,
+            )
         )
         if not allowed:
             await queries.audit(
@@ -101,11 +131,15 @@ async def apply_action(
                 actor=f"slack:{user_id}",
                 action="denied",
                 praktik_id=praktik.id,
-                detail={"followup": followup_id, "action": action_id[:40]},
+                detail={
+                    "followup": followup_id,
+                    "action": action_id[:40],
+                    "reason": "not_responsible" if from_own_dm else "not_own_dm",
+                },
             )
             return ActionResult("refused", NOT_YOURS)
-        if not await queries.claim_input(session, source_key=_source_key(body, action)):
-            return ActionResult("duplicate")
+        if current.version != version or current.status != "planned":
+            return ActionResult("stale", already_changed(current), current)
         await queries.audit(
             session,
             actor=f"slack:{user_id}",
@@ -152,11 +186,19 @@ async def handle_action(
     body: dict[str, Any],
     now: dt.datetime,
     roles: Roles | None = None,
+    own_channel: str | None = None,
 ) -> ActionResult:
     """Apply a click, then tell the user: update the reminder message, or answer
-    ephemerally. Slack errors are logged, never raised."""
-    result = await apply_action(db=db, config=config, body=body, now=now, roles=roles)
+    ephemerally. `own_channel` is the user's own DM with the bot, when known: a click
+    from any other channel is refused and answered there. Slack errors are logged, never
+    raised."""
     channel, ts = _where(body)
+    from_own_dm = own_channel is None or channel == own_channel
+    result = await apply_action(
+        db=db, config=config, body=body, now=now, roles=roles, from_own_dm=from_own_dm
+    )
+    if not from_own_dm:
+        channel, ts = own_channel, None
     user_id = str((body.get("user") or {}).get("id") or "")
     try:
         if result.status == "done" and channel and ts:
@@ -167,7 +209,7 @@ async def handle_action(
                 text=f"{result.text}.",
                 blocks=render.resolved_blocks(blocks, result.text),
             )
-        elif result.status in ("refused", "invalid") and channel and user_id:
+        elif result.status in ("refused", "invalid", "stale") and channel and user_id:
             await client.chat_postEphemeral(channel=channel, user=user_id, text=result.text)
     except SlackApiError as exc:
         log.warning("reminders: could not answer a reminder click: %s", exc.response.get("error"))
@@ -181,17 +223,23 @@ def register(
     config: AppConfig,
     clock: Callable[[], dt.datetime],
     resolver: RoleResolver | None = None,
+    own_dm: OwnDm | None = None,
 ) -> None:
     """Register the reminder listeners: pb_rem_postpone:N, pb_rem_postpone_date,
-    pb_rem_held."""
+    pb_rem_held. `own_dm` finds a user's own DM channel with the bot (without it, the
+    clicked message's channel is trusted)."""
 
     async def listener(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         user_id = str((body.get("user") or {}).get("id") or "")
         roles = await resolver.roles(user_id) if resolver and user_id else None
+        own = None
+        if own_dm is not None:  # "" when Slack cannot say: then no channel is theirs
+            own = (await own_dm(client, user_id) if user_id else None) or ""
         await handle_action(
-            db=db, config=config, client=client, body=body, now=clock(), roles=roles
-        )
+            db=db, config=config, client=client, body=body, now=clock(), roles=roles,
+            own_channel=own,
+        )  # fmt: skip
 
     app.action(re.compile(rf"^{render.POSTPONE}:\d+$"))(listener)
     app.action(render.POSTPONE_DATE)(listener)

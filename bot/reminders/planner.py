@@ -39,11 +39,13 @@ summer and 07:00 UTC in winter.
 Changing follow-ups
 -------------------
 Postponing, marking held, and moving a praktik's follow-ups cancel the follow-up's
-pending rows; the new due date gets new keys. Postponing by N working days counts from
-the later of the due date and today. A chosen date that is a day off moves to the next
-working day. When a praktik's dates change, the follow-ups that came from the type's
-plan and are still planned are recomputed from the plan (a postponement is relative to
-the old dates and is replaced); held ones and the consultant's own (manual) ones stay.
+pending rows; the new due date gets new keys. Each of them increments the follow-up's
+`version`: a reminder's buttons act only on the version they were rendered for.
+Postponing by N working days counts from the later of the due date and today. A chosen
+date that is a day off moves to the next working day. When a praktik's dates change, the
+follow-ups that came from the type's plan and are still planned are recomputed from the
+plan (a postponement is relative to the old dates and is replaced); held ones and the
+consultant's own (manual) ones stay.
 """
 
 from __future__ import annotations
@@ -322,6 +324,7 @@ async def _reschedule(
         followup.postponed_from = followup.due_date
         followup.due_date = new_date
     followup.scheduled_at = as_utc(now)
+    followup.version += 1
     session.add(followup)
     await session.flush()
     await queue.cancel_open_deliveries(session, followup_ids=[followup.id], now=now, reason=reason)
@@ -366,6 +369,7 @@ async def mark_followup_held(
     assert followup.id is not None
     followup.status = "held"
     followup.held_at = as_utc(now)
+    followup.version += 1
     session.add(followup)
     await session.flush()
     await queue.cancel_open_deliveries(session, followup_ids=[followup.id], now=now, reason="held")
@@ -455,6 +459,7 @@ async def move_praktik_followups(
         followup.postponed_from = None
         followup.plan_index = index
         followup.scheduled_at = as_utc(now)
+        followup.version += 1
         session.add(followup)
         await queue.cancel_open_deliveries(
             session, followup_ids=[followup.id], now=now, reason="praktik dates changed"

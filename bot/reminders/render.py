@@ -1,10 +1,18 @@
 """Danish Block Kit for reminder DMs and team digests.
 
-A reminder DM goes to the praktik's responsible consultant and may name the company. A
-team digest goes to a shared channel and holds only consultant mentions, case
-references and counts: no company, target group, type or anything about the citizen
-(rules.md, data protection § 3). Block Kit limits: 50 blocks and about 13,000 characters
-per message, 3000 per section text; a long digest is split over several messages.
+A reminder DM goes to the praktik's responsible consultant and may name the company; it
+shows the praktik's short reference (P-1042) next to the case reference, so the
+consultant can match a digest line to it. A team digest goes to a shared channel and
+holds only consultant mentions, short references and counts: nothing anybody typed — no
+case reference, company, target group, type or anything about the citizen (rules.md,
+data protection § 3).
+
+A reminder's buttons carry the state they were rendered for (the follow-up's id and
+version, in the actions block's block_id), so a click on a reminder whose follow-up has
+changed since — a double click, an old message — changes nothing.
+
+Block Kit limits: 50 blocks and about 13,000 characters per message, 3000 per section
+text; a long digest is split over several messages.
 """
 
 from __future__ import annotations
@@ -21,15 +29,17 @@ from storage.models import FollowUp, Praktik
 
 START = "pb_rem_start"  # f"{START}:prepare" / f"{START}:form", value JSON {"flow", "praktik"}
 POSTPONE = "pb_rem_postpone"  # f"{POSTPONE}:{working days}", value = follow-up id
-POSTPONE_DATE = "pb_rem_postpone_date"  # datepicker; follow-up id in the block_id
+POSTPONE_DATE = "pb_rem_postpone_date"  # datepicker
 HELD = "pb_rem_held"  # value = follow-up id
-BLOCK_PREFIX = "rem"  # block_id f"rem|{followup id}" of the reminder's actions block
+# block_id f"rem|{followup id}|{version}" of the reminder's actions block: the state the
+# buttons were rendered for.
+BLOCK_PREFIX = "rem"
 POSTPONE_CHOICES = (1, 2, 5)
 
 SECTION_LIMIT = 3000
 MESSAGE_BLOCKS = 45  # of Slack's 50, leaving room
 MESSAGE_CHARS = 11_000  # of about 13,000 characters of text per message
-CASE_REFS_SHOWN = 40
+REFS_SHOWN = 40
 
 Blocks = list[dict[str, Any]]
 
@@ -67,6 +77,12 @@ def _button(action_id: str, text: str, value: str, style: str | None = None) -> 
     return button
 
 
+def short_ref(value: str | None) -> str:
+    """A praktik's short reference; "P-?" for a row a bulk load left without one (the
+    database assigns it on every ordinary insert)."""
+    return value or "P-?"
+
+
 def followup_label(kind: str) -> str:
     label = FOLLOWUP_LABELS.get(kind, kind)
     return label[:1].upper() + label[1:]
@@ -91,27 +107,30 @@ def reminder_message(
     assert followup.id is not None and praktik.id is not None
     label = followup_label(followup.kind)
     case_ref = escape(praktik.case_ref)
+    short = short_ref(praktik.short_ref)
+    ref = escape(short)
+    named = f"{short} ({praktik.case_ref})"
     due = format_danish_date(followup.due_date)
     if delivery_kind == "overdue":
-        headline = f":warning: *Overskredet: {label}* for sag *{case_ref}*"
+        headline = f":warning: *Overskredet: {label}* for *{ref}* (sag {case_ref})"
         detail = f"Skulle have været holdt {due} og er ikke markeret som afholdt."
-        text = f"Overskredet: {label} for {praktik.case_ref} skulle have været holdt {due}."
+        text = f"Overskredet: {label} for {named} skulle have været holdt {due}."
     elif delivery_kind == "early":
         left = f" (om {_days(working_days_left)})" if working_days_left else ""
-        headline = f":calendar: *Kommende: {label}* for sag *{case_ref}*"
+        headline = f":calendar: *Kommende: {label}* for *{ref}* (sag {case_ref})"
         detail = f"Forfalder {due}{left}."
-        text = f"Påmindelse: {label} for {praktik.case_ref} forfalder {due}."
+        text = f"Påmindelse: {label} for {named} forfalder {due}."
     else:
-        headline = f":bell: *I dag: {label}* for sag *{case_ref}*"
+        headline = f":bell: *I dag: {label}* for *{ref}* (sag {case_ref})"
         detail = f"Forfalder {due}."
-        text = f"Påmindelse: {label} for {praktik.case_ref} forfalder i dag, {due}."
+        text = f"Påmindelse: {label} for {named} forfalder i dag, {due}."
     period = f"{format_danish_date(praktik.start_date)} – {format_danish_date(praktik.end_date)}"
     blocks: Blocks = [
         _section(f"{headline}\n{detail}"),
         {
             "type": "section",
             "fields": [
-                _mrkdwn(f"*Sag*\n{case_ref}"),
+                _mrkdwn(f"*Sag*\n{case_ref} · {ref}"),
                 _mrkdwn(f"*Type*\n{escape(type_label)}"),
                 _mrkdwn(f"*Virksomhed*\n{escape(praktik.company)}"),
                 _mrkdwn(f"*Periode*\n{period}"),
@@ -159,7 +178,24 @@ def reminder_actions(followup: FollowUp, praktik: Praktik) -> dict[str, Any]:
         }
     )
     elements.append(_button(HELD, "Markér som afholdt", fid))
-    return {"type": "actions", "block_id": f"{BLOCK_PREFIX}|{fid}", "elements": elements}
+    return {"type": "actions", "block_id": state_block_id(followup), "elements": elements}
+
+
+def state_block_id(followup: FollowUp) -> str:
+    """The block_id that records which follow-up, in which version, the buttons act on."""
+    return f"{BLOCK_PREFIX}|{followup.id}|{followup.version}"
+
+
+def rendered_state(block_id: str) -> tuple[int, int] | None:
+    """(follow-up id, version) from a reminder's block_id, or None if it carries none."""
+    prefix, _, rest = block_id.partition("|")
+    number, _, version = rest.partition("|")
+    ascii_digits = all(part.isascii() and part.isdigit() for part in (number, version))
+    if prefix != BLOCK_PREFIX or not ascii_digits:  # "²".isdigit() holds; int("²") fails
+        return None
+    if len(number) > 12 or len(version) > 9 or int(number) < 1:
+        return None
+    return int(number), int(version)
 
 
 def resolved_blocks(blocks: Sequence[dict[str, Any]], outcome: str) -> Blocks:
@@ -173,17 +209,18 @@ def resolved_blocks(blocks: Sequence[dict[str, Any]], outcome: str) -> Blocks:
 
 @dataclass(frozen=True)
 class DigestEntry:
-    """One planned follow-up of the team, as the digest may show it."""
+    """One planned follow-up of the team, as the digest may show it: the praktik by the
+    short reference the bot gave it, never by anything typed."""
 
     slack_user_id: str | None
     consultant_name: str
-    case_ref: str
+    short_ref: str | None
     due_date: dt.date
 
 
-def _refs(case_refs: Sequence[str]) -> str:
-    shown = [escape(r) for r in case_refs[:CASE_REFS_SHOWN]]
-    rest = len(case_refs) - len(shown)
+def _refs(short_refs: Sequence[str]) -> str:
+    shown = [escape(r) for r in short_refs[:REFS_SHOWN]]
+    rest = len(short_refs) - len(shown)
     return ", ".join(shown) + (f" og {rest} flere" if rest > 0 else "")
 
 
@@ -197,7 +234,7 @@ def digest_messages(
     *, team_name: str, day: dt.date, entries: Sequence[DigestEntry]
 ) -> list[tuple[str, Blocks]]:
     """The digest of the week of `day` (overdue: due before `day`; this week: from `day`
-    to Sunday), per consultant: a mention, counts and case references. Several messages
+    to Sunday), per consultant: a mention, counts and short references. Several messages
     when it does not fit in one."""
     week_end = day + dt.timedelta(days=6 - day.weekday())
     people: dict[str, tuple[str, list[str], list[str]]] = {}
@@ -206,7 +243,7 @@ def digest_messages(
             continue
         key = entry.slack_user_id or f"name:{entry.consultant_name}"
         _, overdue, this_week = people.setdefault(key, (_person(entry), [], []))
-        (overdue if entry.due_date < day else this_week).append(entry.case_ref)
+        (overdue if entry.due_date < day else this_week).append(short_ref(entry.short_ref))
     total_overdue = sum(len(o) for _, o, _ in people.values())
     total_week = sum(len(w) for _, _, w in people.values())
     week = day.isocalendar().week
@@ -219,7 +256,8 @@ def digest_messages(
         {"type": "header", "text": _plain(title)},
         _context(
             f"Overskredne og forfaldne denne uge ({format_danish_date(day)} – "
-            f"{format_danish_date(week_end)}), pr. konsulent med sagsreferencer."
+            f"{format_danish_date(week_end)}), pr. konsulent med praktikkernes korte referencer "
+            "(de samme som i påmindelserne og under Hjem)."
         ),
     ]
     body: Blocks = []

@@ -67,7 +67,12 @@ def build_app(
     for module in LISTENER_MODULES:
         module.register(app, deps)
     reminder_actions.register(
-        app, db=deps.db, config=deps.config, clock=deps.clock, resolver=deps.roles
+        app,
+        db=deps.db,
+        config=deps.config,
+        clock=deps.clock,
+        resolver=deps.roles,
+        own_dm=deps.own_dm,
     )
     for registration in extra:
         registration(app)

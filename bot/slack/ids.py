@@ -5,7 +5,7 @@ ANSWER_SELECT = "pb_answer_select"  # static select
 ANSWER_DATE = "pb_answer_date"  # date picker
 MULTI_INPUT = "pb_multi_input"  # checkboxes / multi select (read on submit)
 MULTI_SUBMIT = "pb_multi_submit"
-COMMAND = "pb_command"  # f"{COMMAND}:{back|skip|cancel|help}"
+COMMAND = "pb_command"  # f"{COMMAND}:{back|skip|cancel|help}", value f"{command}|{step id}"
 CONFIRM = "pb_confirm"
 EDIT = "pb_edit"  # f"{EDIT}:{n}", value = step id
 START = "pb_start"  # f"{START}:{n}", value = JSON {"flow": ..., "praktik": ...}

@@ -222,7 +222,11 @@ def command_block(prompt: Prompt) -> Block:
     return {
         "type": "actions",
         "block_id": "commands",
-        "elements": [_button(COMMAND_LABELS[c], f"{ids.COMMAND}:{c}", c) for c in commands],
+        # The value names the step too: a second "Tilbage" or "Spring over" is stale.
+        "elements": [
+            _button(COMMAND_LABELS[c], f"{ids.COMMAND}:{c}", f"{c}|{prompt.step_id}")
+            for c in commands
+        ],
     }
 
 

@@ -3,6 +3,13 @@
 Called only after Slack has been acked. The database work happens in the service (one
 transaction); what the consultant sees is posted afterwards, and only by the delivery
 that did the work, so a retried event posts nothing twice.
+
+A conversation lives in a thread of its consultant's own DM with the bot, and nowhere
+else: `in_own_dm` is the one check every listener that starts or feeds a conversation
+from a channel named in the request makes first (the own DM is the channel
+`conversations.open` gives for the user, not whatever the payload says). Flows started
+by a button or command are opened in the actor's own DM (`start_in_dm`) and never use a
+channel from the request.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from bot.slack.render import (
     answered_blocks,
     fallback_text,
     menu_blocks,
+    mrkdwn_sections,
     note_blocks,
     praktik_picker_blocks,
     prompt_blocks,
@@ -125,9 +133,12 @@ async def start_in_thread(
     praktik_id: int | None,
     source_key: str,
     followup_id: int | None = None,
+    resume_open: bool = False,
 ) -> Reply | None:
-    """Start a flow in a thread; a flow about a praktik without one asks which first.
-    Returns the service's reply, or None when nothing was started."""
+    """Start a flow in a thread of the user's own DM (the caller made sure); a flow about
+    a praktik without one asks which first. With `resume_open` (a button), an open
+    conversation of the same flow and praktik is pointed to instead. Returns the
+    service's reply, or None when nothing was started."""
     flow = deps.flows.get(flow_id)
     if flow is None:
         await post_help(deps.flows, client, channel=channel, thread_ts=thread_ts)
@@ -147,6 +158,7 @@ async def start_in_thread(
         now=deps.clock(),
         channel=channel,
         thread_ts=thread_ts,
+        resume_open=resume_open,
     )
     await show_reply(deps, client, channel=channel, thread_ts=thread_ts, reply=reply)
     return reply
@@ -184,16 +196,57 @@ async def post_praktik_picker(
     )
 
 
-async def tell_privately(client: AsyncWebClient, user_id: str, lines: list[str]) -> None:
-    """A message only the user sees: in their own DM with the bot."""
-    channel = await open_dm(client, user_id)
+async def tell_privately(
+    deps: SlackDeps,
+    client: AsyncWebClient,
+    user_id: str,
+    lines: list[str],
+    *,
+    mrkdwn: bool = False,
+) -> None:
+    """A message only the user sees: at the top of their own DM with the bot. `mrkdwn`:
+    the lines are the bot's own mrkdwn (mentions), anything typed in them escaped."""
+    channel = await deps.own_dm(client, user_id)
+    if channel is None:
+        return  # Slack knows no DM for that user: nobody to tell
     text = "\n".join(lines)
-    await client.chat_postMessage(channel=channel, text=text, blocks=sections(text))
+    blocks = mrkdwn_sections(text) if mrkdwn else sections(text)
+    await client.chat_postMessage(channel=channel, text=text, blocks=blocks)
 
 
-async def open_dm(client: AsyncWebClient, user_id: str) -> str:
-    response = await client.conversations_open(users=user_id)
-    return str(response["channel"]["id"])
+async def open_dm(deps: SlackDeps, client: AsyncWebClient, user_id: str) -> str:
+    """The user's own DM channel with the bot (raises when Slack cannot open one)."""
+    channel = await deps.own_dm(client, user_id)
+    if channel is None:
+        raise LookupError("Slack opened no DM channel for the user")
+    return channel
+
+
+async def in_own_dm(
+    deps: SlackDeps,
+    client: AsyncWebClient,
+    *,
+    user_id: str,
+    channel: str,
+    thread_ts: str | None,
+    source_key: str,
+) -> bool:
+    """True when `channel` is the user's own DM with the bot. Otherwise the input — a
+    click, a select or a reply aimed at someone else's thread, or any channel that is not
+    theirs — changes nothing: it is refused, audited (ids only) and the user is told in
+    their own DM; a repeated delivery of it is silent."""
+    own = await deps.own_dm(client, user_id)
+    if own is not None and channel == own:
+        return True
+    reply = await deps.service.refuse(
+        actor=await deps.actor(user_id),
+        key=conversation_key(channel, thread_ts) if thread_ts else None,
+        source_key=source_key,
+        reason="not_own_dm",
+    )
+    if not reply.duplicate:
+        await tell_privately(deps, client, user_id, reply.messages)
+    return False
 
 
 async def start_in_dm(
@@ -205,9 +258,15 @@ async def start_in_dm(
     praktik_id: int | None,
     source_key: str,
     followup_id: int | None = None,
+    resume_open: bool = False,
 ) -> None:
-    """Start a flow in a new thread of the consultant's DM with the bot."""
-    channel = await open_dm(client, user_id)
+    """Start a flow in a new thread of the consultant's own DM with the bot. A repeated
+    delivery opens no second thread; with `resume_open` (a button: idempotent by state),
+    neither does a second click while the same flow about the same praktik is open — the
+    consultant is pointed to the open one."""
+    channel = await open_dm(deps, client, user_id)
+    if not await deps.service.claim(f"{source_key}:thread"):
+        return  # a repeated delivery: what it posted is already there
     flow = deps.flows.get(flow_id)
     if flow is None:
         await post_help(deps.flows, client, channel=channel, thread_ts=None)
@@ -217,6 +276,16 @@ async def start_in_dm(
             deps, client, user_id=user_id, channel=channel, thread_ts=None, flow_id=flow_id
         )
         return
+    if resume_open:
+        already = await deps.service.open_elsewhere(
+            actor=await deps.actor(user_id),
+            flow_id=flow_id,
+            praktik_id=praktik_id,
+            now=deps.clock(),
+        )
+        if already is not None:
+            await tell_privately(deps, client, user_id, already.messages)
+            return
     parent = await client.chat_postMessage(
         channel=channel,
         text=flow.title,
@@ -232,6 +301,7 @@ async def start_in_dm(
         praktik_id=praktik_id,
         source_key=source_key,
         followup_id=followup_id,
+        resume_open=resume_open,
     )
 
 

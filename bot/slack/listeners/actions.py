@@ -1,7 +1,11 @@
 """Buttons, selects and date pickers in the conversation threads and work lists.
 
-Every action is acked first. Answers carry the step they answer (block_id), so a double
-click or a click on an old message is recognised and explained, never answered twice.
+Every action is acked first. Each is idempotent by state: answers carry the step they
+answer (block_id), so a double click or a click on an old message is recognised and
+explained, never answered twice; a start or pick button while the same flow about the
+same praktik is open points to it instead of starting again. A click is only taken from
+the actor's own DM with the bot (`in_own_dm`): one aimed at another consultant's thread
+changes nothing there, and is refused and audited.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.slack import ids
 from bot.slack.deps import SlackDeps, conversation_key
 from bot.slack.payloads import clicked_message, row_id
-from bot.slack.threads import show_reply, start_in_dm, start_in_thread, tell_privately
+from bot.slack.threads import in_own_dm, show_reply, start_in_dm, start_in_thread
 from dialogues.state import UserInput
 
 STALE_CLICK = (
@@ -60,17 +64,24 @@ async def answer(
         return
     channel, thread_ts, message_ts = where
     action = body["actions"][0]
+    source_key = (
+        f"slack:act:{channel}:{message_ts}:{action.get('action_id')}:{action.get('action_ts')}"
+    )
+    if not await in_own_dm(
+        deps, client, user_id=user_id, channel=channel, thread_ts=thread_ts, source_key=source_key
+    ):
+        return
     reply = await deps.service.answer(
         actor=await deps.actor(user_id),
         key=conversation_key(channel, thread_ts),
         inp=inp,
-        source_key=f"slack:act:{channel}:{message_ts}:{action.get('action_id')}:{action.get('action_ts')}",
+        source_key=source_key,
         now=deps.clock(),
     )
     if reply.duplicate:
         return
-    if reply.refused:
-        await tell_privately(client, user_id, reply.messages)
+    if reply.refused:  # in the actor's own DM: said in the thread
+        await show_reply(deps, client, channel=channel, thread_ts=thread_ts, reply=reply)
         return
     if reply.stale or reply.conversation_id is None:
         await client.chat_postEphemeral(
@@ -128,10 +139,10 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
     ) -> None:
         await ack()
-        command = str(action.get("value"))
+        command, _, step = str(action.get("value")).partition("|")
         if command not in ("back", "skip", "cancel", "help"):
             return
-        await answer(deps, client, body, UserInput(command=command))
+        await answer(deps, client, body, UserInput(command=command, step_id=step or None))
 
     @app.action(ids.CONFIRM)
     async def on_confirm(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
@@ -171,6 +182,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             praktik_id=praktik_id,
             followup_id=followup_id,
             source_key=f"slack:start:{body['user']['id']}:{action.get('action_ts')}",
+            resume_open=True,
         )
 
     @app.action(ids.PICK_PRAKTIK)
@@ -185,18 +197,30 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         if where is None or praktik is None or flow_id not in deps.flows:
             return
         channel, thread_ts, message_ts = where
+        user_id = str(body["user"]["id"])
+        source_key = f"slack:pick:{channel}:{message_ts}:{action.get('action_ts')}"
+        if not await in_own_dm(
+            deps,
+            client,
+            user_id=user_id,
+            channel=channel,
+            thread_ts=thread_ts,
+            source_key=source_key,
+        ):
+            return  # e.g. a picker click aimed at another consultant's thread
         reply = await start_in_thread(
             deps,
             client,
-            user_id=str(body["user"]["id"]),
+            user_id=user_id,
             channel=channel,
             thread_ts=thread_ts,
             flow_id=flow_id,
             praktik_id=praktik,
-            source_key=f"slack:pick:{channel}:{message_ts}:{action.get('action_ts')}",
+            source_key=source_key,
+            resume_open=True,
         )
         if reply is None or reply.conversation_id is None:
-            return  # refused (told in the thread) or a repeated click
+            return  # refused or already open (told in the thread), or a repeated click
         title = deps.flows[flow_id].title
         with contextlib.suppress(SlackApiError):  # the picker may be gone; nothing depends on it
             await client.chat_update(

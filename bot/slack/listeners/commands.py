@@ -1,5 +1,7 @@
 """The /praktik slash command with Danish subcommands: ny, forbered, opfølgning, afslut,
-mine, hjælp. Slash commands are acked at once; the flow starts in the consultant's DM."""
+mine, hjælp. Slash commands are acked at once; the flow starts in the consultant's own DM.
+The command may be typed in a shared channel, so the answer there never repeats what was
+typed."""
 
 from __future__ import annotations
 
@@ -40,9 +42,9 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             )
         elif kind == "list":
             await ack(text="Jeg har sendt listen over dine praktikker til dig privat.")
-            channel = await open_dm(client, user_id)
+            channel = await open_dm(deps, client, user_id)
             await post_work_list(deps, client, user_id=user_id, channel=channel, thread_ts=None)
         else:
-            prefix = "" if kind == "help" else f"Det kender jeg ikke: '{text.strip()[:40]}'.\n"
+            prefix = "" if kind == "help" else "Det kender jeg ikke.\n"
             menu_text = help_text(deps.flows)
             await ack(blocks=menu_blocks(prefix + menu_text, deps.flows), text=menu_text)

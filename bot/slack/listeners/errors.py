@@ -39,10 +39,14 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
                 await client.chat_postEphemeral(
                     channel=channel, user=user, text=messages.ERROR_APOLOGY
                 )
-            else:
-                dm = channel or (await client.conversations_open(users=user))["channel"]["id"]
+            else:  # in the user's own DM: in the thread only if it is theirs
+                dm = await deps.own_dm(client, str(user))
+                if dm is None:
+                    return
                 await client.chat_postMessage(
-                    channel=dm, thread_ts=thread_ts, text=messages.ERROR_APOLOGY
+                    channel=dm,
+                    thread_ts=thread_ts if channel == dm else None,
+                    text=messages.ERROR_APOLOGY,
                 )
         except Exception:  # the apology itself failed (Slack down): the log has it
             log.exception("could not send the apology")

@@ -1,8 +1,12 @@
 """Direct messages, thread replies and mentions.
 
 A top-level DM names what to do ("ny", "opfølgning", …) and the flow runs in the thread
-under it; a reply in that thread answers the current question. A mention in a channel
-moves the conversation to a DM: nothing about a praktik is written in a shared channel.
+under it; a reply in that thread answers the current question. Only the consultant's own
+DM with the bot counts (`in_own_dm`); a message anywhere else changes nothing. A repeated
+delivery of a message answers nothing — also once its conversation has finished (the
+service de-duplicates before it looks for a conversation). A mention in a channel moves
+the conversation to a DM: nothing about a praktik is written in a shared channel, and
+nothing typed is repeated there.
 """
 
 from __future__ import annotations
@@ -17,12 +21,13 @@ from bot.slack.deps import SlackDeps, conversation_key
 from bot.slack.intents import intent
 from bot.slack.render import sections
 from bot.slack.threads import (
+    in_own_dm,
+    open_dm,
     post_blocks,
     post_help,
     show_reply,
     start_in_dm,
     start_in_thread,
-    tell_privately,
 )
 from bot.slack.worklist_ui import post_work_list
 from dialogues import texts
@@ -57,8 +62,13 @@ async def handle_text(
     """A consultant wrote `text` in the DM (at top level or in a thread)."""
     source_key = f"slack:msg:{channel}:{ts}"
     root = thread_ts or ts
+    if not await in_own_dm(
+        deps, client, user_id=user_id, channel=channel, thread_ts=thread_ts, source_key=source_key
+    ):
+        return
     if contains_cpr(text):
-        await refuse_cpr(client, channel=channel, thread_ts=root)
+        if await deps.service.claim(f"{source_key}:cpr"):  # a retry says nothing again
+            await refuse_cpr(client, channel=channel, thread_ts=root)
         return
     if thread_ts is not None:
         reply = await deps.service.answer(
@@ -69,10 +79,7 @@ async def handle_text(
             now=deps.clock(),
         )
         if reply.duplicate:
-            return
-        if reply.refused:
-            await tell_privately(client, user_id, reply.messages)
-            return
+            return  # handled before, whatever has happened to its conversation since
         if reply.conversation_id is not None or reply.messages != [messages.NO_CONVERSATION]:
             await show_reply(deps, client, channel=channel, thread_ts=thread_ts, reply=reply)
             return
@@ -142,5 +149,6 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
                 source_key=f"slack:mention:{channel}:{event['ts']}:start",
             )
         else:
-            dm = await client.conversations_open(users=user_id)
-            await post_help(deps.flows, client, channel=str(dm["channel"]["id"]), thread_ts=None)
+            await post_help(
+                deps.flows, client, channel=await open_dm(deps, client, user_id), thread_ts=None
+            )
