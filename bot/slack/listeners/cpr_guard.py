@@ -1,0 +1,88 @@
+"""The CPR check at the Slack edge, for input that never reaches the engine.
+
+Thread replies in a conversation are checked by the engine (it knows the question, so
+the P-number field can take P-numbers); everything else a user can type or forge - a
+top-level DM, a mention, `/praktik` text, a button's or select's value, a block id, the
+state of a message's inputs - is checked here with the one detector, before any listener
+stores, logs or repeats it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.slack.render import sections
+from bot.slack.threads import post_blocks, tell_privately
+from dialogues import texts
+from dialogues.cpr import contains_cpr
+
+# The parts of an action and of a message's input state that carry what a user chose
+# (or what a forged payload puts there). Not action_ts: Slack's own timestamp.
+_VALUE_KEYS = frozenset(
+    {
+        "value",
+        "selected_option",
+        "selected_options",
+        "selected_date",
+        "selected_time",
+        "selected_date_time",
+        "selected_user",
+        "selected_users",
+        "selected_conversation",
+        "selected_conversations",
+        "selected_channel",
+        "selected_channels",
+        "block_id",
+        "text",
+    }
+)
+
+
+def _strings(node: Any) -> list[str]:
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, list):
+        return [s for item in node for s in _strings(item)]
+    if isinstance(node, dict):
+        return [s for key, value in node.items() for s in (*_strings(key), *_strings(value))]
+    return [] if node is None else [str(node)]
+
+
+def action_strings(body: dict[str, Any]) -> list[str]:
+    """Every user-supplied string of an interaction: the actions' values and block ids,
+    and the values in the message's input state."""
+    found: list[str] = []
+    for action in body.get("actions") or []:
+        if isinstance(action, dict):
+            for key, value in action.items():
+                if key in _VALUE_KEYS and not (key == "text" and isinstance(value, dict)):
+                    found.extend(_strings(value))
+    state = (body.get("state") or {}).get("values") or {}
+    found.extend(_strings(state))
+    return found
+
+
+def action_has_cpr(body: dict[str, Any]) -> bool:
+    return any(contains_cpr(s) for s in action_strings(body))
+
+
+async def refuse_in_thread(client: AsyncWebClient, *, channel: str, thread_ts: str | None) -> None:
+    await post_blocks(
+        client,
+        channel=channel,
+        thread_ts=thread_ts,
+        blocks=sections(texts.CPR_REFUSED),
+        text="CPR-nummer afvist",
+    )
+
+
+async def refused_action(client: AsyncWebClient, body: dict[str, Any]) -> bool:
+    """True (and the user told, privately) when an interaction carries a CPR number."""
+    if not action_has_cpr(body):
+        return False
+    user_id = str((body.get("user") or {}).get("id") or "")
+    if user_id:
+        await tell_privately(client, user_id, [texts.CPR_REFUSED])
+    return True
