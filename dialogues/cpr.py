@@ -60,6 +60,7 @@ Pure functions: no I/O.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -88,16 +89,6 @@ _EXTRA_DASHES = frozenset("\u2212\u2043\u2796\u02d7")
 _MAX_DAY = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
-@dataclass(frozen=True)
-class _Char:
-    """One character of the normalised text and where it came from in the original."""
-
-    kind: str  # "digit", "sep" or "break"
-    char: str  # the digit (0-9) or the normalised separator
-    start: int  # index in the original text
-    end: int
-
-
 @dataclass
 class _Group:
     digits: str
@@ -113,45 +104,87 @@ def _is_invisible(ch: str) -> bool:
     return category == "Cc" and not ch.isspace()
 
 
-def _read(text: str) -> Iterator[_Char]:
-    """The normalised characters of `text` (invisible ones dropped), left to right."""
-    for index, original in enumerate(text):
-        for ch in unicodedata.normalize("NFKC", original):
-            if _is_invisible(ch):
-                continue
-            value = unicodedata.decimal(ch, None)
-            if value is None:
-                value = unicodedata.digit(ch, None)
-            if value is not None:
-                yield _Char("digit", str(value), index, index + 1)
-            elif ch in _BREAKERS or unicodedata.category(ch).startswith("L"):
-                yield _Char("break", ch, index, index + 1)
-            else:
-                yield _Char("sep", ch, index, index + 1)
+@functools.lru_cache(maxsize=8192)
+def _classify(original: str) -> tuple[tuple[str, str], ...]:
+    """How the detector reads one character of the original text: ("digit", "0"-"9"),
+    ("sep", the normalised separator) or ("break", ...); invisible characters vanish."""
+    read: list[tuple[str, str]] = []
+    for ch in unicodedata.normalize("NFKC", original):
+        if _is_invisible(ch):
+            continue
+        value = unicodedata.decimal(ch, None)
+        if value is None:
+            value = unicodedata.digit(ch, None)
+        if value is not None:
+            read.append(("digit", str(value)))
+        elif ch in _BREAKERS or unicodedata.category(ch).startswith("L"):
+            read.append(("break", ch))
+        else:
+            read.append(("sep", ch))
+    return tuple(read)
+
+
+# ASCII letters and breakers always end a chain: text is cut there first, and only the
+# pieces that can hold ten digits are read character by character (speed: logs).
+_ASCII_BREAKS = re.compile(r"[A-Za-z:,;+]+")
+_ASCII_DIGITS = re.compile(r"[0-9]")
+
+
+def _pieces(text: str) -> Iterator[tuple[int, str]]:
+    """(offset, piece) of the parts of `text` between ASCII letters and breakers that
+    may hold ten digits."""
+    position = 0
+    for match in _ASCII_BREAKS.finditer(text):
+        if match.start() > position:
+            yield position, text[position : match.start()]
+        position = match.end()
+    if position < len(text):
+        yield position, text[position:]
+
+
+# After NFKC: decimal digits, and the few characters with a digit value but no decimal
+# value that NFKC leaves alone (Ethiopic, dingbat circled digits ...; Unicode 14).
+_ANY_DIGIT = re.compile(
+    "\\d|[\u1369-\u1371\u19da\u24f5-\u24fd\u24ff\u2776-\u277e\u2780-\u2788\u278a-\u2792"
+    "\U00010a40-\U00010a43\U00010e60-\U00010e68\U00011052-\U0001105a]"
+)
+
+
+def _may_hold_ten_digits(text: str) -> bool:
+    if text.isascii():
+        return len(_ASCII_DIGITS.findall(text)) >= 10
+    return len(_ANY_DIGIT.findall(unicodedata.normalize("NFKC", text))) >= 10
 
 
 def _chains(text: str) -> Iterator[list[_Group]]:
     """Digit groups, as chains of groups joined by separator runs."""
+    for offset, piece in _pieces(text):
+        if _may_hold_ten_digits(piece):
+            yield from _piece_chains(piece, offset)
+
+
+def _piece_chains(piece: str, offset: int) -> Iterator[list[_Group]]:
     chain: list[_Group] = []
     group: _Group | None = None
     sep = ""
-    for c in _read(text):
-        if c.kind == "digit":
-            if group is None:
-                group = _Group(c.char, c.start, c.end, sep)
-                chain.append(group)
+    for index, original in enumerate(piece, start=offset):
+        for kind, ch in _classify(original):
+            if kind == "digit":
+                if group is None:
+                    group = _Group(ch, index, index + 1, sep)
+                    chain.append(group)
+                else:
+                    group.digits += ch
+                    group.end = index + 1
+                sep = ""
+            elif kind == "sep":
+                group = None
+                if chain:
+                    sep += ch
             else:
-                group.digits += c.char
-                group.end = c.end
-            sep = ""
-        elif c.kind == "sep":
-            group = None
-            if chain:
-                sep += c.char
-        else:
-            if chain:
-                yield chain
-            chain, group, sep = [], None, ""
+                if chain:
+                    yield chain
+                chain, group, sep = [], None, ""
     if chain:
         yield chain
 
@@ -222,15 +255,9 @@ def _windows(chain: list[_Group]) -> Iterator[tuple[int, int]]:
             yield chain[i].start, chain[j].end
 
 
-def _might_hold_ten_digits(text: str) -> bool:
-    if not text.isascii():
-        return True  # Unicode digits, circled numbers ...: read it properly
-    return sum(ch.isdigit() for ch in text) >= 10
-
-
 def cpr_spans(text: str) -> list[tuple[int, int]]:
     """The (start, end) of every CPR-like number in `text`, merged where they overlap."""
-    if not _might_hold_ten_digits(text):
+    if not _may_hold_ten_digits(text):
         return []
     spans = sorted(span for chain in _chains(text) for span in _windows(chain))
     merged: list[tuple[int, int]] = []
@@ -268,13 +295,27 @@ def redact_cpr(text: str) -> str:
 def normalise(text: str) -> str:
     """`text` as the detector reads it: NFKC, invisible characters dropped, every Unicode
     decimal digit as its ASCII digit. Letters keep their case."""
-    out: list[str] = []
-    for ch in unicodedata.normalize("NFKC", text):
-        if _is_invisible(ch):
-            continue
-        value = unicodedata.decimal(ch, None)
-        out.append(str(value) if value is not None else ch)
-    return "".join(out)
+    if text.isascii():
+        return _ASCII_CONTROL.sub("", text)
+    return _NON_ASCII.sub(
+        _normalise_char, unicodedata.normalize("NFKC", _ASCII_CONTROL.sub("", text))
+    )
+
+
+_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+@functools.lru_cache(maxsize=8192)
+def _normalise_one(ch: str) -> str:
+    if _is_invisible(ch):
+        return ""
+    value = unicodedata.decimal(ch, None)
+    return str(value) if value is not None else ch
+
+
+def _normalise_char(match: re.Match[str]) -> str:
+    return _normalise_one(match.group())
 
 
 _P_NUMBER = re.compile(r"(?:p\W{0,2}(?:nr|nummer)\W{0,3})?(1\d{9})", re.IGNORECASE)
