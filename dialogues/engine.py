@@ -3,6 +3,11 @@
 Pure: no I/O, no clock reads, no Slack, no database. The engine always asks the first
 step that applies and has no answer, so "back", "change an answer" and branching all
 come down to removing answers and asking again.
+
+Input is checked here, where the question is known: every text of an input is refused
+when it holds a CPR number (except a field's own form, e.g. a P-number in the P-number
+field); a typed date is confirmed; a free-text answer that names a special category of
+personal data is held until the consultant confirms it or types a new one.
 """
 
 from __future__ import annotations

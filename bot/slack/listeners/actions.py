@@ -17,7 +17,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import ids
 from bot.slack.deps import SlackDeps, conversation_key
-from bot.slack.listeners.cpr_guard import refused_action
 from bot.slack.payloads import clicked_message
 from bot.slack.threads import show_reply, start_in_dm, start_in_thread, tell_privately
 from dialogues.state import UserInput
@@ -87,8 +86,6 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
     ) -> None:
         await ack()
-        if await refused_action(client, body):
-            return
         await answer(
             deps, client, body, UserInput(value=str(action.get("value")), step_id=_step_of(action))
         )
@@ -98,8 +95,6 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
     ) -> None:
         await ack()
-        if await refused_action(client, body):
-            return
         selected = (action.get("selected_option") or {}).get("value")
         await answer(deps, client, body, UserInput(value=selected, step_id=_step_of(action)))
 
@@ -108,8 +103,6 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
     ) -> None:
         await ack()
-        if await refused_action(client, body):
-            return
         await answer(
             deps,
             client,
@@ -126,8 +119,6 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
     ) -> None:
         await ack()
-        if await refused_action(client, body):
-            return
         await answer(
             deps, client, body, UserInput(value=_checked_values(body), step_id=_step_of(action))
         )
@@ -137,8 +128,6 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
     ) -> None:
         await ack()
-        if await refused_action(client, body):
-            return
         command = str(action.get("value"))
         if command not in ("back", "skip", "cancel", "help"):
             return
@@ -147,8 +136,6 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     @app.action(ids.CONFIRM)
     async def on_confirm(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
-        if await refused_action(client, body):
-            return
         await answer(deps, client, body, UserInput(command="confirm"))
 
     @app.action(re.compile(rf"^{ids.EDIT}:"))
@@ -156,8 +143,6 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
     ) -> None:
         await ack()
-        if await refused_action(client, body):
-            return
         await answer(
             deps, client, body, UserInput(command="edit", edit_step=str(action.get("value")))
         )
@@ -167,8 +152,6 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
     ) -> None:
         await ack()
-        if await refused_action(client, body):
-            return
         try:
             value = json.loads(str(action.get("value")))
             flow_id = str(value["flow"])
@@ -191,8 +174,6 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
     ) -> None:
         await ack()
-        if await refused_action(client, body):
-            return
         value = str((action.get("selected_option") or {}).get("value") or "")
         flow_id, _, praktik = value.partition(":")
         where = _where(body)

@@ -1,18 +1,22 @@
 """The CPR check at the Slack edge, for input that never reaches the engine.
 
 Thread replies in a conversation are checked by the engine (it knows the question, so
-the P-number field can take P-numbers); everything else a user can type or forge - a
-top-level DM, a mention, `/praktik` text, a button's or select's value, a block id, the
-state of a message's inputs - is checked here with the one detector, before any listener
-stores, logs or repeats it.
+the P-number field can take P-numbers). Everything else a user can type or forge is
+checked with the one detector before any listener stores, logs or repeats it: top-level
+DMs, mentions and `/praktik` text by their listeners (`refuse_in_thread`), and every
+interaction - a button's or select's value, a block id, the state of a message's inputs
+- by one middleware in front of all action listeners.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.slack.deps import SlackDeps
 from bot.slack.render import sections
 from bot.slack.threads import post_blocks, tell_privately
 from dialogues import texts
@@ -54,13 +58,15 @@ def action_strings(body: dict[str, Any]) -> list[str]:
     """Every user-supplied string of an interaction: the actions' values and block ids,
     and the values in the message's input state."""
     found: list[str] = []
-    for action in body.get("actions") or []:
+    actions = body.get("actions")
+    for action in actions if isinstance(actions, list) else []:
         if isinstance(action, dict):
             for key, value in action.items():
                 if key in _VALUE_KEYS and not (key == "text" and isinstance(value, dict)):
                     found.extend(_strings(value))
-    state = (body.get("state") or {}).get("values") or {}
-    found.extend(_strings(state))
+    state = body.get("state")
+    if isinstance(state, dict):
+        found.extend(_strings(state.get("values")))
     return found
 
 
@@ -78,11 +84,24 @@ async def refuse_in_thread(client: AsyncWebClient, *, channel: str, thread_ts: s
     )
 
 
-async def refused_action(client: AsyncWebClient, body: dict[str, Any]) -> bool:
-    """True (and the user told, privately) when an interaction carries a CPR number."""
-    if not action_has_cpr(body):
-        return False
-    user_id = str((body.get("user") or {}).get("id") or "")
+async def refuse_cpr_in_interactions(
+    body: dict[str, Any],
+    ack: AsyncAck,
+    client: AsyncWebClient,
+    next_: Callable[[], Awaitable[None]],
+) -> None:
+    """Before any action listener (conversation buttons, pickers, Home, hand-over,
+    reminders): an interaction that carries a CPR number is acknowledged, refused
+    privately, and goes no further."""
+    if body.get("type") != "block_actions" or not action_has_cpr(body):
+        await next_()
+        return
+    await ack()
+    user = body.get("user")
+    user_id = str(user.get("id") or "") if isinstance(user, dict) else ""
     if user_id:
         await tell_privately(client, user_id, [texts.CPR_REFUSED])
-    return True
+
+
+def register(app: AsyncApp, deps: SlackDeps) -> None:
+    app.middleware(refuse_cpr_in_interactions)

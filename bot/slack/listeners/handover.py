@@ -10,7 +10,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.handover import hand_over
 from bot.slack import ids
 from bot.slack.deps import SlackDeps
-from bot.slack.listeners.cpr_guard import refused_action
 from bot.slack.threads import open_dm
 from bot.slack.worklist_ui import home_view
 
@@ -21,8 +20,6 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
     ) -> None:
         await ack()
-        if await refused_action(client, body):
-            return
         user_id = str(body["user"]["id"])
         block_id = str(action.get("block_id") or "")
         target = str(action.get("selected_user") or "")

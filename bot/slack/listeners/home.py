@@ -10,7 +10,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import ids
 from bot.slack.deps import SlackDeps
-from bot.slack.listeners.cpr_guard import refused_action
 from bot.slack.worklist_ui import home_view
 
 
@@ -27,8 +26,6 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
     ) -> None:
         await ack()
-        if await refused_action(client, body):
-            return
         user_id = str(body["user"]["id"])
         page = int(action["value"]) if str(action.get("value", "")).isdigit() else 0
         await client.views_publish(user_id=user_id, view=await home_view(deps, user_id, page))
