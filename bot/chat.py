@@ -6,6 +6,7 @@ Reads lines from stdin and writes Danish text to stdout, so it can be scripted.
 from __future__ import annotations
 
 import asyncio
+import base64
 import datetime as dt
 import sys
 import uuid
@@ -15,6 +16,8 @@ from typing import TextIO
 from bot.config import AppConfig
 from bot.conversations import Actor, ConversationService, Reply
 from bot.worklist import next_followup_text, praktik_label, work_items
+from dialogues import texts
+from dialogues.cpr import contains_cpr
 from dialogues.model import Flow, normalise_words
 from dialogues.registry import flow_for_words, offered
 from dialogues.state import Prompt, UserInput
@@ -46,6 +49,7 @@ KIND_HINTS = {
     "date": "Skriv en dato, fx 'i morgen', 'næste fredag', '15. marts' eller '15/3'.",
     "text": "Skriv dit svar.",
     "number": "Skriv et tal.",
+    "confirm_sensitive": "Skriv 1 for at gemme som skrevet, eller skriv et nyt svar.",
 }
 
 
@@ -80,7 +84,9 @@ class TerminalChat:
         return line.rstrip("\r\n")
 
     def _source(self) -> str:
-        return f"{self.key}:{uuid.uuid4().hex}"
+        # Base32 (letters and 2-7): an id the bot makes never holds ten digits in a row,
+        # so scans for CPR numbers in any spelling never trip over it.
+        return f"{self.key}:{base64.b32encode(uuid.uuid4().bytes).decode().rstrip('=')}"
 
     async def run(self) -> None:
         self.say(WELCOME.format(user=self.actor.name))
@@ -127,6 +133,9 @@ class TerminalChat:
             line = await self.read()
             if line is None:
                 return None
+            if contains_cpr(line):  # not stored, but never repeated or kept either
+                self.say(texts.CPR_REFUSED)
+                continue
             text = normalise_words(line)
             if text.isdigit() and 1 <= int(text) <= len(entries):
                 return entries[int(text) - 1][0]
@@ -176,6 +185,9 @@ class TerminalChat:
             line = await self.read()
             if line is None:
                 return None
+            if contains_cpr(line):  # not stored, but never repeated or kept either
+                self.say(texts.CPR_REFUSED)
+                continue
             text = line.strip().casefold()
             if text in ("tilbage", "afbryd", "menu"):
                 return None

@@ -11,12 +11,19 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from bot.config import AppConfig, ConfigError, load_config
+from dialogues.cpr import contains_cpr
 from dialogues.model import Flow
 
 if TYPE_CHECKING:
     from bot.retention import Removed
     from bot.slack.settings import SlackSettings
 from dialogues.structure import FLOWS_DIR, FlowError, load_flows, mermaid
+
+ARG_CPR_REFUSED = (
+    "praktikbot: {what} ligner et CPR-nummer. CPR-numre må ikke skrives her - de bliver "
+    "gemt i shellens historik og kan ses i proceslisten. Brug sagens reference eller et "
+    "pseudonym."
+)
 
 
 def _config_or_exit() -> AppConfig:
@@ -32,11 +39,14 @@ def cmd_chat(args: argparse.Namespace) -> int:
     from storage.db import Database
     from storage.migrate import upgrade
 
+    user = args.user or os.environ.get("PRAKTIKBOT_USER") or getpass.getuser()
+    if contains_cpr(user):  # the name is stored with every conversation
+        print(ARG_CPR_REFUSED.format(what="Brugernavnet"), file=sys.stderr)
+        return 2
     config = _config_or_exit()
     flows = _flows_or_exit(config)
     _configure_logging("WARNING")  # the terminal is for the conversation
     upgrade(config.storage.url)
-    user = args.user or os.environ.get("PRAKTIKBOT_USER") or getpass.getuser()
 
     async def run() -> None:
         db = Database(config.storage.url, busy_timeout_ms=config.storage.sqlite_busy_timeout_ms)
@@ -403,8 +413,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def refuse_cpr_arguments(argv: Sequence[str]) -> bool:
+    """True (and a Danish refusal on stderr) when a command-line argument is CPR-like.
+    Checked before parsing, so no error message can repeat it."""
+    if any(contains_cpr(arg) for arg in argv):
+        print(ARG_CPR_REFUSED.format(what="Et argument"), file=sys.stderr)
+        return True
+    return False
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    raw = list(sys.argv[1:] if argv is None else argv)
+    if refuse_cpr_arguments(raw):
+        return 2
+    args = build_parser().parse_args(raw)
     return int(args.func(args))
 
 

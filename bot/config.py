@@ -23,7 +23,9 @@ from pydantic import (
     model_validator,
 )
 
+from dialogues.case_ref import CaseRefRule
 from dialogues.domain import FollowUpKind, PraktikType, RuleSet
+from dialogues.sensitive import TermsFileError, load_special_categories
 from dialogues.structure import FLOWS_DIR
 from dialogues.yamlio import load_yaml
 
@@ -193,6 +195,21 @@ class RetentionConfig(Frozen):
     daily_at: LocalTime = dt.time(3, 15)
 
 
+class SpecialCategoriesConfig(Frozen):
+    """The warning on special-category terms in free text (GDPR art. 9)."""
+
+    # A term list (relative to app.yaml); default: dialogues/data/special_categories.yaml.
+    terms_file: Path | None = None
+    # Free-text steps the warning does not apply to, as flow_id.step_id (e.g. a company
+    # name such as "Psykiatrisk Center ..." is not about the citizen).
+    exempt_steps: tuple[
+        Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")], ...
+    ] = (
+        "ny_praktik.company",
+        "ny_praktik.new_function",
+    )
+
+
 class AppConfig(Frozen):
     storage: StorageConfig = StorageConfig()
     timezone: str = "Europe/Copenhagen"
@@ -207,6 +224,8 @@ class AppConfig(Frozen):
     reminders: ReminderConfig = ReminderConfig()
     access: AccessConfig = AccessConfig()
     retention: RetentionConfig = RetentionConfig()
+    case_reference: CaseRefRule = CaseRefRule()
+    special_categories: SpecialCategoriesConfig = SpecialCategoriesConfig()
 
     @field_validator("timezone")
     @classmethod
@@ -298,7 +317,23 @@ def _with_storage_url(config: AppConfig, path: Path) -> AppConfig:
     url = _resolve_sqlite_path(url, base=path.parent)
     storage = config.storage.model_copy(update={"url": url})
     flows_dir = path.parent / config.flows_dir if config.flows_dir else FLOWS_DIR
-    return config.model_copy(update={"storage": storage, "flows_dir": flows_dir.resolve()})
+    special = config.special_categories
+    if special.terms_file is not None:
+        terms_file = (path.parent / special.terms_file).resolve()
+        special = special.model_copy(update={"terms_file": terms_file})
+    try:
+        load_special_categories(special.terms_file)
+    except TermsFileError as exc:
+        raise ConfigError(
+            f"Configuration file {path}: special_categories.terms_file: {exc}"
+        ) from None
+    return config.model_copy(
+        update={
+            "storage": storage,
+            "flows_dir": flows_dir.resolve(),
+            "special_categories": special,
+        }
+    )
 
 
 def _resolve_sqlite_path(url: str, *, base: Path) -> str:

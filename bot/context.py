@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.config import AppConfig
+from dialogues.sensitive import load_special_categories
 from dialogues.state import FlowContext, PraktikFacts
 from storage.models import Praktik
 
@@ -23,10 +24,14 @@ def praktik_facts(praktik: Praktik) -> PraktikFacts:
 
 
 def flow_context(config: AppConfig, praktik: Praktik | None = None) -> FlowContext:
+    special = config.special_categories
+    terms = load_special_categories(special.terms_file)  # read once, then cached
     return FlowContext(
         timezone=config.timezone,
         rules=config.rules,
         types=config.types,
         max_custom_subgoals=config.max_custom_subgoals,
         praktik=praktik_facts(praktik) if praktik is not None else None,
+        case_refs=config.case_reference,
+        special_categories=terms.model_copy(update={"exempt_steps": special.exempt_steps}),
     )

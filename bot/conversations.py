@@ -511,6 +511,14 @@ class ConversationService:
         conversation.status = turn.state.status
         conversation.last_activity = now
         session.add(conversation)
+        for event in turn.audit:  # e.g. special-category warnings: counted, no content
+            await queries.audit(
+                session,
+                actor=consultant.user_key,
+                action=event.action,
+                praktik_id=conversation.praktik_id,
+                detail={"flow": flow.id, "step": event.step_id},
+            )
         for index, answer in enumerate(turn.answers):
             await queries.log_answer(
                 session,

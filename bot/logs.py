@@ -1,7 +1,8 @@
 """Structured logs without secrets or personal data.
 
 Every record goes through `RedactionFilter`: Slack tokens, the signing secret, bearer
-headers and CPR-like numbers are masked, and records from the Slack libraries lose any
+headers and CPR numbers in any spelling (the one detector, `dialogues.cpr`) are masked -
+also in the traceback frames that are kept - and records from the Slack libraries lose any
 payload (they quote request bodies, which hold what consultants typed). Our own code logs
 ids and kinds, never answer text.
 """
@@ -57,9 +58,10 @@ class RedactionFilter(logging.Filter):
         if record.exc_info and record.exc_info[1] is not None:
             # Keep the traceback's shape, not its message (it may quote input).
             exc_type = record.exc_info[0]
-            record.exc_text = (
+            record.exc_text = redact(
                 f"{exc_type.__name__ if exc_type else 'Exception'} "
-                f"(details withheld)\n" + "".join(_frames(record.exc_info[2]))
+                f"(details withheld)\n" + "".join(_frames(record.exc_info[2])),
+                self.secrets,
             )
             record.exc_info = None
         return True

@@ -3,6 +3,11 @@
 Pure: no I/O, no clock reads, no Slack, no database. The engine always asks the first
 step that applies and has no answer, so "back", "change an answer" and branching all
 come down to removing answers and asking again.
+
+Input is checked here, where the question is known: every text of an input is refused
+when it holds a CPR number (except a field's own form, e.g. a P-number in the P-number
+field); a typed date is confirmed; a free-text answer that names a special category of
+personal data is held until the consultant confirms it or types a new one.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from dialogues.dates import format_danish_date
 from dialogues.model import Condition, Flow, Option, Step
 from dialogues.rules import (
     CHECKS,
+    CPR_EXEMPT_FORMS,
     ITEM_SOURCES,
     OPTION_SOURCES,
     SUGGESTERS,
@@ -41,7 +47,9 @@ from dialogues.rules import (
     fill,
     placeholders,
 )
+from dialogues.sensitive import Finding, find_special_categories
 from dialogues.state import (
+    AuditEvent,
     ConversationState,
     Effect,
     FlowContext,
@@ -64,6 +72,14 @@ _TEXT_COMMANDS = {
     "?": "help",
 }
 _CONFIRM_WORDS = frozenset({"gem", "ok", "bekræft", "ja", "godkend"})
+# The special-category warning's two answers (buttons in Slack, numbers in the terminal).
+_KEEP, _REPHRASE = "ja", "nej"
+_KEEP_WORDS = _CONFIRM_WORDS | {"1", "gem som skrevet"}
+_REPHRASE_WORDS = frozenset({"nej", "2", "skriv om", "skriv svaret om"})
+_SENSITIVE_OPTIONS = (
+    Option(value=_KEEP, label="Gem som skrevet"),
+    Option(value=_REPHRASE, label="Skriv svaret om"),
+)
 _EDIT = re.compile(r"^ret\s+(\d{1,3})$")
 
 
@@ -101,13 +117,15 @@ def advance(
     env = _env(ctx, state, now)
     if state.status in ("done", "cancelled"):
         return Turn(state=state, messages=(texts.FINISHED,))
-    if inp.text is not None and contains_cpr(inp.text):
-        return _next(flow, state, env, messages=(texts.CPR_REFUSED,))
-    if isinstance(inp.value, str) and contains_cpr(inp.value):
+    own_form = _own_form_answer(flow, state, env, inp)
+    if own_form is not None:
+        inp = inp.model_copy(update={"text": own_form})
+    elif _holds_cpr(inp):
         return _next(flow, state, env, messages=(texts.CPR_REFUSED,))
     command = inp.command or _text_command(inp.text)
     if command == "cancel":
         state.status = "cancelled"
+        state.pending_sensitive = None
         return Turn(state=state, messages=(texts.CANCELLED.format(title=flow.title),))
     if command == "help":
         return _next(flow, state, env, messages=(_help(flow, state, env),))
@@ -125,7 +143,12 @@ def advance(
     if command == "skip":
         if not step.optional:
             return _next(flow, state, env, messages=(texts.NOT_OPTIONAL,))
+        state.pending_sensitive = None
         return _accept(flow, state, env, step, None)
+    if state.pending_sensitive is not None:
+        answered = _answer_warning(flow, state, env, step, inp)
+        if answered is not None:
+            return answered
     if state.pending_date is not None:
         if inp.value is None or inp.value in ("ja", "nej"):
             return _confirm_date(flow, state, env, step, inp.text or str(inp.value))
@@ -136,10 +159,84 @@ def advance(
         return _next(flow, state, env, messages=(exc.message,))
     if step.kind == "date" and inp.value is None:
         return _ask_date_confirmation(flow, state, env, step, value)
+    if step.kind == "text" and _special_categories(flow, step, value, env):
+        return _warn_special_categories(flow, state, env, step, value)
     return _validate_and_accept(flow, state, env, step, value)
 
 
 # --- internals ------------------------------------------------------------------------
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list | tuple):
+        return [s for v in value for s in _strings(v)]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in (*_strings(k), *_strings(v))]
+    return []
+
+
+def _holds_cpr(inp: UserInput) -> bool:
+    """Whether any text of the input (typed, a button's value, a step id) is CPR-like."""
+    return any(contains_cpr(s) for s in _strings([inp.text, inp.value, inp.edit_step]))
+
+
+def _own_form_answer(flow: Flow, state: ConversationState, env: Env, inp: UserInput) -> str | None:
+    """Typed text in the canonical form of a field with its own rule (the P-number field
+    takes P-numbers, which may read as dates), or None: then the generic CPR check
+    applies. Only input that *is* such a value is exempt."""
+    if inp.text is None or inp.value is not None or inp.command is not None:
+        return None
+    if state.status != "active" or state.pending_date is not None:
+        return None
+    step = _current_step(flow, state, env)
+    if step is None or step.kind != "text":
+        return None
+    for name in step.validate_:
+        form = CPR_EXEMPT_FORMS.get(name)
+        canonical = form(inp.text) if form is not None else None
+        if canonical is not None:
+            return canonical
+    return None
+
+
+def _special_categories(flow: Flow, step: Step, value: Any, env: Env) -> tuple[Finding, ...]:
+    terms = env.ctx.special_categories
+    if not isinstance(value, str) or f"{flow.id}.{step.id}" in terms.exempt_steps:
+        return ()
+    return find_special_categories(value, terms)
+
+
+def _warn_special_categories(
+    flow: Flow, state: ConversationState, env: Env, step: Step, value: str
+) -> Turn:
+    """Hold the answer and explain the rule; the consultant rephrases or confirms."""
+    refusal = _refusal(step, value, env)
+    if refusal is not None:
+        return _next(flow, state, env, messages=(refusal,))
+    state.pending_sensitive = value
+    turn = _next(flow, state, env)
+    event = AuditEvent(action="special_category_warning", step_id=step.id)
+    return turn.model_copy(update={"audit": (event,)})
+
+
+def _answer_warning(
+    flow: Flow, state: ConversationState, env: Env, step: Step, inp: UserInput
+) -> Turn | None:
+    """The answer to a special-category warning: keep, rephrase, or (None) a new answer."""
+    pending = state.pending_sensitive
+    assert pending is not None
+    said = " ".join((inp.text or "").strip().casefold().rstrip(".!").split())
+    if inp.value == _KEEP or (inp.value is None and said in _KEEP_WORDS):
+        state.pending_sensitive = None
+        turn = _validate_and_accept(flow, state, env, step, pending)
+        event = AuditEvent(action="special_category_confirmed", step_id=step.id)
+        return turn.model_copy(update={"audit": (*turn.audit, event)})
+    state.pending_sensitive = None
+    if inp.value == _REPHRASE or (inp.value is None and said in _REPHRASE_WORDS):
+        return _next(flow, state, env, messages=(texts.SPECIAL_CATEGORY_REPHRASE,))
+    return None  # a new answer: read it as one
 
 
 def _stale(flow: Flow, state: ConversationState, env: Env) -> Turn:
@@ -371,6 +468,7 @@ def _warnings(step: Step, value: Any, env: Env) -> str:
 
 
 def _back(flow: Flow, state: ConversationState, env: Env) -> Turn:
+    state.pending_sensitive = None
     step = _current_step(flow, state, env)
     if step is not None and state.partial.get(step.id):
         state.partial[step.id].pop()
@@ -516,6 +614,20 @@ def _prompt(state: ConversationState, step: Step, env: Env) -> Prompt:
         label = next((o.label for o in options if o.value == suggestion.value), suggestion.value)
         text += "\n" + texts.SUGGESTION.format(label=label, reason=suggestion.reason)
     can_go_back = bool(state.history) or bool(state.partial.get(step.id))
+    if state.pending_sensitive is not None:
+        findings = find_special_categories(state.pending_sensitive, env.ctx.special_categories)
+        return Prompt(
+            step_id=step.id,
+            kind="confirm_sensitive",
+            text=texts.special_category_warning(
+                [f.category for f in findings], [f.word for f in findings], question=text
+            ),
+            options=_SENSITIVE_OPTIONS,
+            optional=step.optional,
+            can_go_back=can_go_back,
+            item=item,
+            item_position=position,
+        )
     if state.pending_date is not None:
         shown = format_danish_date(dt.date.fromisoformat(state.pending_date))
         return Prompt(

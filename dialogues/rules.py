@@ -9,11 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from dialogues.contract import Needs, Part, Reads
+from dialogues.cpr import p_number
 from dialogues.dates import format_danish_date
 from dialogues.domain import TargetGroup
 from dialogues.model import Option
@@ -94,30 +95,25 @@ def _fmt_weeks(weeks: float) -> str:
 
 # --- validators -----------------------------------------------------------------------
 
-_CASE_REF = re.compile(r"^[A-Za-zÆØÅæøå0-9][A-Za-zÆØÅæøå0-9 ._/-]{2,39}$")
-
 
 def _case_ref(value: Any, env: Env) -> Issue | None:
-    text = str(value).strip()
-    if not _CASE_REF.match(text):
-        return Issue(
-            "refuse",
-            "Sagsreferencen skal være 3-40 tegn: bogstaver, tal, mellemrum, punktum, "
-            "bindestreg eller skråstreg. Brug sagssystemets reference eller et pseudonym.",
-        )
-    if re.fullmatch(r"\d{9,11}", text.replace("-", "").replace(" ", "")):
-        return Issue(
-            "refuse",
-            "Sagsreferencen ligner et personnummer eller et andet løbenummer. Brug "
-            "sagssystemets reference (fx SAG-2026-0412) eller et pseudonym.",
-        )
-    return None
+    """The case reference has one of the shapes configured in app.yaml
+    (`case_reference.patterns`); a name or a CPR-like number gets its own explanation."""
+    problem = env.ctx.case_refs.problem(str(value))
+    return Issue("refuse", problem) if problem is not None else None
 
 
 def _p_number(value: Any, env: Env) -> Issue | None:
-    if not re.fullmatch(r"\d{10}", str(value).strip()):
-        return Issue("refuse", "Et P-nummer består af præcis 10 cifre, fx 1017654321.")
+    """The P-number rule (rules.md "P-numbers and CPR numbers"): ten digits beginning
+    with 1. Not the CPR rule: 12 % of P-numbers read as a date."""
+    if p_number(str(value)) is None:
+        return Issue("refuse", "Et P-nummer består af 10 cifre og begynder med 1, fx 1017654321.")
     return None
+
+
+# Validators whose field has its own form, which may read as a CPR number: input in that
+# form (returned canonical) skips the generic CPR check; anything else is checked.
+CPR_EXEMPT_FORMS: dict[str, Callable[[str], str | None]] = {"p_number": p_number}
 
 
 def _start_date(value: Any, env: Env) -> Issue | None:

@@ -11,8 +11,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from dialogues.case_ref import CaseRefRule
 from dialogues.domain import PraktikType, RuleSet, TargetGroup
 from dialogues.model import Option, StepKind
+from dialogues.sensitive import SpecialCategories
 
 JsonValue = Any
 
@@ -43,6 +45,8 @@ class FlowContext(Frozen):
     types: tuple[PraktikType, ...]
     max_custom_subgoals: int = 5
     praktik: PraktikFacts | None = None
+    case_refs: CaseRefRule = CaseRefRule()
+    special_categories: SpecialCategories = SpecialCategories()  # empty: no warnings
 
     def rules_on(self, day: dt.date) -> RuleSet:
         valid = [r for r in self.rules if r.valid_from <= day]
@@ -67,6 +71,8 @@ class ConversationState(BaseModel):
     history: list[str] = Field(default_factory=list)
     partial: dict[str, list[JsonValue]] = Field(default_factory=dict)
     pending_date: str | None = None
+    # A free-text answer that names a special category, waiting to be confirmed.
+    pending_sensitive: str | None = None
     editing: str | None = None
     previous: dict[str, JsonValue] = Field(default_factory=dict)
     warnings: dict[str, str] = Field(default_factory=dict)
@@ -95,7 +101,7 @@ class Prompt(Frozen):
     """The next thing to ask. Front ends render it; they never decide what comes next."""
 
     step_id: str
-    kind: StepKind | Literal["summary", "confirm_date"]
+    kind: StepKind | Literal["summary", "confirm_date", "confirm_sensitive"]
     text: str
     help: str | None = None
     options: tuple[Option, ...] = ()
@@ -125,12 +131,20 @@ class RecordedAnswer(Frozen):
     display: str
 
 
+class AuditEvent(Frozen):
+    """Something the audit log counts, without content: an action and the step."""
+
+    action: Literal["special_category_warning", "special_category_confirmed"]
+    step_id: str
+
+
 class Turn(Frozen):
     state: ConversationState
     messages: tuple[str, ...] = ()
     prompt: Prompt | None = None
     effects: tuple[Effect, ...] = ()
     answers: tuple[RecordedAnswer, ...] = ()
+    audit: tuple[AuditEvent, ...] = ()
     stale: bool = False  # the input answered a question that is no longer current
 
     @property

@@ -24,3 +24,25 @@ SUGGESTION = "Anbefaling: {label}, fordi {reason}"
 SUMMARY_TITLE = "Opsummering af '{title}':"
 SUMMARY_HOW = "Skriv 'gem' for at gemme, eller 'ret' og nummeret for at rette et svar (fx 'ret 3')."
 NO_SUCH_ANSWER = "Der er {n} svar i opsummeringen. Skriv fx 'ret 2'."
+SPECIAL_CATEGORY_REPHRASE = (
+    "Skriv svaret igen - om hvad det betyder for arbejdet, uden helbred, tro, "
+    "fagforening, etnisk oprindelse, seksualitet eller politik."
+)
+
+
+def special_category_warning(categories: list[str], words: list[str], *, question: str) -> str:
+    """The warning shown when a free-text answer names a special category (GDPR art. 9)."""
+    what = categories[0] if len(categories) == 1 else ", ".join(categories[:-1])
+    if len(categories) > 1:
+        what += " og " + categories[-1]
+    quoted = ", ".join(f"'{w}'" for w in words)
+    return (
+        f"Dit svar ser ud til at indeholde {what} ({quoted}). Det er følsomme "
+        "personoplysninger (databeskyttelsesforordningens artikel 9), som ikke skal stå "
+        "her. Spørg og skriv om konsekvenserne for arbejdet - fx 'kan ikke løfte tungt' "
+        "eller 'har brug for faste pauser' - aldrig om diagnosen, troen eller "
+        "medlemskabet.\n"
+        "Skriv et nyt svar, eller vælg 'Gem som skrevet', hvis oplysningen ikke handler "
+        "om borgeren eller er nødvendig for praktikken.\n"
+        f"Spørgsmålet var: {question}"
+    )

@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 from bot.config import AppConfig, load_config
 from bot.context import flow_context
 from bot.logs import configure_logging
+from dialogues.cpr import contains_cpr
 from dialogues.model import Flow
 from dialogues.state import FlowContext
 from dialogues.structure import load_flows
@@ -162,3 +163,6 @@ def scanned_logs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     text = path.read_text(encoding="utf-8")
     leaked = [sentinel for sentinel in LOG_SENTINELS if sentinel in text]
     assert leaked == [], f"secrets or free-text answers in the logs of this run: {leaked}"
+    # Any spelling of a CPR number, found by the detector itself (line numbers only).
+    cpr_lines = [n for n, line in enumerate(text.splitlines(), 1) if contains_cpr(line)]
+    assert cpr_lines == [], f"CPR-like numbers in the logs of this run, lines {cpr_lines}"

@@ -322,7 +322,7 @@ async def test_changing_the_period_moves_the_follow_ups(
     await anna.start("ret_periode", praktik_id=praktik.id)
     refused = await anna.say("14/12", "ja", "31/1-2027")
     assert any("højst vare 4 uger" in m for m in refused.messages)
-    done = await anna.say("8/1-2027", "ja", "Borgeren var syg en uge", "gem")
+    done = await anna.say("8/1-2027", "ja", "Borgeren havde fravær en uge", "gem")
     assert any("Perioden for SAG-2026-0001 er nu" in m for m in done.messages)
     assert any("Opfølgningerne er flyttet" in m for m in done.messages)
     [changed] = await rows(db, Praktik)

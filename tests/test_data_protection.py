@@ -73,6 +73,8 @@ def _candidates(prompt: Prompt, today: dt.date) -> list[UserInput]:
         return [UserInput(value=(today + dt.timedelta(days=offset)).isoformat())]
     if kind == "summary":
         return [UserInput(command="confirm")]
+    if prompt.step_id == "case_ref":  # must have the case system's shape
+        return [UserInput(text="SAG-2026-0412")]
     if prompt.optional:
         return [UserInput(command="skip"), UserInput(text="Et svar uden personnummer.")]
     return [UserInput(text="Et svar uden personnummer.")]

@@ -121,7 +121,8 @@ def _question_block_id(prompt: Prompt) -> str:
 def _answer_elements(prompt: Prompt) -> list[Block]:
     options = list(prompt.options)
     kind = prompt.kind
-    if kind in ("choice", "yesno", "confirm_date") and len(options) <= MAX_BUTTON_OPTIONS:
+    confirm = ("confirm_date", "confirm_sensitive")
+    if kind in ("choice", "yesno", *confirm) and len(options) <= MAX_BUTTON_OPTIONS:
         return [
             _button(o.label, f"{ids.ANSWER}:{n}", o.value, primary=o.value == prompt.suggested)
             for n, o in enumerate(options)
@@ -174,6 +175,7 @@ HINTS = {
     "date": "Vælg datoen, eller skriv den i tråden (fx 'næste fredag', '15/3').",
     "scale": "Klik på et tal, eller skriv det i tråden.",
     "multi": "Sæt kryds og klik 'Videre' - eller skriv numrene i tråden (fx 1, 3).",
+    "confirm_sensitive": "Klik 'Gem som skrevet', eller skriv et nyt svar i tråden.",
 }
 
 

@@ -212,7 +212,7 @@ class BotDriver:
         # The top-level "ny" starts the flow in the thread under it.
         await self._message_event(thread, "ny", root, in_thread=False)
         self._expect(thread, "sagens reference")
-        await self.message(thread, f"SAG-BENCH-{number:05d}")
+        await self.message(thread, f"SAG-{number:05d}")
         self._expect(thread, "målgruppe")
         await self.click(thread, lambda e: e["type"] == "static_select", selected="dagpenge")
         self._expect(thread, "Hvilken virksomhed")

@@ -19,11 +19,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import messages
 from bot.slack.deps import SlackDeps, conversation_key
 from bot.slack.intents import intent
-from bot.slack.render import sections
+from bot.slack.listeners.cpr_guard import refuse_in_thread
 from bot.slack.threads import (
     in_own_dm,
     open_dm,
-    post_blocks,
     post_help,
     show_reply,
     start_in_dm,
@@ -37,16 +36,6 @@ from dialogues.state import UserInput
 IGNORED_SUBTYPES = frozenset(
     {"message_changed", "message_deleted", "bot_message", "channel_join", "message_replied"}
 )
-
-
-async def refuse_cpr(client: AsyncWebClient, *, channel: str, thread_ts: str | None) -> None:
-    await post_blocks(
-        client,
-        channel=channel,
-        thread_ts=thread_ts,
-        blocks=sections(texts.CPR_REFUSED),
-        text="CPR-nummer afvist",
-    )
 
 
 async def handle_text(
@@ -66,11 +55,9 @@ async def handle_text(
         deps, client, user_id=user_id, channel=channel, thread_ts=thread_ts, source_key=source_key
     ):
         return
-    if contains_cpr(text):
-        if await deps.service.claim(f"{source_key}:cpr"):  # a retry says nothing again
-            await refuse_cpr(client, channel=channel, thread_ts=root)
-        return
     if thread_ts is not None:
+        # A reply in a conversation: the engine checks it for CPR numbers (it knows the
+        # question, so the P-number field can take P-numbers) before anything is stored.
         reply = await deps.service.answer(
             actor=await deps.actor(user_id),
             key=conversation_key(channel, thread_ts),
@@ -83,6 +70,10 @@ async def handle_text(
         if reply.conversation_id is not None or reply.messages != [messages.NO_CONVERSATION]:
             await show_reply(deps, client, channel=channel, thread_ts=thread_ts, reply=reply)
             return
+    if contains_cpr(text):
+        if await deps.service.claim(f"{source_key}:cpr"):  # a retry says nothing again
+            await refuse_in_thread(client, channel=channel, thread_ts=root)
+        return
     if not await deps.service.claim(f"{source_key}:top"):
         return  # a repeated delivery of a message we already answered
     kind, flow_id = intent(text, deps.flows)
