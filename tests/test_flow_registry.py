@@ -17,7 +17,7 @@ from sqlmodel import select
 from bot.config import AppConfig
 from dialogues.structure import FLOWS_DIR, FlowError, load_flows
 from storage.db import Database
-from storage.models import CaseNote
+from storage.models import CaseNote, Conversation
 from tests.slack_harness import SlackBot, button_labelled, message_text, running_bot
 from tests.slack_standin import SlackStandIn
 
@@ -187,7 +187,12 @@ async def test_a_new_flow_file_is_in_every_slack_surface(
         await bot.wait_idle()
         assert "Hvad handlede samtalen om?" in message_text(bot.slack.messages["DUANNA"][-1])
 
-        # Home: a flow about no praktik is a button at the top, next to Ny praktik.
+        # Home: a flow about no praktik is a button at the top, next to Ny praktik. (A start
+        # button points to an open conversation of the same flow instead of starting a
+        # second: close the two just opened first.)
+        for conversation in await rows(db, Conversation):
+            if conversation.active_key is not None and conversation.thread_ts:
+                await bot.dm(ANNA, "afbryd", thread_ts=conversation.thread_ts)
         await bot.event({"type": "app_home_opened", "user": ANNA, "tab": "home", "event_ts": "1"})
         await bot.wait_idle()
         home = bot.slack.home_views[ANNA]
