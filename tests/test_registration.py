@@ -434,6 +434,16 @@ def test_together_declarations_are_checked(old: str, new: str, problem: str) -> 
     assert caught.value.line.startswith(f"demo.yaml, step 'first': {problem}")
 
 
+def test_the_texts_after_saving_need_a_registered_praktik() -> None:
+    flow = DEMO.replace("steps:", "on_complete: [vitas_summary]\nsteps:")
+    with pytest.raises(FlowError) as caught:
+        parse_flow(flow, "demo.yaml")
+    assert caught.value.line == (
+        "demo.yaml: effect 'vitas_summary' reads the saved praktik: name an effect that "
+        "registers it (register_praktik) before it, or give the flow 'needs_praktik: true'"
+    )
+
+
 # --- registration, stored, with the copy-ready texts --------------------------------------------
 
 AKTIVITETSPARAT = (
