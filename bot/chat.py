@@ -217,10 +217,11 @@ class TerminalChat:
     def show(self, reply: Reply) -> None:
         for message in reply.messages:
             self.say(message)
-        if reply.note:
+        for note in reply.notes:
             self.say("")
+            self.say(note.title)
             self.say("-" * 60)
-            self.say(reply.note)
+            self.say(note.text)
             self.say("-" * 60)
         if reply.prompt is not None:
             self.say("")

@@ -139,6 +139,33 @@ def cmd_flows_test(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def cmd_rules_check(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from bot.config import config_path
+    from bot.rules_check import applies_on, overview
+
+    try:
+        day = dt.date.fromisoformat(args.date) if args.date else dt.date.today()
+    except ValueError:
+        print(f"praktikbot rules check: --date {args.date!r} is not YYYY-MM-DD.", file=sys.stderr)
+        return 2
+    path = config_path()
+    try:
+        config = load_config(path)
+    except ConfigError as exc:
+        for line in str(exc).splitlines():
+            print(f"FAIL {line.strip()}", file=sys.stderr)
+        return 1
+    print(f"ok   {path}: {len(config.rules)} rule sets fit together")
+    for line in overview(config):
+        print(line)
+    print()
+    for line in applies_on(config, day):
+        print(line)
+    return 0
+
+
 def _slack_settings_or_exit(mode: str) -> SlackSettings:
     from bot.slack.settings import SettingsError, slack_settings
 
@@ -208,6 +235,9 @@ def _print_removed(removed: Removed, *, dry_run: bool, what: str) -> None:
     print(f"{verb} {removed.total} rows {what}.")
     for table, count in sorted(removed.counts.items()):
         print(f"  {table:<18} {count}")
+    if removed.cleared:
+        verb = "Would clear" if dry_run else "Cleared"
+        print(f"{verb} the agreement texts of {removed.cleared} praktikker (the rows stay).")
 
 
 def _operator() -> str:
@@ -395,6 +425,14 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub.add_parser("upgrade", help="create or migrate the schema").set_defaults(
         func=cmd_db_upgrade
     )
+
+    rules = sub.add_parser("rules", help="the dated rule sets of app.yaml")
+    rules_sub = rules.add_subparsers(dest="rules_command", required=True)
+    rules_check = rules_sub.add_parser(
+        "check", help="check the rule sets and show which applies on a date"
+    )
+    rules_check.add_argument("--date", help="the start date to show the rules for (YYYY-MM-DD)")
+    rules_check.set_defaults(func=cmd_rules_check)
 
     flows = sub.add_parser("flows", help="check, draw and test the flow files")
     flows_sub = flows.add_subparsers(dest="flows_command", required=True)

@@ -24,7 +24,8 @@ from pydantic import (
 )
 
 from dialogues.case_ref import CaseRefRule
-from dialogues.domain import FollowUpKind, PraktikType, RuleSet
+from dialogues.domain import FollowUpKind, PraktikType, RuleSet, rule_set_on
+from dialogues.rulesets import RuleSetError, resolve_continues, rule_set_problems
 from dialogues.sensitive import TermsFileError, load_special_categories
 from dialogues.structure import FLOWS_DIR
 from dialogues.yamlio import load_yaml
@@ -236,12 +237,19 @@ class AppConfig(Frozen):
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
+    @field_validator("rules", mode="before")
+    @classmethod
+    def _carried_over(cls, raw: Any) -> Any:
+        """Groups that `continue` from an earlier set get that set's values."""
+        return resolve_continues(raw)
+
     @field_validator("rules")
     @classmethod
-    def _sorted_rules(cls, rules: tuple[RuleSet, ...]) -> tuple[RuleSet, ...]:
-        dates = [r.valid_from for r in rules]
-        if len(dates) != len(set(dates)):
-            raise ValueError("two rule sets have the same valid_from")
+    def _sets_fit_together(cls, rules: tuple[RuleSet, ...]) -> tuple[RuleSet, ...]:
+        """No gaps or overlaps in dates, labels one can tell apart; sorted by date."""
+        problems = rule_set_problems(rules)
+        if problems:
+            raise RuleSetError(problems)
         return tuple(sorted(rules, key=lambda r: r.valid_from))
 
     @field_validator("types")
@@ -267,8 +275,7 @@ class AppConfig(Frozen):
 
     def rules_on(self, day: dt.date) -> RuleSet:
         """The rule set in force on `day` (the earliest one if `day` precedes them all)."""
-        valid = [r for r in self.rules if r.valid_from <= day]
-        return valid[-1] if valid else self.rules[0]
+        return rule_set_on(self.rules, day)
 
     def praktik_type(self, type_id: str) -> PraktikType:
         return next(t for t in self.types if t.id == type_id)
@@ -284,7 +291,15 @@ class AppConfig(Frozen):
 
 def _format_errors(path: Path, exc: ValidationError) -> str:
     lines = [f"Configuration file {path} is invalid:"]
-    for err in exc.errors():
+    errors = exc.errors()
+    failed_items = {err["loc"][:1] for err in errors if len(err["loc"]) > 1}
+    for err in errors:
+        if err["type"] == "too_short" and tuple(err["loc"]) in failed_items:
+            continue  # "no items" only because its items failed: those are reported
+        cause = (err.get("ctx") or {}).get("error")
+        if isinstance(cause, RuleSetError):  # several problems, each with its own key
+            lines.extend(f"  {key}: {problem}" for key, problem in cause.problems)
+            continue
         key = ".".join(str(p) for p in err["loc"]) or "(top level)"
         lines.append(f"  {key}: {err['msg']}")
     return "\n".join(lines)

@@ -26,7 +26,7 @@ from bot import messages
 from bot.access import Roles, may_access
 from bot.config import AppConfig
 from bot.context import flow_context
-from bot.effects import EFFECTS, EffectRun
+from bot.effects import EFFECTS, CopyText, EffectRun
 from dialogues import engine
 from dialogues.model import Flow
 from dialogues.state import ConversationState, Prompt, Turn, UserInput
@@ -57,7 +57,7 @@ class Reply:
 
     messages: list[str] = field(default_factory=list)
     prompt: Prompt | None = None
-    note: str | None = None
+    notes: list[CopyText] = field(default_factory=list)  # texts to copy, in order
     finished: bool = False
     duplicate: bool = False
     conversation_id: int | None = None
@@ -72,6 +72,11 @@ class Reply:
     # A button asked to start what the actor already has open (`start(resume_open=True)`):
     # nothing changed; `messages` say where it is.
     already_open: bool = False
+
+    @property
+    def note(self) -> str | None:
+        """The case-note draft (journalnotat) among the texts to copy, if any."""
+        return next((n.text for n in self.notes if n.kind == "journalnotat"), None)
 
 
 class ConversationService:
@@ -531,9 +536,12 @@ class ConversationService:
                 source_key=f"{source_key}#{index}",
             )
         reply.previous_prompt_ref = conversation.prompt_ref
-        if turn.answers:
+        if len(turn.answers) == 1:
             reply.answered_display = turn.answers[-1].display
             reply.answered_question = turn.answers[-1].question
+        elif turn.answers:  # several answers from one message: all of them, labelled
+            reply.answered_question = turn.answers[0].question
+            reply.answered_display = "\n".join(f"{a.label}: {a.display}" for a in turn.answers)
         reply.messages.extend(turn.messages)
         run = EffectRun(
             session=session,
@@ -555,7 +563,7 @@ class ConversationService:
                 detail={"flow": flow.id, "effects": [e.name for e in turn.effects]},
             )
         reply.messages.extend(run.lines)
-        reply.note = run.note
+        reply.notes = run.notes
         reply.prompt = turn.prompt
         reply.conversation_id = conversation.id
         reply.flow_id = flow.id

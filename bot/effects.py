@@ -16,6 +16,8 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import messages
+from bot.agreement import grant_note as grant_note_text
+from bot.agreement import vitas_summary as vitas_summary_text
 from bot.config import FOLLOWUP_LABELS, AppConfig
 from bot.followup_plan import plan_followups
 from dialogues.dates import format_danish_date
@@ -26,8 +28,18 @@ from dialogues.effect_inputs import (
     RecordOutcomeInput,
     RegisterPraktikInput,
 )
+from dialogues.rules import no_employee_rep
 from storage import queries
 from storage.models import Conversation, FollowUp, Praktik, utcnow
+
+
+@dataclass(frozen=True)
+class CopyText:
+    """A text for the consultant to copy into another system, shown in a code block."""
+
+    kind: str  # journalnotat (case system) or vitas (the agreement in VITAS)
+    title: str  # what to do with it, in Danish
+    text: str
 
 
 @dataclass
@@ -40,7 +52,7 @@ class EffectRun:
     praktik: Praktik | None
     now: dt.datetime
     lines: list[str] = field(default_factory=list)
-    note: str | None = None
+    notes: list[CopyText] = field(default_factory=list)
 
 
 Effect = Callable[[EffectRun, dict[str, Any]], Awaitable[None]]
@@ -52,26 +64,39 @@ def _period(praktik: Praktik) -> str:
 
 async def register_praktik(run: EffectRun, payload: dict[str, Any]) -> None:
     data = RegisterPraktikInput.from_payload(payload)
-    limit = run.config.rules_on(data.start_date).ratio_cap.limit(data.ordinary_employees)
+    rules = run.config.rules_on(data.start_date)
+    limit = rules.ratio_cap.limit(data.ordinary_employees)
+    no_rep = data.employee_rep is not None and no_employee_rep(data.employee_rep)
     praktik = Praktik(
         case_ref=data.case_ref,
         target_group=data.target_group,
         company=data.company,
         p_number=data.p_number,
+        cvr_number=data.cvr_number,
         type=data.praktik_type,
         subgoals=data.all_subgoals(),
+        tasks=data.tasks,
         start_date=data.start_date,
         end_date=data.end_date,
         hours_per_week=data.hours_per_week,
+        final_hours_per_week=data.final_hours if data.hours_rise else None,
+        hours_plan=data.hours_plan if data.hours_rise else None,
+        working_times=data.working_times,
         extension_assessed=data.extension_assessed,
         last_employer=data.last_employer,
-        new_function=data.new_function,
+        last_employer_has_job=data.has_job if data.last_employer else None,
+        same_function=data.same_function if data.last_employer else None,
+        new_function=data.new_function if data.last_employer else None,
         ordinary_employees=data.ordinary_employees,
         subsidised_now=data.subsidised_now,
         ratio_limit=limit,
         ratio_exceeded=data.subsidised_now + 1 > limit,
         ratio_statement=data.ratio_statement,
+        employee_rep=None if no_rep else data.employee_rep,
+        has_employee_rep=None if data.employee_rep is None else not no_rep,
         contact_person=data.contact_person,
+        min_plan_updated_at_grant=data.min_plan_updated,
+        rule_set=rules.id,
         consultant_id=run.consultant_id,
         team_id=run.team_id,
     )
@@ -196,17 +221,43 @@ async def record_outcome(run: EffectRun, payload: dict[str, Any]) -> None:
     run.lines.append(messages.OUTCOME_RECORDED.format(case_ref=praktik.case_ref))
 
 
-async def case_note(run: EffectRun, payload: dict[str, Any]) -> None:
+async def _save_copy_text(run: EffectRun, payload: dict[str, Any], copy: CopyText) -> None:
     assert run.conversation.id is not None
-    note = str(payload["note"])
     await queries.add_case_note(
         run.session,
         praktik_id=run.praktik.id if run.praktik else None,
         conversation_id=run.conversation.id,
         flow_id=payload["flow_id"],
-        text=note,
+        kind=copy.kind,
+        text=copy.text,
     )
-    run.note = note
+    run.notes.append(copy)
+
+
+async def case_note(run: EffectRun, payload: dict[str, Any]) -> None:
+    """The engine's draft of the answers, as a journalnotat."""
+    copy = CopyText("journalnotat", messages.CASE_NOTE_READY, str(payload["note"]))
+    await _save_copy_text(run, payload, copy)
+
+
+def _saved_praktik(run: EffectRun) -> Praktik:
+    if run.praktik is None:  # the flow check makes the flow register one first
+        raise RuntimeError("no praktik saved before this effect")
+    return run.praktik
+
+
+async def vitas_summary(run: EffectRun, payload: dict[str, Any]) -> None:
+    """The agreement's fields in VITAS's order, to copy into VITAS."""
+    text = vitas_summary_text(run.config, _saved_praktik(run))
+    await _save_copy_text(run, payload, CopyText("vitas", messages.VITAS_READY, text))
+
+
+async def grant_note(run: EffectRun, payload: dict[str, Any]) -> None:
+    """The journalnotat for the grant, with the legal assessments."""
+    today = run.now.astimezone(run.config.tz).date()
+    title = str(payload.get("note_title") or "Bevilling af virksomhedspraktik")
+    text = grant_note_text(run.config, _saved_praktik(run), today=today, title=title)
+    await _save_copy_text(run, payload, CopyText("journalnotat", messages.CASE_NOTE_READY, text))
 
 
 EFFECTS: dict[str, Effect] = {
@@ -216,6 +267,8 @@ EFFECTS: dict[str, Effect] = {
     "record_followup": record_followup,
     "record_outcome": record_outcome,
     "case_note": case_note,
+    "vitas_summary": vitas_summary,
+    "grant_note": grant_note,
 }
 if EFFECTS.keys() != EFFECT_INPUTS.keys():  # a flow may name exactly the effects run here
     raise RuntimeError(

@@ -30,6 +30,7 @@ FOLLOWUP_ADDED = "Opfølgningen er tilføjet: {kind} {due}. Du får en påmindel
 FOLLOWUP_HELD = "Opfølgningen ({kind}, {due}) er markeret som afholdt."
 OUTCOME_RECORDED = "Resultatet er registreret, og praktikken {case_ref} er afsluttet."
 CASE_NOTE_READY = "Udkast til journalnotat (kopiér det til sagssystemet):"
+VITAS_READY = "VITAS-oplysninger i VITAS' rækkefølge (kopiér felterne til aftalen i VITAS):"
 ERROR_APOLOGY = (
     "Beklager, der gik noget galt hos mig. Prøv igen om lidt - skriv 'hjælp' i tråden for "
     "at se, hvor vi er nået til. Dine gemte svar er ikke gået tabt."

@@ -4,7 +4,8 @@
 of praktikker that ended more than `retention.days_after_praktik_end` days ago, the
 conversations never linked to a praktik after `unfinished_conversation_days`, old
 reminder rows and de-duplication marks. The praktik row itself (type, dates, outcome)
-stays for the outcome statistics.
+stays for the outcome statistics; the agreement's free text about people and work on it
+(the tillidsrepræsentant, tasks, working times, the plan for the hours) is cleared.
 
 `erase_case` removes everything about one case reference (matched case-insensitively,
 ignoring surrounding whitespace), leaving one audit entry with counts only — not the
@@ -21,7 +22,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, func, or_
+from sqlalchemy import delete, func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -39,6 +40,9 @@ from storage.models import (
     ProcessedInput,
 )
 
+# The agreement's free text on a praktik row, cleared when its conversations are purged.
+AGREEMENT_TEXTS = ("employee_rep", "tasks", "working_times", "hours_plan")
+
 
 @dataclass
 class Removed:
@@ -46,6 +50,7 @@ class Removed:
     # After an erasure: True when the deleted bytes are gone from the SQLite file and its
     # WAL, False when other connections kept it busy too long, None for PostgreSQL.
     bytes_removed: bool | None = None
+    cleared: int = 0  # praktik rows whose agreement texts were cleared (kept rows)
 
     def add(self, table: str, count: int) -> None:
         self.counts[table] = self.counts.get(table, 0) + count
@@ -84,6 +89,22 @@ async def _remove_conversations(
     )  # fmt: skip
 
 
+async def _clear_agreement_texts(
+    session: AsyncSession, removed: Removed, praktik_ids: list[int], *, dry_run: bool
+) -> None:
+    if not praktik_ids:
+        return
+    has_text = or_(*(col(getattr(Praktik, name)).is_not(None) for name in AGREEMENT_TEXTS))
+    where = (col(Praktik.id).in_(praktik_ids), has_text)
+    if dry_run:
+        count = select(func.count()).select_from(Praktik).where(*where)
+        removed.cleared += int((await session.exec(count)).one())
+        return
+    cleared = dict.fromkeys(AGREEMENT_TEXTS)
+    result = await session.exec(update(Praktik).where(*where).values(cleared))
+    removed.cleared += int(result.rowcount or 0)
+
+
 async def purge(
     db: Database, config: AppConfig, *, now: dt.datetime, actor: str, dry_run: bool = False
 ) -> Removed:
@@ -118,6 +139,7 @@ async def purge(
         await _delete(
             session, removed, CaseNote, col(CaseNote.praktik_id).in_(ended_ids), dry_run=dry_run
         )
+        await _clear_agreement_texts(session, removed, ended_ids, dry_run=dry_run)
         old_deliveries = now - dt.timedelta(days=retention.delivery_days)
         await _delete(
             session,
@@ -132,8 +154,9 @@ async def purge(
             session, removed, ProcessedInput, col(ProcessedInput.processed_at) < old_marks,
             dry_run=dry_run,
         )  # fmt: skip
-        if not dry_run and removed.total:
-            await queries.audit(session, actor=actor, action="purge", detail=removed.counts)
+        if not dry_run and (removed.total or removed.cleared):
+            detail = {**removed.counts, "praktikker_texts_cleared": removed.cleared}
+            await queries.audit(session, actor=actor, action="purge", detail=detail)
     return removed
 
 

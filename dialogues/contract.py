@@ -135,6 +135,10 @@ class EffectInput(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     needs_praktik: ClassVar[bool] = False  # the effect acts on the praktik the flow is about
+    registers_praktik: ClassVar[bool] = False  # the effect creates the praktik
+    # The effect reads the praktik as saved: one an earlier effect registered, or the one
+    # the flow is about.
+    reads_saved_praktik: ClassVar[bool] = False
 
     @classmethod
     def needs(cls) -> Needs:

@@ -32,24 +32,43 @@ def _whole(value: object) -> object:
 Count = Annotated[int, BeforeValidator(_whole)]
 
 
+def _digits(value: object) -> object:
+    """A number typed with spaces or dashes (a CVR number): its digits."""
+    return re.sub(r"\D", "", value) if isinstance(value, str) else value
+
+
 class RegisterPraktikInput(EffectInput):
+    """The agreement as VITAS holds it, and what the legal checks were given."""
+
+    registers_praktik = True
+
     case_ref: Annotated[str, answer("text")]
     target_group: Annotated[str, answer("choice", options_from="target_groups")]
     company: Annotated[str, answer("text")]
     p_number: Annotated[str | None, answer("text")] = None
+    cvr_number: Annotated[str | None, BeforeValidator(_digits), answer("text")] = None
     praktik_type: Annotated[str, answer("choice", options_from="praktik_types")]
     subgoals: Annotated[list[str], answer("multi", whole_text=True)]
     own_subgoals: Annotated[str | None, answer("text")] = None
+    tasks: Annotated[str | None, answer("text")] = None
     start_date: Annotated[dt.date, answer("date")]
     end_date: Annotated[dt.date, answer("date")]
     hours_per_week: Annotated[float, answer("number")]
+    hours_rise: Annotated[bool, answer("yesno")] = False
+    final_hours: Annotated[float | None, answer("number")] = None
+    hours_plan: Annotated[str | None, answer("text")] = None
+    working_times: Annotated[str | None, answer("text")] = None
     extension_assessed: Annotated[bool, answer("yesno")] = False
     last_employer: Annotated[bool, answer("yesno")] = False
+    has_job: Annotated[bool | None, answer("yesno")] = None
+    same_function: Annotated[bool | None, answer("yesno")] = None
     new_function: Annotated[str | None, answer("text")] = None
     ordinary_employees: Annotated[Count, answer("number")]
     subsidised_now: Annotated[Count, answer("number")]
+    employee_rep: Annotated[str | None, answer("text")] = None
     ratio_statement: Annotated[bool, answer("yesno")] = False
     contact_person: Annotated[str | None, answer("text")] = None
+    min_plan_updated: Annotated[bool | None, answer("yesno")] = None
 
     def all_subgoals(self) -> list[str]:
         """The chosen sub-goals of the type (whole text), then the consultant's own ones
@@ -107,6 +126,20 @@ class CaseNoteInput(EffectInput):
     """Saves the case-note draft the engine wrote; reads no answers."""
 
 
+class VitasSummaryInput(EffectInput):
+    """The registered agreement, field by field in VITAS's order, to copy into VITAS;
+    reads the praktik as stored, no answers."""
+
+    reads_saved_praktik = True
+
+
+class GrantNoteInput(EffectInput):
+    """The journalnotat for the grant: legal purpose, period against the maximum, ratio
+    cap and statement, last employer; reads the praktik as stored, no answers."""
+
+    reads_saved_praktik = True
+
+
 EFFECT_INPUTS: dict[str, type[EffectInput]] = {
     "register_praktik": RegisterPraktikInput,
     "change_period": ChangePeriodInput,
@@ -114,4 +147,6 @@ EFFECT_INPUTS: dict[str, type[EffectInput]] = {
     "record_followup": RecordFollowupInput,
     "record_outcome": RecordOutcomeInput,
     "case_note": CaseNoteInput,
+    "vitas_summary": VitasSummaryInput,
+    "grant_note": GrantNoteInput,
 }

@@ -60,6 +60,7 @@ from dialogues.state import (
     UserInput,
 )
 from dialogues.structure import dependents, source_depends
+from dialogues.together import splits
 
 _TEXT_COMMANDS = {
     "tilbage": "back",
@@ -149,6 +150,10 @@ def advance(
         answered = _answer_warning(flow, state, env, step, inp)
         if answered is not None:
             return answered
+    if state.pending_answers is not None or step.together is not None:
+        together = _answers_together(flow, state, env, step, inp)
+        if together is not None:
+            return together
     if state.pending_date is not None:
         if inp.value is None or inp.value in ("ja", "nej"):
             return _confirm_date(flow, state, env, step, inp.text or str(inp.value))
@@ -409,7 +414,9 @@ def _record(step: Step, env: Env, value: Any, *, item: str | None = None) -> Rec
     question = fill(step.text, placeholders(env, item))
     options = options_for(step, env)
     shown = display(step.model_copy(update={"for_each": None}), options, value)
-    return RecordedAnswer(step_id=step.id, question=question, value=value, display=shown)
+    return RecordedAnswer(
+        step_id=step.id, question=question, value=value, display=shown, label=step.short_label
+    )
 
 
 def _accept(
@@ -422,8 +429,23 @@ def _accept(
     warnings: tuple[str, ...] = (),
     recorded: tuple[RecordedAnswer, ...] = (),
 ) -> Turn:
+    _set_answer(flow, state, env, step, value, warnings)
+    if not recorded:
+        recorded = (_record(step, env, value),)
+    return _next(flow, state, env, messages=warnings, answers=recorded)
+
+
+def _set_answer(
+    flow: Flow,
+    state: ConversationState,
+    env: Env,
+    step: Step,
+    value: Any,
+    warnings: tuple[str, ...],
+) -> None:
     old = state.previous.pop(step.id, None)
     state.answers[step.id] = value
+    state.pending_answers = None  # an answer given ends any confirmation waiting
     if warnings:
         state.warnings[step.id] = " ".join(warnings)
     else:
@@ -435,9 +457,6 @@ def _accept(
         state.editing = None
         if old != value:
             _recheck_dependents(flow, state, env, step)
-    if not recorded:
-        recorded = (_record(step, env, value),)
-    return _next(flow, state, env, messages=warnings, answers=recorded)
 
 
 def _recheck_dependents(flow: Flow, state: ConversationState, env: Env, changed: Step) -> None:
@@ -469,6 +488,9 @@ def _warnings(step: Step, value: Any, env: Env) -> str:
 
 def _back(flow: Flow, state: ConversationState, env: Env) -> Turn:
     state.pending_sensitive = None
+    if state.pending_answers is not None:  # from the confirmation back to the question
+        state.pending_answers = None
+        return _next(flow, state, env)
     step = _current_step(flow, state, env)
     if step is not None and state.partial.get(step.id):
         state.partial[step.id].pop()
@@ -540,6 +562,7 @@ def _payload(flow: Flow, state: ConversationState, env: Env) -> dict[str, Any]:
                 option_texts[step.id] = [texts_of.get(v, str(v)) for v in chosen]
     payload: dict[str, Any] = {
         "flow_id": flow.id,
+        "note_title": flow.note_title or flow.title,
         "answers": dict(state.answers),
         "display": shown,
         "labels": questions,
@@ -628,6 +651,8 @@ def _prompt(state: ConversationState, step: Step, env: Env) -> Prompt:
             item=item,
             item_position=position,
         )
+    if state.pending_answers is not None:
+        return _together_prompt(state, step, can_go_back)
     if state.pending_date is not None:
         shown = format_danish_date(dt.date.fromisoformat(state.pending_date))
         return Prompt(
@@ -669,3 +694,137 @@ def _summary_prompt(flow: Flow, state: ConversationState, env: Env) -> Prompt:
     lines.append("")
     lines.append(texts.SUMMARY_HOW)
     return Prompt(step_id="_summary", kind="summary", text="\n".join(lines), summary=items)
+
+
+# --- several answers in one message (a step's `together`) ------------------------------------
+
+
+def _answers_together(
+    flow: Flow, state: ConversationState, env: Env, step: Step, inp: UserInput
+) -> Turn | None:
+    """Several answers in one message, for the step's `together`; and the yes or no that
+    confirms them. None when the input is one answer to the step after all (read as usual).
+
+    A typed message that is no acceptable answer to `step` is cut at the declared
+    separators into answers for `step` and the next steps it names, in order; each part
+    is read by its step's parser and checked by its validators, with the earlier parts
+    as answers. Exactly one way of reading it is shown back for confirmation; a refused
+    answer is explained, and nothing is saved until the consultant says yes.
+    """
+    if state.pending_answers is not None:
+        return _confirm_together(flow, state, env, step, inp)
+    together = step.together
+    if together is None or inp.text is None or state.editing is not None or step.for_each:
+        return None
+    try:
+        single = _parse(step, state, env, inp)
+    except AnswerError:
+        pass
+    else:
+        if _refusal(step, single, env) is None:
+            return None
+    targets = [step]
+    for name in together.with_:
+        if name in state.answers:
+            break
+        targets.append(flow.step(name))
+    readings: list[list[tuple[Step, Any]]] = []
+    for count in range(2, len(targets) + 1):
+        for parts in splits(inp.text, together, count):
+            reading = _read_parts(targets[:count], parts, state, env)
+            if reading is not None:
+                readings.append(reading)
+    if not readings:
+        return None  # not several answers: the single answer's own message explains
+    refusals = [_together_refusal(reading, state, env) for reading in readings]
+    accepted = [r for r, refusal in zip(readings, refusals, strict=True) if refusal is None]
+    if len(accepted) == 1:
+        shown: dict[str, Any] = dict(state.answers)
+        state.pending_date = None  # the message replaces a date waiting to be confirmed
+        state.pending_answers = []
+        for target, value in accepted[0]:
+            part_env = Env(ctx=env.ctx, answers=shown, today=env.today)
+            state.pending_answers.append(_pending_item(target, value, part_env))
+            shown[target.id] = value
+        return _next(flow, state, env)
+    if not accepted:
+        refusal = next(r for r in refusals if r is not None)
+        return _next(flow, state, env, messages=(refusal, texts.TOGETHER_NOTHING_SAVED))
+    return _next(flow, state, env, messages=(texts.TOGETHER_AMBIGUOUS,))
+
+
+def _read_parts(
+    targets: list[Step], parts: list[str], state: ConversationState, env: Env
+) -> list[tuple[Step, Any]] | None:
+    """Each part read as its step's answer, each step asked only if it would be."""
+    answers = dict(state.answers)
+    reading: list[tuple[Step, Any]] = []
+    for target, part in zip(targets, parts, strict=True):
+        part_env = Env(ctx=env.ctx, answers=answers, today=env.today)
+        if not applies(target, part_env):
+            return None
+        try:
+            value = _parse(target, state, part_env, UserInput(text=part))
+        except AnswerError:
+            return None
+        answers[target.id] = value
+        reading.append((target, value))
+    return reading
+
+
+def _together_refusal(
+    reading: list[tuple[Step, Any]], state: ConversationState, env: Env
+) -> str | None:
+    """The first refusal of the answers' validators, checked in order, labelled."""
+    answers = dict(state.answers)
+    for target, value in reading:
+        refusal = _refusal(target, value, Env(ctx=env.ctx, answers=answers, today=env.today))
+        if refusal is not None:
+            return f"{target.short_label}: {refusal}"
+        answers[target.id] = value
+    return None
+
+
+def _confirm_together(
+    flow: Flow, state: ConversationState, env: Env, step: Step, inp: UserInput
+) -> Turn | None:
+    pending = state.pending_answers or []
+    state.pending_answers = None
+    names = [str(item.get("step")) for item in pending]
+    if not names or names[0] != step.id or not all(flow.has_step(n) for n in names):
+        return None  # the flow changed underneath: read the input as usual
+    try:
+        confirmed = parse_yesno(inp.text, inp.value)
+    except AnswerError:
+        return None  # something else was typed: a new answer to the question
+    if not confirmed:
+        return _next(flow, state, env, messages=(texts.TOGETHER_AGAIN,))
+    reading = [(flow.step(n), item["value"]) for n, item in zip(names, pending, strict=True)]
+    refusal = _together_refusal(reading, state, env)  # as read; only a new day can change it
+    if refusal is not None:
+        return _next(flow, state, env, messages=(refusal, texts.TOGETHER_NOTHING_SAVED))
+    messages: list[str] = []
+    recorded: list[RecordedAnswer] = []
+    for target, value in reading:
+        issues = (VALIDATORS[name](value, env) for name in target.validate_)
+        warnings = tuple(i.message for i in issues if i is not None)
+        _set_answer(flow, state, env, target, value, warnings)
+        recorded.append(_record(target, env, value))
+        messages += warnings
+    return _next(flow, state, env, messages=tuple(messages), answers=tuple(recorded))
+
+
+def _pending_item(target: Step, value: Any, env: Env) -> dict[str, Any]:
+    shown = display(target, options_for(target, env), value)
+    return {"step": target.id, "value": value, "label": target.short_label, "display": shown}
+
+
+def _together_prompt(state: ConversationState, step: Step, can_go_back: bool) -> Prompt:
+    lines = [f"• {item['label']}: {item['display']}" for item in state.pending_answers or []]
+    return Prompt(
+        step_id=step.id,
+        kind="confirm_answers",
+        text=texts.TOGETHER_CONFIRM.format(answers="\n".join(lines)),
+        options=YES_NO_OPTIONS,
+        can_go_back=can_go_back,
+    )

@@ -88,6 +88,28 @@ class Condition(Frozen):
         return refs
 
 
+Separator = Annotated[str, Field(min_length=1, max_length=20)]
+
+
+class Together(Frozen):
+    """Several answers in one message, for a consultant who knows them all: at this step a
+    message that is not one answer is split at `separators` into this step's answer and
+    those of the `with` steps after it, in order (at least the first of them). Words in
+    `ignore` standing at either end of an answer are dropped ('fra', 'timer'). Every
+    answer is read and checked as if it were asked alone, and all are shown back for
+    confirmation; a message that splits more than one way is not guessed at."""
+
+    with_: tuple[StepId, ...] = Field(
+        alias="with", min_length=1, max_length=6, description="The later steps, in order."
+    )
+    separators: tuple[Separator, ...] = Field(
+        min_length=1, max_length=12, description="What may stand between two answers."
+    )
+    ignore: tuple[Separator, ...] = Field(
+        default=(), description="Words dropped at either end of an answer."
+    )
+
+
 class Step(Frozen):
     id: StepId = Field(description="The answer's name: what the code and other steps read.")
     kind: StepKind = Field(description="What kind of answer the step takes.")
@@ -118,6 +140,9 @@ class Step(Frozen):
         "steps a named part reads count without being listed).",
     )
     in_note: bool = Field(default=True, description="Include the answer in the case note.")
+    together: Together | None = Field(
+        default=None, description="Later answers that may come in the same message."
+    )
 
     @property
     def short_label(self) -> str:

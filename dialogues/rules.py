@@ -16,7 +16,7 @@ from typing import Any, Literal
 from dialogues.contract import Needs, Part, Reads
 from dialogues.cpr import p_number
 from dialogues.dates import format_danish_date
-from dialogues.domain import TargetGroup
+from dialogues.domain import RuleSet, TargetGroup
 from dialogues.model import Option
 from dialogues.state import FlowContext
 
@@ -26,7 +26,12 @@ START = Reads("start_date", ("date",), or_praktik=True)  # a praktik's stored st
 START_IF_ASKED = Reads("start_date", ("date",), required=False)  # without it: today's rules
 END = Reads("end_date", ("date",))
 TARGET_GROUP = Reads("target_group", ("choice",), or_praktik=True, options_from="target_groups")
+# The target group's id where a part copes without it (no options_from: such a part only
+# looks the id up in the rule set in force, and does nothing when it is not there).
+TARGET_GROUP_IF_ASKED = Reads("target_group", ("choice",), required=False, or_praktik=True)
 EMPLOYEES = Reads("ordinary_employees", ("number",))
+START_HOURS = Reads("hours_per_week", ("number",))
+EMPLOYEE_REP_IF_ASKED = Reads("employee_rep", ("text",), required=False)
 PRAKTIK_TYPE = Reads("praktik_type", ("choice",), options_from="praktik_types")
 JOB_MATCH = Reads("advisor_job_match", ("yesno",))
 DIRECTION = Reads("advisor_direction", ("yesno",))
@@ -52,15 +57,23 @@ class Env:
         return self.ctx.praktik.start_date if self.ctx.praktik else None
 
     def target_group(self) -> TargetGroup | None:
+        return self.group_on(self.start_day() or self.today)
+
+    def group_on(self, day: dt.date) -> TargetGroup | None:
+        """The target group (as answered, else the praktik's) as the rules on `day` have it."""
         group_id = self.answers.get(TARGET_GROUP.step)
         if not isinstance(group_id, str) and self.ctx.praktik is not None:
             group_id = self.ctx.praktik.target_group
         if not isinstance(group_id, str):
             return None
-        return self.ctx.target_group(group_id, self.start_day() or self.today)
+        return self.ctx.target_group(group_id, day)
+
+    def rules(self) -> RuleSet:
+        """The rule set in force on the praktik's start (today's before it is known)."""
+        return self.ctx.rules_on(self.start_day() or self.today)
 
     def max_hours(self) -> float:
-        return self.ctx.rules_on(self.start_day() or self.today).max_hours_per_week
+        return self.rules().max_hours_per_week
 
 
 @dataclass(frozen=True)
@@ -87,7 +100,7 @@ def weeks_between(start: dt.date, end: dt.date) -> float:
     return ((end - start).days + 1) / 7
 
 
-def _fmt_weeks(weeks: float) -> str:
+def format_weeks(weeks: float) -> str:
     rounded = math.ceil(weeks * 10) / 10
     text = f"{rounded:.1f}".rstrip("0").rstrip(".").replace(".", ",")
     return f"{text} uge" if text == "1" else f"{text} uger"
@@ -116,12 +129,46 @@ def _p_number(value: Any, env: Env) -> Issue | None:
 CPR_EXEMPT_FORMS: dict[str, Callable[[str], str | None]] = {"p_number": p_number}
 
 
+CVR_WEIGHTS = (2, 7, 6, 5, 4, 3, 2, 1)
+
+
+def _cvr(value: Any, env: Env) -> Issue | None:
+    """A CVR number: 8 digits whose weighted sum (2, 7, 6, 5, 4, 3, 2, 1) is divisible by 11."""
+    text = re.sub(r"[\s.-]", "", str(value))
+    if not re.fullmatch(r"\d{8}", text):
+        return Issue("refuse", "Et CVR-nummer består af præcis 8 cifre, fx 12345674.")
+    if sum(w * int(d) for w, d in zip(CVR_WEIGHTS, text, strict=True)) % 11:
+        return Issue(
+            "refuse",
+            f"CVR-nummeret {text} er ikke gyldigt: kontrolcifferet passer ikke (modulus 11). "
+            "Tjek nummeret på virk.dk, eller skriv 'spring over'.",
+        )
+    return None
+
+
 def _start_date(value: Any, env: Env) -> Issue | None:
     day = dt.date.fromisoformat(value)
     if day < env.today - dt.timedelta(days=90):
         return Issue("refuse", "Startdatoen må højst ligge 90 dage tilbage.")
     if day > env.today + dt.timedelta(days=365):
         return Issue("refuse", "Startdatoen må højst ligge et år frem.")
+    group = env.group_on(day)
+    if group is not None and group.closed:
+        return Issue(
+            "refuse",
+            f"{group.closed} En ny praktik for {group.label} kan ikke starte "
+            f"{format_danish_date(day)}. Skriv 'afbryd' og start forfra med den målgruppe, "
+            "borgeren er i nu (eller 'tilbage' for at gå et spørgsmål tilbage).",
+        )
+    return None
+
+
+def _target_group(value: Any, env: Env) -> Issue | None:
+    """A group closed to new praktikker may still be chosen (a praktik that started
+    before); say so at once — the start date is refused in it."""
+    group = env.ctx.target_group(str(value), env.start_day() or env.today)
+    if group is not None and group.closed:
+        return Issue("warn", f"OBS: {group.closed}")
     return None
 
 
@@ -141,6 +188,7 @@ def _end_date(value: Any, env: Env) -> Issue | None:
             "Målgruppen findes ikke i de regler, der gælder på startdatoen. "
             "Skriv 'tilbage' og vælg målgruppe igen.",
         )
+    refs = env.rules().references
     weeks = weeks_between(start, end)
     if weeks <= group.max_weeks:
         return None
@@ -148,21 +196,21 @@ def _end_date(value: Any, env: Env) -> Issue | None:
     if limit is not None and weeks <= limit:
         return Issue(
             "warn",
-            f"Perioden er {_fmt_weeks(weeks)}. For {group.label} er grænsen {group.max_weeks} "
-            f"uger; op til {limit} uger kræver en konkret individuel vurdering (LAB § 61 stk. 2).",
+            f"Perioden er {format_weeks(weeks)}. For {group.label} er grænsen {group.max_weeks} "
+            f"uger; op til {limit} uger kræver en konkret individuel vurdering ({refs.extension}).",
         )
     if limit is not None:
         return Issue(
             "refuse",
-            f"Perioden er {_fmt_weeks(weeks)}. For {group.label} må en praktik højst vare "
+            f"Perioden er {format_weeks(weeks)}. For {group.label} må en praktik højst vare "
             f"{group.max_weeks} uger, og efter en konkret individuel vurdering op til {limit} "
-            "uger (LAB § 61). Forlængelse derudover sker 13 uger ad gangen ved helt særligt "
-            "behov og registreres ikke her. Vælg en tidligere slutdato.",
+            f"uger ({refs.duration}). Forlængelse derudover sker 13 uger ad gangen ved helt "
+            "særligt behov og registreres ikke her. Vælg en tidligere slutdato.",
         )
     return Issue(
         "refuse",
-        f"Perioden er {_fmt_weeks(weeks)}, men for {group.label} må en virksomhedspraktik "
-        f"højst vare {group.max_weeks} uger (LAB § 61). Vælg en slutdato senest "
+        f"Perioden er {format_weeks(weeks)}, men for {group.label} må en virksomhedspraktik "
+        f"højst vare {group.max_weeks} uger ({refs.duration}). Vælg en slutdato senest "
         f"{format_danish_date(start + dt.timedelta(days=group.max_weeks * 7 - 1))}.",
     )
 
@@ -183,7 +231,20 @@ def _hours(value: Any, env: Env) -> Issue | None:
         shown = f"{limit:g}".replace(".", ",")
         return Issue(
             "refuse",
-            f"En praktik må højst være {shown} timer om ugen (en normal fuldtidsuge).",
+            f"En praktik må højst være {shown} timer om ugen (en normal fuldtidsuge, "
+            f"{env.rules().references.hours}).",
+        )
+    return None
+
+
+def _final_hours(value: Any, env: Env) -> Issue | None:
+    start = env.answers.get(START_HOURS.step)
+    if isinstance(start, int | float) and float(value) <= float(start):
+        shown = f"{float(start):g}".replace(".", ",")
+        return Issue(
+            "refuse",
+            f"Timetallet efter optrapningen skal være højere end timetallet ved start ({shown}). "
+            "Skriv 'tilbage' og svar nej, hvis timerne ikke skal trappes op.",
         )
     return None
 
@@ -194,8 +255,46 @@ def _last_employer(value: Any, env: Env) -> Issue | None:
         return Issue(
             "refuse",
             f"For {group.label} må praktikken ikke være hos borgerens seneste arbejdsgiver "
-            "(bek. § 61 stk. 2). Vælg en anden virksomhed: skriv 'afbryd' og start forfra, "
-            "eller 'tilbage' for at rette.",
+            f"({env.rules().references.last_employer}). Vælg en anden virksomhed: skriv "
+            "'afbryd' og start forfra, eller 'tilbage' for at rette.",
+        )
+    return None
+
+
+NO_EMPLOYEE_REP = frozenset(
+    {
+        "ingen",
+        "nej",
+        "ingen tr",
+        "ingen tillidsrepræsentant",
+        "der er ingen",
+        "der er ingen tillidsrepræsentant",
+        "virksomheden har ingen tillidsrepræsentant",
+    }
+)
+_EMAIL = re.compile(r"[^\s@,;]+@[^\s@,;]+\.[a-zæøå]{2,}", re.IGNORECASE)
+_PHONE = re.compile(r"(?<!\d)(?:\+45[\s-]?)?(?:\d[\s-]?){7}\d(?!\d)")
+
+
+def no_employee_rep(value: Any) -> bool:
+    """The answer says the workplace has no tillidsrepræsentant ('ingen')."""
+    return " ".join(str(value).casefold().rstrip(".!").split()) in NO_EMPLOYEE_REP
+
+
+def _employee_rep(value: Any, env: Env) -> Issue | None:
+    if no_employee_rep(value):
+        return Issue(
+            "warn",
+            "Uden tillidsrepræsentant er udtalelsen om rimelighedskravet fra virksomheden alene "
+            f"({env.rules().references.ratio_statement}).",
+        )
+    text = str(value)
+    has_name = bool(re.search(r"[a-zæøå]{2,}", _EMAIL.sub("", text), re.IGNORECASE))
+    if not has_name or not (_EMAIL.search(text) or _PHONE.search(text)):
+        return Issue(
+            "refuse",
+            "Skriv tillidsrepræsentantens navn og e-mail eller telefon, fx 'Tina Eksempel, "
+            "tina@eksempel.dk' - eller 'ingen', hvis der ikke er en tillidsrepræsentant.",
         )
     return None
 
@@ -204,8 +303,7 @@ def ratio_limit(env: Env) -> int | None:
     employees = env.answers.get(EMPLOYEES.step)
     if employees is None:
         return None
-    day = env.start_day() or env.today
-    return env.ctx.rules_on(day).ratio_cap.limit(int(employees))
+    return env.rules().ratio_cap.limit(int(employees))
 
 
 def _ratio_cap(value: Any, env: Env) -> Issue | None:
@@ -219,17 +317,37 @@ def _ratio_cap(value: Any, env: Env) -> Issue | None:
             f"Rimelighedskravet er ikke opfyldt: med {int(env.answers[EMPLOYEES.step])} "
             f"ordinært ansatte må der højst være {limit} i praktik, løntilskud og "
             f"nytteindsats på P-nummeret, og med denne borger bliver det {after} "
-            "(bek. § 65). Praktikken kan ikke bevilges, før det er opfyldt.",
+            f"({env.rules().references.ratio_cap}). Praktikken kan ikke bevilges, før det er "
+            "opfyldt.",
         )
     return None
+
+
+def statement_from(env: Env) -> str:
+    """Who gives the written statement on the ratio cap: the employer and the
+    tillidsrepræsentant, or the employer alone when there is none (bek. § 65 stk. 6)."""
+    rep = env.answers.get(EMPLOYEE_REP_IF_ASKED.step)
+    if rep is not None and no_employee_rep(rep):
+        return "virksomheden alene (der er ingen tillidsrepræsentant)"
+    return "virksomheden og tillidsrepræsentanten"
 
 
 def _ratio_statement(value: Any, env: Env) -> Issue | None:
     if value is False:
         return Issue(
             "warn",
-            "Husk: før start skal der foreligge en skriftlig udtalelse fra virksomheden og "
-            "tillidsrepræsentanten om rimelighedskravet (bek. § 65 stk. 6).",
+            f"Husk: før start skal der foreligge en skriftlig udtalelse fra {statement_from(env)} "
+            f"om rimelighedskravet ({env.rules().references.ratio_statement}).",
+        )
+    return None
+
+
+def _min_plan(value: Any, env: Env) -> Issue | None:
+    if value is False:
+        return Issue(
+            "warn",
+            "Husk: Min Plan skal oprettes eller opdateres med praktikkens formål og opgaver, "
+            "når praktikken bevilges.",
         )
     return None
 
@@ -246,15 +364,22 @@ def _followup_date(value: Any, env: Env) -> Issue | None:
 VALIDATORS: dict[str, Validator] = {
     "case_ref": Part(_case_ref, Needs(on_kinds=("text",))),
     "p_number": Part(_p_number, Needs(on_kinds=("text",))),
-    "start_date": Part(_start_date, Needs(on_kinds=("date",))),
+    "cvr_number": Part(_cvr, Needs(on_kinds=("text",))),
+    "target_group": Part(_target_group, Needs((START_IF_ASKED,), on_kinds=("choice",))),
+    "start_date": Part(_start_date, Needs((TARGET_GROUP_IF_ASKED,), on_kinds=("date",))),
     "end_date": Part(_end_date, Needs((START, TARGET_GROUP), on_kinds=("date",))),
     "extension_assessed": Part(_must_be_yes, Needs(on_kinds=("yesno",))),
     "hours_per_week": Part(_hours, Needs((START_IF_ASKED,), on_kinds=("number",))),
+    "final_hours": Part(_final_hours, Needs((START_HOURS,), on_kinds=("number",))),
     "last_employer": Part(
         _last_employer, Needs((TARGET_GROUP, START_IF_ASKED), on_kinds=("yesno",))
     ),
     "ratio_cap": Part(_ratio_cap, Needs((EMPLOYEES, START_IF_ASKED), on_kinds=("number",))),
-    "ratio_statement": Part(_ratio_statement, Needs(on_kinds=("yesno",))),
+    "employee_rep": Part(_employee_rep, Needs((START_IF_ASKED,), on_kinds=("text",))),
+    "ratio_statement": Part(
+        _ratio_statement, Needs((EMPLOYEE_REP_IF_ASKED, START_IF_ASKED), on_kinds=("yesno",))
+    ),
+    "min_plan": Part(_min_plan, Needs(on_kinds=("yesno",))),
     "followup_date": Part(_followup_date, Needs(on_kinds=("date",))),
 }
 
@@ -275,9 +400,18 @@ def _last_employer_applies(env: Env) -> bool:
     return group is not None and group.last_employer == "forbidden"
 
 
+def _same_function_without_job(env: Env) -> bool:
+    """The group may return to its last employer in the same function when without a job."""
+    group = env.target_group()
+    return group is not None and group.last_employer == "same_function_without_job"
+
+
 CHECKS: dict[str, Check] = {
     "needs_extension": Part(_needs_extension, Needs((START, END, TARGET_GROUP))),
     "last_employer_forbidden": Part(_last_employer_applies, Needs((TARGET_GROUP, START_IF_ASKED))),
+    "same_function_without_job": Part(
+        _same_function_without_job, Needs((TARGET_GROUP_IF_ASKED, START_IF_ASKED))
+    ),
 }
 
 
@@ -378,7 +512,11 @@ FACTS: dict[str, Needs] = {"praktik.type": THE_PRAKTIK, "praktik.target_group": 
 
 def placeholders(env: Env, item: str | None = None) -> dict[str, str]:
     """Values for `{name}` placeholders in step texts."""
-    values: dict[str, str] = {"item": item or "", "max_hours": f"{env.max_hours():g}"}
+    values: dict[str, str] = {
+        "item": item or "",
+        "max_hours": f"{env.max_hours():g}",
+        "statement_from": statement_from(env),
+    }
     praktik = env.ctx.praktik
     if praktik is not None:
         praktik_type = env.ctx.type_by_id(praktik.type)
@@ -404,6 +542,7 @@ def placeholders(env: Env, item: str | None = None) -> dict[str, str]:
 PLACEHOLDERS: dict[str, Needs] = {
     "item": Needs(item=True),
     "max_hours": Needs((START_IF_ASKED,)),
+    "statement_from": Needs((EMPLOYEE_REP_IF_ASKED,)),
     "ratio_limit": Needs((EMPLOYEES, START_IF_ASKED)),
     "praktik.case_ref": THE_PRAKTIK,
     "praktik.company": THE_PRAKTIK,

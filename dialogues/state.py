@@ -12,7 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from dialogues.case_ref import CaseRefRule
-from dialogues.domain import PraktikType, RuleSet, TargetGroup
+from dialogues.domain import PraktikType, RuleSet, TargetGroup, rule_set_on
 from dialogues.model import Option, StepKind
 from dialogues.sensitive import SpecialCategories
 
@@ -49,8 +49,7 @@ class FlowContext(Frozen):
     special_categories: SpecialCategories = SpecialCategories()  # empty: no warnings
 
     def rules_on(self, day: dt.date) -> RuleSet:
-        valid = [r for r in self.rules if r.valid_from <= day]
-        return valid[-1] if valid else self.rules[0]
+        return rule_set_on(self.rules, day)
 
     def type_by_id(self, type_id: str) -> PraktikType | None:
         return next((t for t in self.types if t.id == type_id), None)
@@ -73,6 +72,9 @@ class ConversationState(BaseModel):
     pending_date: str | None = None
     # A free-text answer that names a special category, waiting to be confirmed.
     pending_sensitive: str | None = None
+    # Several answers read from one message (a step's `together`), waiting to be
+    # confirmed: [{"step": step id, "value": answer}, …] in flow order.
+    pending_answers: list[dict[str, JsonValue]] | None = None
     editing: str | None = None
     previous: dict[str, JsonValue] = Field(default_factory=dict)
     warnings: dict[str, str] = Field(default_factory=dict)
@@ -101,7 +103,7 @@ class Prompt(Frozen):
     """The next thing to ask. Front ends render it; they never decide what comes next."""
 
     step_id: str
-    kind: StepKind | Literal["summary", "confirm_date", "confirm_sensitive"]
+    kind: StepKind | Literal["summary", "confirm_date", "confirm_sensitive", "confirm_answers"]
     text: str
     help: str | None = None
     options: tuple[Option, ...] = ()
@@ -129,6 +131,7 @@ class RecordedAnswer(Frozen):
     question: str
     value: JsonValue
     display: str
+    label: str = ""  # the step's short label (summaries, several answers at once)
 
 
 class AuditEvent(Frozen):

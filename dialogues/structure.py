@@ -155,10 +155,24 @@ def check_flow(flow: Flow) -> None:
         _check_step(file, step, seen)
         problems += _check_step_needs(flow, step, seen)
         seen[step.id] = step
+    for step in flow.steps:
+        _check_together(flow, step)
     all_steps = {step.id: step for step in flow.steps}
+    registered = flow.needs_praktik
     for effect in flow.on_complete:
-        needs = EFFECT_INPUTS[effect].needs()
-        problems += _check_needs(flow, None, f"effect '{effect}'", needs, all_steps)
+        model = EFFECT_INPUTS[effect]
+        problems += _check_needs(flow, None, f"effect '{effect}'", model.needs(), all_steps)
+        if model.reads_saved_praktik and not registered:
+            problems.append(
+                FlowError(
+                    file,
+                    None,
+                    f"effect '{effect}' reads the saved praktik: name an effect that registers "
+                    "it (register_praktik) before it, or give the flow 'needs_praktik: true'",
+                    part=f"effect '{effect}'",
+                )
+            )
+        registered = registered or model.registers_praktik
     if problems:
         raise FlowError.all_of(problems)
 
@@ -193,6 +207,34 @@ def _check_step(file: str, step: Step, earlier: dict[str, Step]) -> None:
     _check_placeholders(file, step.id, step.help or "")
     if step.min is not None and step.max is not None and step.min > step.max:
         raise fail("min is larger than max")
+
+
+# Kinds whose reading is strict enough to tell where one answer ends (a text takes anything).
+TOGETHER_KINDS = frozenset({"date", "number", "scale", "yesno", "choice"})
+
+
+def _check_together(flow: Flow, step: Step) -> None:
+    """The steps answered together come later, in flow order, and have strict readings."""
+    if step.together is None:
+        return
+    position = flow.index(step.id)
+    for named in (None, *step.together.with_):
+        if named is None:
+            target = step
+        else:
+            if not flow.has_step(named) or flow.index(named) <= position:
+                raise FlowError(
+                    flow.source, step.id, f"together names '{named}', which is not a later step"
+                )
+            target, position = flow.step(named), flow.index(named)
+        if target.kind not in TOGETHER_KINDS or target.for_each:
+            per_item = " asked per item" if target.for_each else ""
+            raise FlowError(
+                flow.source,
+                step.id,
+                f"together: step '{target.id}' is a {target.kind} step{per_item}; only "
+                f"{', '.join(sorted(TOGETHER_KINDS))} answers can be told apart in one message",
+            )
 
 
 def _check_condition(cond: Condition, earlier: dict[str, Step], fail: Any) -> None:

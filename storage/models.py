@@ -49,20 +49,35 @@ class Praktik(SQLModel, table=True):
     target_group: str = Field(max_length=40)
     company: str = Field(max_length=120)
     p_number: str | None = Field(default=None, max_length=10)
+    cvr_number: str | None = Field(default=None, max_length=8)
     type: str = Field(max_length=20, index=True)
     subgoals: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    tasks: str | None = Field(default=None, max_length=1000)
     start_date: dt.date
     end_date: dt.date
-    hours_per_week: float
+    hours_per_week: float  # at the start, when the hours rise
+    final_hours_per_week: float | None = None  # after a planned rise in hours
+    hours_plan: str | None = Field(default=None, max_length=500)  # the steps of the rise
+    working_times: str | None = Field(default=None, max_length=200)
     extension_assessed: bool = False
     last_employer: bool = False
+    # At the last employer: whether the citizen has a job, and whether the praktik is in
+    # the same job function (allowed for some groups without a job); else new_function.
+    last_employer_has_job: bool | None = None
+    same_function: bool | None = None
     new_function: str | None = Field(default=None, max_length=200)
     ordinary_employees: int | None = None
     subsidised_now: int | None = None
     ratio_limit: int | None = None
     ratio_exceeded: bool = False
     ratio_statement: bool = False
+    # The tillidsrepræsentant (name and contact); has_employee_rep False: there is none,
+    # so the ratio-cap statement is the employer's alone. None: not recorded (older rows).
+    employee_rep: str | None = Field(default=None, max_length=200)
+    has_employee_rep: bool | None = None
     contact_person: str | None = Field(default=None, max_length=200)
+    min_plan_updated_at_grant: bool | None = None
+    rule_set: str | None = Field(default=None, max_length=40)  # the rule set it was granted under
     consultant_id: int = Field(foreign_key="consultants.id", index=True)
     team_id: str | None = Field(default=None, max_length=40, index=True)
     status: str = Field(default="active", max_length=20)  # active, ended
@@ -150,7 +165,8 @@ class Answer(SQLModel, table=True):
 
 
 class CaseNote(SQLModel, table=True):
-    """A case-note draft (journalnotat) the bot produced for the consultant to paste."""
+    """A copy-ready text the bot produced for the consultant to paste: a case-note draft
+    (journalnotat) or the agreement's fields for VITAS."""
 
     __tablename__ = "case_notes"
 
@@ -158,6 +174,10 @@ class CaseNote(SQLModel, table=True):
     praktik_id: int | None = Field(default=None, foreign_key="praktikker.id", index=True)
     conversation_id: int = Field(foreign_key="conversations.id")
     flow_id: str = Field(max_length=60)
+    # journalnotat: for the case system; vitas: the agreement's fields for VITAS.
+    kind: str = Field(
+        default="journalnotat", max_length=20, sa_column_kwargs={"server_default": "journalnotat"}
+    )
     text: str
     created_at: dt.datetime = _ts(default_factory=utcnow)
 

@@ -282,10 +282,20 @@ async def attach_answers_to_praktik(
 
 
 async def add_case_note(
-    session: AsyncSession, *, praktik_id: int | None, conversation_id: int, flow_id: str, text: str
+    session: AsyncSession,
+    *,
+    praktik_id: int | None,
+    conversation_id: int,
+    flow_id: str,
+    text: str,
+    kind: str = "journalnotat",
 ) -> CaseNote:
     note = CaseNote(
-        praktik_id=praktik_id, conversation_id=conversation_id, flow_id=flow_id, text=text
+        praktik_id=praktik_id,
+        conversation_id=conversation_id,
+        flow_id=flow_id,
+        kind=kind,
+        text=text,
     )
     session.add(note)
     await session.flush()

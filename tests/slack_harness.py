@@ -252,7 +252,8 @@ class SlackBot:
         days: int = 20,
     ) -> str:
         """Register a praktik through the DM as a consultant would; returns the thread ts.
-        Dagpenge, one sub-goal, start in three days (or `start`), ending `days` later."""
+        Dagpenge, one sub-goal, start in three days (or `start`), ending `days` later; no
+        rise in hours, not the last employer, no CVR number, a tillidsrepræsentant."""
         today = self.deps.clock().astimezone(self.deps.config.tz).date()
         start = start or today + dt.timedelta(days=3)
         root = await self.dm(user, "ny")
@@ -266,6 +267,7 @@ class SlackBot:
         await self.click_button(user, self.last(user, root), type_label)
         await self.tick_boxes(user, self.last(user, root), ["d1"])
         await self.dm(user, "spring over", thread_ts=root)
+        await self.dm(user, "Opgaver i praktikken", thread_ts=root)
         for day in (start, start + dt.timedelta(days=days)):
             await self.click(
                 user,
@@ -273,7 +275,9 @@ class SlackBot:
                 lambda e: e["type"] == "datepicker",
                 selected=day.isoformat(),
             )
-        for answer in ("20", "nej", "12", "0", "ja", "Kontakt"):
+        answers = ["20", "nej", "mandag-fredag kl. 8-12", "nej", "spring over", "12", "0"]
+        answers += ["Tina Eksempel, tina@eksempel.dk", "ja", "Kontakt", "ja"]
+        for answer in answers:
             await self.dm(user, answer, thread_ts=root)
         await self.click_button(user, self.last(user, root), "Gem")
         return root

@@ -41,16 +41,22 @@ REGISTER = [
     "1",
     "1, 3",
     "spring over",
+    "Opmåling og montering",  # arbejdsopgaver
     "7/12",
     "ja",
     "31/12",
     "ja",
     "30",
+    "nej",  # no rise in hours
+    "mandag-torsdag kl. 7-15",
     "nej",
+    "spring over",  # CVR-nummer
     "20",
     "1",
+    "Tina Eksempel, tina@eksempel.dk",  # tillidsrepræsentant
     "ja",
     "Kontakt Eksempel",
+    "ja",  # Min Plan
     "gem",
 ]
 
@@ -143,8 +149,11 @@ async def test_registering_stores_praktik_answers_plan_and_note(
         "afslutning",
         "status",
     ]
-    [note] = await rows(db, CaseNote)
+    notes = await rows(db, CaseNote)
+    [note] = [n for n in notes if n.kind == "journalnotat"]
     assert note.praktik_id == praktik.id and "Sagsreference: SAG-2026-0001" in note.text
+    [vitas] = [n for n in notes if n.kind == "vitas"]  # the agreement's fields for VITAS
+    assert vitas.praktik_id == praktik.id and "Virksomhedens navn: Eksempel Byg ApS" in vitas.text
     [conversation] = await rows(db, Conversation)
     assert (conversation.status, conversation.active_key) == ("done", None)
 
@@ -299,7 +308,7 @@ async def test_followup_form_then_outcome(
         "outcome_hours": 25,
         "reason_not_met": "Kun deltid",
     }
-    notes = await rows(db, CaseNote)
+    notes = [n for n in await rows(db, CaseNote) if n.kind == "journalnotat"]
     assert len(notes) == 3
     job = [a for a in await rows(db, Answer) if a.step_id == "job_prospect"]
     assert [(a.value, a.praktik_id) for a in job] == [(8, praktik.id)]

@@ -67,7 +67,8 @@ def _candidates(prompt: Prompt, today: dt.date) -> list[UserInput]:
         return [UserInput(value=[o.value]) for o in prompt.options[:3]]
     if kind in ("number", "scale"):
         low = int(prompt.min or 1)
-        return [UserInput(value=max(low, 1)), UserInput(value=low)]
+        higher = [UserInput(value=low + 9)] if prompt.max is None or low + 9 <= prompt.max else []
+        return [UserInput(value=max(low, 1)), UserInput(value=low), *higher]
     if kind == "date":
         offset = 27 if prompt.step_id == "end_date" else 7
         return [UserInput(value=(today + dt.timedelta(days=offset)).isoformat())]
@@ -75,9 +76,10 @@ def _candidates(prompt: Prompt, today: dt.date) -> list[UserInput]:
         return [UserInput(command="confirm")]
     if prompt.step_id == "case_ref":  # must have the case system's shape
         return [UserInput(text="SAG-2026-0412")]
+    answers = [UserInput(text="Et svar uden personnummer."), UserInput(text="ingen")]
     if prompt.optional:
-        return [UserInput(command="skip"), UserInput(text="Et svar uden personnummer.")]
-    return [UserInput(text="Et svar uden personnummer.")]
+        return [UserInput(command="skip"), *answers]
+    return answers
 
 
 def test_cpr_is_refused_at_every_free_text_step_of_every_flow(

@@ -165,11 +165,12 @@ def register_until_end_date(flow: Flow, ctx: FlowContext, group: str) -> Turn:
         "SAG-1",
         group,
         "Eksempel ApS",
-        "spring over",
+        "spring over",  # P-nummer
         "1",
         "1",
         "1",
         "spring over",
+        "Lager og kundeservice",  # arbejdsopgaver
         "7/12",
         "ja",
     )
@@ -204,7 +205,9 @@ def test_thirteen_week_group_may_extend_with_assessment(
 def test_ratio_cap_warns_with_the_computed_limit(flows: dict[str, Flow], ctx: FlowContext) -> None:
     flow = flows["ny_praktik"]
     turn = register_until_end_date(flow, ctx, "Dagpenge")
-    turn = run_more(flow, ctx, turn, "om 3 uger", "ja", "30", "nej", "60")
+    turn = run_more(
+        flow, ctx, turn, "om 3 uger", "ja", "30", "nej", "man-fre 8-14", "nej", "spring over", "60"
+    )
     assert turn.prompt is not None and "Grænsen er 11" in turn.prompt.text
     warned = say(flow, turn, "11", ctx)
     assert "højst være 11" in warned.messages[0]
@@ -222,7 +225,13 @@ def test_summary_edit_asks_again_what_depends_on_it(
 ) -> None:
     flow = flows["ny_praktik"]
     turn = register_until_end_date(flow, ctx, "Dagpenge")
-    turn = run_more(flow, ctx, turn, "om 3 uger", "ja", "30", "nej", "10", "0", "ja", "Kontakt")
+    turn = run_more(
+        flow,
+        ctx,
+        turn,
+        *("om 3 uger", "ja", "30", "nej", "man-fre 8-14", "nej", "spring over", "10", "0"),
+        *("Tina Eksempel, tina@eksempel.dk", "ja", "Kontakt", "ja"),
+    )
     assert turn.prompt is not None and turn.prompt.kind == "summary"
     # Changing the type asks the sub-goals again (their options come from the type)…
     items = [i.step_id for i in turn.prompt.summary]

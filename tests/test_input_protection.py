@@ -204,7 +204,7 @@ async def test_special_category_warning_in_slack_survives_a_restart_and_is_count
     # A new process (a restart) finds the warning where it was; the button still works.
     async with running_bot(slack, db, config, flows) as bot:
         await bot.click_button(ANNA, bot.last(ANNA, root), "Gem som skrevet")
-        assert "Hvornår starter praktikken" in bot.last_text(ANNA, root)
+        assert "Hvilke konkrete arbejdsopgaver" in bot.last_text(ANNA, root)  # the next step
     [answer] = [a for a in await rows(db, Answer) if a.step_id == "own_subgoals"]
     assert answer.value == sensitive
     audit = [e for e in await rows(db, AuditEntry) if e.action.startswith("special_category")]
@@ -226,7 +226,7 @@ async def test_rephrasing_after_the_warning_keeps_nothing_of_the_first_answer(
     await bot.click_button(ANNA, bot.last(ANNA, root), "Skriv svaret om")
     assert "Skriv svaret igen" in last_texts(bot, root)
     await bot.dm(ANNA, "Har brug for korte pauser i løbet af dagen", thread_ts=root)
-    assert "Hvornår starter praktikken" in bot.last_text(ANNA, root)
+    assert "Hvilke konkrete arbejdsopgaver" in bot.last_text(ANNA, root)  # the next step
     [conversation] = await rows(db, Conversation)
     assert "muslim" not in json.dumps(conversation.state, ensure_ascii=False)
     assert all("muslim" not in repr(a.value) for a in await rows(db, Answer))
@@ -286,7 +286,9 @@ async def test_special_category_warning_in_the_terminal_survives_a_restart(
     term = await Terminal.start(db_url)
     out = await term.expect("Skriv 1 for at gemme som skrevet")
     assert "Vi fortsætter, hvor du slap" in out and "'adhd'" in out
-    out = await term.send("Kan koncentrere sig bedst i korte perioder", "Hvornår starter")
+    out = await term.send(
+        "Kan koncentrere sig bedst i korte perioder", "Hvilke konkrete arbejdsopgaver"
+    )
     term.kill()
     await term.proc.wait()
     [answer] = [a for a in await all_rows(db_url, Answer) if a.step_id == "own_subgoals"]

@@ -40,6 +40,7 @@ async def register_in_slack(bot: SlackBot) -> str:
     await bot.click_button(ANNA, type_question, "Jobpraktik")
     await bot.tick_boxes(ANNA, bot.last(ANNA, root), ["d1", "d3"])
     await bot.dm(ANNA, "Lære truck; Sikkerhedskursus", thread_ts=root)  # own sub-goals
+    await bot.dm(ANNA, "Varemodtagelse og plukning", thread_ts=root)  # tasks
     await bot.dm(ANNA, "næste mandag", thread_ts=root)  # typed date: confirmed
     assert "mandag den 7. december 2026" in bot.last_text(
         ANNA, root
@@ -61,12 +62,17 @@ async def test_register_prepare_and_follow_up_in_slack(bot: SlackBot, db: Databa
     await bot.click(ANNA, end_question, lambda e: e["type"] == "datepicker", selected=end)
     assert "Hvor mange timer om ugen" in bot.last_text(ANNA, root)
     await bot.dm(ANNA, "37", thread_ts=root)
+    await bot.click_button(ANNA, bot.last(ANNA, root), "Nej")  # no rise in hours
+    await bot.dm(ANNA, "mandag-fredag kl. 7-14", thread_ts=root)
     await bot.click_button(ANNA, bot.last(ANNA, root), "Nej")  # last employer
+    await bot.click_button(ANNA, bot.last(ANNA, root), "Spring over")  # CVR-nummer
     await bot.dm(ANNA, "30", thread_ts=root)
     assert "Grænsen er 6" in bot.last_text(ANNA, root)
     await bot.dm(ANNA, "2", thread_ts=root)
+    await bot.dm(ANNA, "Tina Eksempel, tina@eksempel.dk", thread_ts=root)
     await bot.click_button(ANNA, bot.last(ANNA, root), "Ja")  # ratio statement
     await bot.dm(ANNA, "Kontakt Eksempel, 12 34 56 78", thread_ts=root)
+    await bot.click_button(ANNA, bot.last(ANNA, root), "Ja")  # Min Plan
     summary = bot.last(ANNA, root)
     assert "Opsummering af 'Ny praktik'" in message_text(summary)
     assert "Eksempel Logistik ApS" in message_text(summary)

@@ -56,6 +56,7 @@ async def test_twenty_long_subgoals_and_a_long_case_note(
         await bot.dm(ANNA, ", ".join(str(n) for n in range(1, 21)), thread_ts=root)
         own = "; ".join(f"Eget delmål {n} om at lære lageret at kende" for n in range(1, 6))
         await bot.dm(ANNA, own, thread_ts=root)
+        await bot.dm(ANNA, "Arbejdsopgaver: " + "lager og kundeservice, " * 30, thread_ts=root)
         start = dt.date.today() + dt.timedelta(days=3)
         await bot.click(
             ANNA,
@@ -70,7 +71,10 @@ async def test_twenty_long_subgoals_and_a_long_case_note(
             lambda e: e["type"] == "datepicker",
             selected=end.isoformat(),
         )
-        for answer in ("30", "nej", "40", "1", "ja", "Kontakt Eksempel, " + "x" * 150):
+        answers = ["30", "ja", "37", "uge 1-2: 30 timer, " * 20, "mandag-fredag " * 10]
+        answers += ["nej", "12345674", "40", "1", "Tina Eksempel, tina@eksempel.dk", "ja"]
+        answers += ["Kontakt Eksempel, " + "x" * 150, "ja"]
+        for answer in answers:
             await bot.dm(ANNA, answer, thread_ts=root)
         summary = bot.last(ANNA, root)
         assert "Opsummering" in message_text(summary)

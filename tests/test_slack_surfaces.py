@@ -78,11 +78,13 @@ async def test_correcting_an_answer_from_the_summary(bot: SlackBot, db: Database
     await bot.click_button(ANNA, bot.last(ANNA, root), "Kompetencepraktik")
     await bot.tick_boxes(ANNA, bot.last(ANNA, root), ["d2"])
     await bot.click_button(ANNA, bot.last(ANNA, root), "Spring over")
+    await bot.dm(ANNA, "Bagning og ekspedition", thread_ts=root)
     await bot.dm(ANNA, "i overmorgen", thread_ts=root)
     await bot.click_button(ANNA, bot.last(ANNA, root), "Ja")
     await bot.dm(ANNA, "om 3 uger", thread_ts=root)
     await bot.click_button(ANNA, bot.last(ANNA, root), "Ja")
-    for answer in ("20", "nej", "8", "0", "ja", "Kontakt"):
+    answers = ("20", "nej", "mandag-fredag kl. 6-12", "nej", "spring over", "8", "0", "ingen")
+    for answer in (*answers, "ja", "Kontakt", "ja"):
         await bot.dm(ANNA, answer, thread_ts=root)
     summary = bot.last(ANNA, root)
     assert "Eksempel Bageri" in message_text(summary)

@@ -34,6 +34,7 @@ NOTES_FLOW = """
 id: notes
 title: Noter
 description: Free text with and without the warning.
+needs_praktik: true
 steps:
   - {id: first, kind: text, text: Første note}
   - {id: second, kind: text, text: Anden note, optional: true}

@@ -100,18 +100,24 @@ async def register_jobpraktik(term: Terminal) -> None:
     await term.send("ja", "Anbefaling: Jobpraktik")
     await term.send("1", "Hvilke af typens delmål")
     await term.send("1, 4", "egne delmål")
-    await term.send("Truckcertifikat", "Hvornår starter praktikken")
+    await term.send("Truckcertifikat", "konkrete arbejdsopgaver")
+    await term.send("Varemodtagelse og truckkørsel", "Hvornår starter praktikken")
     await term.send("i morgen", "Er det rigtigt?")
     await term.send("ja", "Hvornår slutter praktikken")
     await term.send("om 8 uger", "højst vare 4 uger")
     await term.send("om 3 uger", "Er det rigtigt?")
     await term.send("ja", "timer om ugen")
-    await term.send("37", "seneste arbejdsgiver")
-    await term.send("nej", "ordinært ansatte")
+    await term.send("37", "trappes op")
+    await term.send("nej", "Hvilke dage og tidspunkter")
+    await term.send("mandag-fredag kl. 7-14.30", "seneste arbejdsgiver")
+    await term.send("nej", "CVR-nummer")
+    await term.send("12345674", "ordinært ansatte")
     await term.send("25", "Grænsen er 5")
-    await term.send("1", "tillidsrepræsentanten")
+    await term.send("1", "tillidsrepræsentant")
+    await term.send("ingen", "udtalelse fra virksomheden alene")
     await term.send("ja", "faste kontaktperson")
-    await term.send("Kontakt Eksempel, 12345678", "Skriv 'gem'")
+    await term.send("Kontakt Eksempel, 12345678", "Min Plan")
+    await term.send("ja", "Skriv 'gem'")
     out = await term.send("gem", "Hvad vil du gøre?")
     assert "Praktikken SAG-2026-0101 er oprettet: Jobpraktik hos Eksempel Transport ApS" in out
     assert "Journalnotat – Bevilling af virksomhedspraktik" in out
@@ -184,7 +190,9 @@ async def test_a_consultants_day_in_the_terminal(db_url: str) -> None:
     assert [(a.value, a.question) for a in scale] == [
         (8, "Spørg: På en skala fra 1 til 10 - hvor tæt er borgeren på ansættelse?")
     ]
-    assert len(await all_rows(db_url, CaseNote)) == 4
+    notes = await all_rows(db_url, CaseNote)
+    assert len([n for n in notes if n.kind == "journalnotat"]) == 4
+    assert [n.kind for n in notes].count("vitas") == 1
     statuses = sorted((f.kind, f.status) for f in await all_rows(db_url, FollowUp))
     assert ("opstart", "held") in statuses
 

@@ -121,8 +121,8 @@ def _question_block_id(prompt: Prompt) -> str:
 def _answer_elements(prompt: Prompt) -> list[Block]:
     options = list(prompt.options)
     kind = prompt.kind
-    confirm = ("confirm_date", "confirm_sensitive")
-    if kind in ("choice", "yesno", *confirm) and len(options) <= MAX_BUTTON_OPTIONS:
+    confirms = ("confirm_date", "confirm_sensitive", "confirm_answers")
+    if (kind in ("choice", "yesno") or kind in confirms) and len(options) <= MAX_BUTTON_OPTIONS:
         return [
             _button(o.label, f"{ids.ANSWER}:{n}", o.value, primary=o.value == prompt.suggested)
             for n, o in enumerate(options)

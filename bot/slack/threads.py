@@ -19,7 +19,6 @@ from collections.abc import Mapping
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import messages
 from bot.conversations import Reply
 from bot.slack.deps import SlackDeps, conversation_key
 from bot.slack.render import (
@@ -88,13 +87,13 @@ async def show_reply(
             blocks=sections(text),
             text=fallback_text(text),
         )
-    if reply.note:
+    for note in reply.notes:  # each its own message(s): one copy per text
         await post_blocks(
             client,
             channel=channel,
             thread_ts=thread_ts,
-            blocks=note_blocks(messages.CASE_NOTE_READY, reply.note),
-            text=messages.CASE_NOTE_READY,
+            blocks=note_blocks(note.title, note.text),
+            text=note.title,
         )
     prompt_ts = None
     if reply.prompt is not None:
