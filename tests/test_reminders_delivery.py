@@ -9,7 +9,6 @@ import json
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +25,6 @@ from bot.reminders.scheduler import (
     TickReport,
     delivery_counts,
     run_forever,
-    slack_client,
     tick,
 )
 from storage.db import Database
@@ -46,18 +44,6 @@ from tests.slack_standin import SlackStandIn
 ROOT = Path(__file__).resolve().parent.parent
 MONDAY = dt.date(2026, 11, 30)
 AT_8 = local(MONDAY, 8)  # 07:00 UTC
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[SlackStandIn]:
-    async with SlackStandIn() as standin:
-        yield standin
-
-
-@pytest.fixture
-async def client(slack: SlackStandIn) -> AsyncIterator[AsyncWebClient]:
-    async with slack_client(TOKEN, slack.base_url) as web:
-        yield web
 
 
 def quiet(config: AppConfig, **delivery: Any) -> AppConfig:
