@@ -4,6 +4,10 @@ Every storage test runs against SQLite and PostgreSQL. PostgreSQL comes from
 PRAKTIKBOT_TEST_POSTGRES_URL (default: the local server, database `test`); each test
 session gets its own database, migrated once and emptied between tests. When CI is set a
 PostgreSQL test that cannot connect fails instead of skipping.
+
+Under pytest-xdist (`make test` runs one worker per core) every session-scoped fixture
+here exists once per worker: its own PostgreSQL database, SQLite template and scanned
+log file, so workers share nothing but the server.
 """
 
 from __future__ import annotations
@@ -118,9 +122,15 @@ GROUP BY t.relname ORDER BY max(d.level), t.relname
 async def _truncate_all(url: str) -> None:
     """Empty every table and restart the id sequences, as `TRUNCATE … RESTART IDENTITY`
     would. DELETE instead: a test leaves a handful of rows, and TRUNCATE's new files
-    cost about 0.3 s per test on this machine (over a minute per suite run)."""
+    cost about 0.3 s per test on this machine (over a minute per suite run). Sessions a
+    failed test left behind (a process still sending) are ended first: nothing else may
+    write while a test runs."""
     conn = await asyncpg.connect(_asyncpg_dsn(url))
     try:
+        await conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
         tables = [row["relname"] for row in await conn.fetch(_EMPTYING_SQL)]
         sequences = await conn.fetch(
             "SELECT schemaname, sequencename FROM pg_sequences "

@@ -28,6 +28,7 @@ from tests.slack_standin import SlackStandIn
 # de-duplication marks. Everything else must stay exactly as it was.
 ALLOWED_TO_CHANGE = {"audit_log", "processed_inputs", "alembic_version"}
 EXAMPLES = 700  # per request shape; four shapes
+pytestmark = pytest.mark.slow  # 2,800 requests: `make test` and CI run them, test-fast not
 
 ids = st.one_of(
     st.sampled_from(["UANNA", "UBO", "UBOT", "", "U" + "X" * 300, "W123", "D1"]),
