@@ -33,7 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 MONDAY = dt.date(2026, 11, 30)
 AT_8 = local(MONDAY, 8)
 log = logging.getLogger(__name__)
-pytestmark = pytest.mark.slow
+# Slow; and on a busy machine 10,000 reminders take minutes: a generous hang guard.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 
 def _config_file(tmp_path: Path, **delivery: object) -> Path:
@@ -74,7 +75,7 @@ async def run_instances(
         for _ in range(count)
     ]
     try:  # a guard against a hang, not a speed limit (that is `make bench`)
-        outputs = await asyncio.wait_for(asyncio.gather(*(p.communicate() for p in procs)), 240)
+        outputs = await asyncio.wait_for(asyncio.gather(*(p.communicate() for p in procs)), 780)
     finally:
         for proc in procs:
             if proc.returncode is None:
