@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: chat test lint bench serve flows-check clean
+.PHONY: chat test test-fast lint bench serve flows-check clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,8 +16,21 @@ $(STAMP): pyproject.toml
 chat: $(STAMP)  ## talk to the bot in the terminal, on the embedded SQLite store
 	$(BIN)/praktikbot chat
 
-test: $(STAMP)  ## the whole test suite (SQLite and PostgreSQL)
-	$(BIN)/python -m pytest
+# Tests run in one process per core (pytest-xdist); PYTEST_WORKERS=0 runs them in this one.
+PYTEST_WORKERS ?= auto
+# Keep compiled byte-code between runs (in __pycache__/, ignored by git) even where the
+# environment sets PYTHONDONTWRITEBYTECODE: otherwise every test process, and every
+# `praktikbot` process the tests start, compiles the project and re-rewrites the tests.
+test test-fast: export PYTHONDONTWRITEBYTECODE :=
+
+# The slow tests run after the others, one file per worker: the processes of the scheduler
+# tests then compete only with the fuzzing, not with the terminal and serve processes.
+test: $(STAMP)  ## the whole test suite (SQLite and PostgreSQL), slow tests included
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal -m "not slow"
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile -m slow
+
+test-fast: $(STAMP)  ## the quick loop: every test but those marked slow (concurrency, fuzzing)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal -m "not slow"
 
 lint: $(STAMP)  ## ruff and mypy as configured in pyproject.toml
 	$(BIN)/ruff check .

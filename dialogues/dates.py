@@ -1,16 +1,17 @@
 """Reading and writing Danish dates typed by consultants.
 
-Pure: no I/O and no clock reads. Today's date is always passed in, and the optional
-``dateparser`` fallback always gets ``RELATIVE_BASE`` built from it.
+Pure: no I/O and no clock reads. Today's date is always passed in.
 
 ``parse_danish_date`` understands (case-insensitive; surrounding whitespace and a
 trailing ``.`` are ignored):
 
-* ``i dag``, ``i morgen``, ``i overmorgen``, ``i går``, ``i forgårs`` (also written
-  together: ``imorgen``). Past dates are returned as they are; range checks for the
-  purpose at hand are the caller's job.
+* ``i dag``, ``nu``, ``i morgen``, ``i overmorgen``, ``i går``, ``i forgårs`` (also
+  written together: ``imorgen``). Past dates are returned as they are; range checks for
+  the purpose at hand are the caller's job.
 * A weekday, ``fredag`` or ``på fredag``: the first such day strictly *after* today
-  (so on a Monday, ``mandag`` is the Monday a week later).
+  (so on a Monday, ``mandag`` is the Monday a week later). Weekdays may be abbreviated
+  (``man``, ``tir``/``tirs``, ``ons``, ``tor``/``tors``, ``fre``, ``lør``, ``søn``, with
+  or without a dot) here and wherever a weekday may stand in front of a date.
 * ``næste fredag`` or ``fredag i næste uge``: the weekday in the *next calendar week*
   (weeks run Monday–Sunday). On Monday 30 November 2026, ``fredag`` is 4 December and
   ``næste fredag`` is 11 December; on Sunday 6 December, ``næste mandag`` is
@@ -20,13 +21,16 @@ trailing ``.`` are ignored):
   ``om et år`` (numbers as digits or as words up to twelve). Adding months keeps the
   day of month, or uses the month's last day when it is shorter (31 January + 1 month
   = 28/29 February).
-* Day and month name: ``15. marts``, ``15 marts``, ``15. mar``, ``15. sept.``, with an
-  optional year (``15. marts 2027``) and optional ``den`` / weekday in front
-  (``fredag den 4. december 2026``, the output of ``format_danish_date``; a weekday
-  that does not match the date is refused).
+* Day and month name: ``15. marts``, ``15 marts``, ``15. mar``, ``15. sept.``,
+  ``15-mar-2027``, with an optional year (``15. marts 2027``) and optional ``den`` /
+  weekday in front (``fredag den 4. december 2026``, the output of
+  ``format_danish_date``; a weekday that does not match the date is refused).
+* Month name first: ``marts 15``, ``dec. 24``, ``dec 7, 2026``, ``fredag dec 4``; a year
+  here must have four digits (``marts 15 14`` is refused, not read as 2014 or 2114).
 * Numeric: ``15/3``, ``15.3``, ``15-3``, ``15/3-2026``, ``15.03.2026``,
   ``15-03-2026``, ``15/3/26`` (two-digit years are 20xx), ISO ``2026-03-15``.
-* Day of month only: ``den 15.`` / ``d. 15``: the next 15th on or after today.
+* Day of month only: ``den 15.`` / ``d. 15`` / ``fredag den 4``: the next 15th (4th) on
+  or after today.
 * A time after or before the date (``15. marts kl. 14``, ``i morgen kl 9.30``,
   ``15/3 14:30``, ``kl. 14 i morgen``) is ignored; only the date is returned. Any
   other text mentioning ``kl.`` is refused with a request to write only the date.
@@ -38,22 +42,11 @@ than silently moved years ahead: the user is asked to write the year.
 
 Impossible dates (``31. februar``, ``30/2``, ``2026-13-01``, ``29/2-2027``) are refused
 with a Danish explanation. Every result must lie in the years ``today.year - 1`` …
-``today.year + 5``.
+``today.year + 5``. Anything else (``næste uge``, ``15 dage``, ``december``, ``uge 49``)
+gets the "cannot read" message with examples of what works: the caller asks again.
 
-``dateparser`` (``languages=["da"]``) is only a fallback for text that none of the
-explicit rules above recognise, and its answers are distrusted, because it silently
-misreads several Danish inputs (``15. marts kl. 14`` → year 2114, ``2026-13-01`` →
-13 January, ``kl 14`` → the 14th, ``15 dage`` → 15 December, ``jul`` / ``december``
-→ a day in that month taken from the base date, ``15 mart`` → a time zone "MART").
-A fallback result is used only when: the text contains a letter, no time, and no
-unit word (dag/uge/måned/år/…); dateparser reports a whole *day* (not a week, month
-or year); the result carries no time zone; the result is not before today unless the
-text contains its year (dateparser reads a bare day of month in the past); a weekday
-named in the text is the result's weekday; every number written in the text is the
-result's day or month, or its year written with four digits (so the year is one the
-user wrote or one near today; ``marts 15 14`` is not 2114); and, like every result,
-the year is within range. Otherwise the user gets the same "cannot read" message as
-for any unknown input.
+There is no general-purpose fallback parser: ``dateparser`` was one until the rules
+above covered every input it read (README, *Performance*: what it read and cost).
 """
 
 from __future__ import annotations
@@ -61,7 +54,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from calendar import isleap, monthrange
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from dialogues.cpr import redact_cpr
 
@@ -90,6 +83,11 @@ _MONTHS["sept"] = 9
 _WEEKDAYS: dict[str, int] = {name: i for i, name in enumerate(WEEKDAY_NAMES)}
 # Spellings without æ/ø/å, as typed on non-Danish keyboards.
 _WEEKDAYS.update({"lordag": 5, "loerdag": 5, "sondag": 6, "soendag": 6})
+# Abbreviations (not the two-letter ones: "to" is a number, "ti" ten).
+_WEEKDAYS.update(
+    {"man": 0, "tir": 1, "tirs": 1, "ons": 2, "tor": 3, "tors": 3, "fre": 4}
+    | {"lør": 5, "lor": 5, "søn": 6, "son": 6}
+)
 
 # "i fredags" = last Friday.
 _PAST_WEEKDAYS: dict[str, int] = {f"{name[:-3]}dags": i for i, name in enumerate(WEEKDAY_NAMES)}
@@ -98,6 +96,7 @@ _PAST_WEEKDAYS.update({"lordags": 5, "loerdags": 5, "sondags": 6, "soendags": 6}
 _KEYWORDS: dict[str, int] = {
     "i dag": 0,
     "idag": 0,
+    "nu": 0,
     "i morgen": 1,
     "imorgen": 1,
     "i overmorgen": 2,
@@ -148,27 +147,29 @@ _UNITS: dict[str, str] = {
 _WD = "|".join(sorted(_WEEKDAYS, key=len, reverse=True))
 _PAST_WD = "|".join(sorted(_PAST_WEEKDAYS, key=len, reverse=True))
 
-_RE_WEEKDAY = re.compile(rf"^(?:på\s+)?(næste\s+)?({_WD})(\s+i\s+næste\s+uge)?$")
+_RE_WEEKDAY = re.compile(rf"^(?:på\s+)?(næste\s+)?({_WD})\.?(\s+i\s+næste\s+uge)?$")
 _RE_PAST_WEEKDAY = re.compile(rf"^i\s+({_PAST_WD})$")
 _RE_RELATIVE = re.compile(r"^om\s+([0-9]+|[a-zéæøå]+)\s+([a-zæøå]+)\.?$")
 _RE_ISO = re.compile(r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})$")
-_PREFIX = rf"(?:({_WD})\s*,?\s+)?(?:den\s+|d\.\s*|d\s+)?"
+_PREFIX = rf"(?:({_WD})\.?\s*,?\s+)?(?:den\s+|d\.\s*|d\s+)?"
 _RE_NUMERIC = re.compile(
     rf"^{_PREFIX}([0-9]{{1,2}})\s*[./-]\s*([0-9]{{1,2}})"
     r"(?:(?:\s*[./-]\s*|\s+)([0-9]{4}|[0-9]{2}))?$"
 )
 _RE_MONTH_NAME = re.compile(
-    rf"^{_PREFIX}([0-9]{{1,2}})\.?\s*([a-zæøå]+)\.?(?:\s*,?\s+([0-9]{{4}}|[0-9]{{2}}))?$"
+    rf"^{_PREFIX}([0-9]{{1,2}})\.?\s*-?\s*([a-zæøå]+)\.?"
+    r"(?:(?:\s*,?\s+|\s*-\s*)([0-9]{4}|[0-9]{2}))?$"
 )
-_RE_DAY_ONLY = re.compile(r"^(?:den|d\.|d)\s*([0-9]{1,2})$")
+_RE_MONTH_FIRST = re.compile(
+    rf"^(?:({_WD})\.?\s*,?\s+)?([a-zæøå]+)\.?(?:\s+|\s*-\s*)([0-9]{{1,2}})\.?"
+    r"(?:\s*,?\s+([0-9]{4}))?$"
+)
+_RE_DAY_ONLY = re.compile(rf"^(?:({_WD})\.?\s*,?\s+)?(?:den|d\.|d)\s*([0-9]{{1,2}})$")
 
 _TIME = r"(?:kl\.?|klokken)\s*([0-9]{1,2})(?:[:.]([0-9]{2}))?"
 _RE_TIME_AFTER = re.compile(rf"^(.*?)\s*(?:,\s*|\s+)(?:{_TIME}|([0-9]{{1,2}}):([0-9]{{2}}))$")
 _RE_TIME_BEFORE = re.compile(rf"^{_TIME}\s*,?\s+(.+)$")
 _RE_TIME_WORD = re.compile(r"\b(?:kl|klokken)\b|[0-9]:[0-9]")
-_RE_UNIT_WORD = re.compile(
-    r"\b(?:dag|dage|døgn|uge|uger|måned|måneder|år|time|timer|minut|minutter|sekund\w*)\b"
-)
 
 _EXAMPLES = 'Skriv fx "i morgen", "næste fredag", "15. marts" eller "15/3".'
 _MAX_SHOWN = 40
@@ -211,9 +212,7 @@ def parse_danish_date(text: str, *, today: date) -> date:
                 f"Jeg kan ikke læse {_shown(text)} som en dato. Skriv kun datoen uden "
                 f'klokkeslæt, fx "15. marts" eller "i morgen".'
             )
-        result = _parse_fallback(norm, today)
-        if result is None:
-            raise DateInputError(f"Jeg kan ikke læse {_shown(text)} som en dato. {_EXAMPLES}")
+        raise DateInputError(f"Jeg kan ikke læse {_shown(text)} som en dato. {_EXAMPLES}")
     _check_year(result.year, today)
     return result
 
@@ -256,7 +255,8 @@ def _shown(text: str) -> str:
 def _parse_explicit(s: str, today: date) -> date | None:
     if s in _KEYWORDS:
         return today + timedelta(days=_KEYWORDS[s])
-    for rule in (_weekday, _past_weekday, _relative, _iso, _numeric, _month_name, _day_only):
+    rules = (_weekday, _past_weekday, _relative, _iso, _numeric, _month_name, _month_first)
+    for rule in (*rules, _day_only):
         result = rule(s, today)
         if result is not None:
             return result
@@ -337,18 +337,29 @@ def _month_name(s: str, today: date) -> date | None:
     return result
 
 
+def _month_first(s: str, today: date) -> date | None:
+    m = _RE_MONTH_FIRST.match(s)
+    if m is None or m.group(2) not in _MONTHS:
+        return None
+    result = _build(int(m.group(3)), _MONTHS[m.group(2)], _year(m.group(4)), today)
+    _check_weekday(m.group(1), result)
+    return result
+
+
 def _day_only(s: str, today: date) -> date | None:
     m = _RE_DAY_ONLY.match(s)
     if m is None:
         return None
-    day = int(m.group(1))
+    day = int(m.group(2))
     if not 1 <= day <= 31:
         raise DateInputError(f"Ingen måned har en dag {day}. {_EXAMPLES}")
     year, month = today.year, today.month
-    while True:  # at most three months ahead: every second month has 31 days
-        if day <= monthrange(year, month)[1] and date(year, month, day) >= today:
-            return date(year, month, day)
+    while day > monthrange(year, month)[1] or date(year, month, day) < today:
+        # at most three months ahead: every second month has 31 days
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    result = date(year, month, day)
+    _check_weekday(m.group(1), result)
+    return result
 
 
 def _year(text: str | None) -> int | None:
@@ -402,36 +413,3 @@ def _check_year(year: int, today: date) -> None:
         raise DateInputError(
             f"Året {year} ligger for langt fra i dag. Skriv en dato mellem {first} og {last}."
         )
-
-
-def _parse_fallback(s: str, today: date) -> date | None:
-    """Ask dateparser, and keep its answer only if it passes every sanity check."""
-    if not re.search(r"[a-zæøå]", s) or _RE_UNIT_WORD.search(s):
-        return None
-    from dateparser.date import DateDataParser  # slow import; only needed here
-
-    parser = DateDataParser(
-        languages=["da"],
-        settings={
-            "RELATIVE_BASE": datetime.combine(today, time()),
-            "PREFER_DATES_FROM": "future",
-            "DATE_ORDER": "DMY",
-        },
-    )
-    data = parser.get_date_data(s)
-    found = data.date_obj
-    if found is None or data.period != "day" or found.tzinfo is not None:
-        return None
-    result = found.date()
-    if result < today and str(result.year) not in s:
-        return None  # a past date only when the user wrote its year
-    for word in re.findall(r"[a-zæøå]+", s):
-        if word in _WEEKDAYS and _WEEKDAYS[word] != result.weekday():
-            return None
-    for number in re.findall(r"[0-9]+", s):
-        n = int(number)
-        if not (n in (result.day, result.month) or (len(number) == 4 and n == result.year)):
-            return None
-    # The caller range-checks the year; after the check above, a year outside the
-    # range is one the user wrote, so "Året … ligger for langt fra i dag" is accurate.
-    return result

@@ -1,5 +1,7 @@
 """Driving the real Bolt app like Slack does: signed HTTP requests in, Web API calls out to
-the in-process stand-in. Fixtures: `slack` (the stand-in) and `bot` (a `SlackBot`)."""
+the in-process stand-in. Fixtures, defined here once for every test file: `slack` (the
+stand-in), `client` (the scheduler's Web API client pointed at it) and `bot` (a
+`SlackBot`: the real app behind a test HTTP server)."""
 
 from __future__ import annotations
 
@@ -18,9 +20,11 @@ from typing import Any
 import pytest
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient, TestServer
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import AppConfig
 from bot.conversations import ConversationService
+from bot.reminders.sending import slack_client
 from bot.slack.app import build_app
 from bot.slack.deps import SlackDeps
 from bot.slack.server import web_app
@@ -315,9 +319,14 @@ class SlackBot:
 @pytest.fixture
 async def slack() -> AsyncIterator[SlackStandIn]:
     async with SlackStandIn(bot_token=BOT_TOKEN) as standin:
-        for user in ("UANNA", "UBO", "ULEAD"):
-            standin.add_user(user, name=user.lower())
         yield standin
+
+
+@pytest.fixture
+async def client(slack: SlackStandIn) -> AsyncIterator[AsyncWebClient]:
+    """The Web API client the reminder scheduler sends with (pooled, no retry handlers)."""
+    async with slack_client(BOT_TOKEN, slack.base_url) as web:
+        yield web
 
 
 @contextlib.asynccontextmanager

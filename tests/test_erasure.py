@@ -148,7 +148,6 @@ async def test_erase_leaves_no_byte_of_the_case_while_serve_runs(
     shutil.copy(sqlite_template, path)
     url = f"sqlite+aiosqlite:///{path}"
     async with SlackStandIn(bot_token=BOT_TOKEN) as slack:
-        slack.add_user(ANNA, name="anna")
         port = free_port()
         env = {
             **os.environ,

@@ -34,6 +34,7 @@ ALLOWED_TO_CHANGE = {"audit_log", "processed_inputs", "alembic_version"}
 EXAMPLES = 700  # per request shape; four shapes
 SHIPPED_FLOWS = load_flows()
 FORM_TYPE = "application/x-www-form-urlencoded"
+pytestmark = pytest.mark.slow  # 2,800 requests: `make test` and CI run them, test-fast not
 
 ids = st.one_of(
     st.sampled_from(["UANNA", "UBO", "UBOT", "", "U" + "X" * 300, "W123", "D1"]),

@@ -5,16 +5,12 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import hashlib
-import hmac
 import json
 import time
 import urllib.parse
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
@@ -22,27 +18,15 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.config import AppConfig
 from bot.reminders.actions import ActionResult, handle_action, register
 from bot.reminders.scheduler import tick
-from bot.reminders.sending import slack_client
 from storage.db import Database
 from tests.reminder_support import TOKEN, Seeded, by_status, deliveries, followup, local, seed
+from tests.slack_harness import sign
 from tests.slack_standin import SlackStandIn
 
 MONDAY = dt.date(2026, 11, 30)
 AT_8 = local(MONDAY, 8)
 CLICK = local(MONDAY, 9)
 SECRET = "fedcba9876543210fedcba9876543210"
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[SlackStandIn]:
-    async with SlackStandIn() as standin:
-        yield standin
-
-
-@pytest.fixture
-async def client(slack: SlackStandIn) -> AsyncIterator[AsyncWebClient]:
-    async with slack_client(TOKEN, slack.base_url) as web:
-        yield web
 
 
 async def reminded(
@@ -214,8 +198,7 @@ async def test_a_repeated_delivery_of_one_click_postpones_once(
 def signed(payload: dict[str, Any]) -> AsyncBoltRequest:
     body = "payload=" + urllib.parse.quote(json.dumps(payload))
     timestamp = str(int(time.time()))
-    base = f"v0:{timestamp}:{body}".encode()
-    signature = "v0=" + hmac.new(SECRET.encode(), base, hashlib.sha256).hexdigest()
+    signature = sign(body, timestamp, SECRET)
     return AsyncBoltRequest(
         body=body,
         headers={

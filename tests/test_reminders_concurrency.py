@@ -6,6 +6,10 @@
   at the stand-in.
 - Two OS processes (the `praktikbot remind --now …` hook) on one SQLite file: no
   duplicates, and no "database is locked" anywhere in their output.
+
+They assert exactly-once, not speed: how long the three instances take is a row of
+`make bench` (tests/benchmarks/instances.py). Marked slow: `make test-fast` skips them,
+`make test` and CI run them.
 """
 
 from __future__ import annotations
@@ -15,16 +19,13 @@ import datetime as dt
 import logging
 import os
 import sys
-import time
 from collections import Counter
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 import yaml
 
 from storage.db import Database
-from tests.conftest import _truncate_all
 from tests.reminder_support import TOKEN, by_status, deliveries, local, seed
 from tests.slack_standin import SlackStandIn
 
@@ -32,18 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 MONDAY = dt.date(2026, 11, 30)
 AT_8 = local(MONDAY, 8)
 log = logging.getLogger(__name__)
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[SlackStandIn]:
-    async with SlackStandIn() as standin:
-        yield standin
-
-
-@pytest.fixture
-def pg_url(postgres_database: str) -> str:
-    asyncio.run(_truncate_all(postgres_database))
-    return postgres_database
+# Slow; and on a busy machine 10,000 reminders take minutes: a generous hang guard.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 
 def _config_file(tmp_path: Path, **delivery: object) -> Path:
@@ -83,7 +74,13 @@ async def run_instances(
         await asyncio.create_subprocess_exec(*command, stdout=pipe, stderr=pipe, cwd=ROOT, env=env)
         for _ in range(count)
     ]
-    outputs = await asyncio.wait_for(asyncio.gather(*(p.communicate() for p in procs)), 120)
+    try:  # a guard against a hang, not a speed limit (that is `make bench`)
+        outputs = await asyncio.wait_for(asyncio.gather(*(p.communicate() for p in procs)), 780)
+    finally:
+        for proc in procs:
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()
     texts = [out.decode() + err.decode() for out, err in outputs]
     for proc, text in zip(procs, texts, strict=True):
         assert proc.returncode == 0, text
@@ -99,9 +96,9 @@ def sent_counts(texts: list[str]) -> list[int]:
 
 @pytest.mark.postgres
 async def test_three_instances_on_postgresql_send_10000_reminders_once_each(
-    pg_url: str, slack: SlackStandIn, tmp_path: Path
+    postgres_url: str, slack: SlackStandIn, tmp_path: Path
 ) -> None:
-    setup = Database(pg_url)
+    setup = Database(postgres_url)
     try:
         seeded = await seed(setup, consultants=1000, per_consultant=10, due=MONDAY)
     finally:
@@ -109,11 +106,9 @@ async def test_three_instances_on_postgresql_send_10000_reminders_once_each(
     assert len(seeded.followup_ids) == 10_000
     assert not slack.rate_limit_enabled
 
-    began = time.perf_counter()
     texts = await run_instances(
-        3, db_url=pg_url, config_path=_config_file(tmp_path), api_url=slack.base_url, now=AT_8
+        3, db_url=postgres_url, config_path=_config_file(tmp_path), api_url=slack.base_url, now=AT_8
     )
-    elapsed = time.perf_counter() - began
 
     posted = slack.calls_to("chat.postMessage")
     assert len(posted) == 10_000
@@ -125,7 +120,7 @@ async def test_three_instances_on_postgresql_send_10000_reminders_once_each(
     assert sum(per_instance) == 10_000
     assert sum(1 for n in per_instance if n > 0) >= 2, per_instance  # they shared the work
 
-    check = Database(pg_url)
+    check = Database(postgres_url)
     try:
         rows = await deliveries(check)
     finally:
@@ -133,9 +128,7 @@ async def test_three_instances_on_postgresql_send_10000_reminders_once_each(
     assert by_status(rows) == {"sent": 10_000}
     assert len({r.slack_ts for r in rows}) == 10_000
     assert {r.attempts for r in rows} == {1}
-    log.info("10,000 reminders, 3 instances: %.1f s, sent %s", elapsed, per_instance)
-    print(f"\n10,000 reminders, 3 instances on PostgreSQL: {elapsed:.1f} s, sent {per_instance}")
-    assert elapsed < 45
+    log.info("10,000 reminders, 3 instances, sent %s", per_instance)
 
 
 async def test_two_processes_on_one_sqlite_file(

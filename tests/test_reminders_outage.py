@@ -17,10 +17,8 @@ from bot.background import run_forever
 from bot.config import AppConfig
 from bot.health import SchedulerHealth
 from bot.reminders.scheduler import tick
-from bot.reminders.sending import slack_client
 from storage.db import Database
-from tests.conftest import _truncate_all
-from tests.reminder_support import TOKEN, by_status, deliveries, local, seed, with_reminders
+from tests.reminder_support import by_status, deliveries, local, seed, with_reminders
 from tests.slack_standin import SlackStandIn
 
 pytestmark = pytest.mark.postgres
@@ -74,26 +72,13 @@ class Proxy:
 
 
 @pytest.fixture
-async def slack() -> AsyncIterator[SlackStandIn]:
-    async with SlackStandIn() as standin:
-        yield standin
-
-
-@pytest.fixture
-async def client(slack: SlackStandIn) -> AsyncIterator[AsyncWebClient]:
-    async with slack_client(TOKEN, slack.base_url) as web:
-        yield web
-
-
-@pytest.fixture
-async def proxied(postgres_database: str) -> AsyncIterator[tuple[str, str, Proxy]]:
+async def proxied(postgres_url: str) -> AsyncIterator[tuple[str, str, Proxy]]:
     """(direct URL, URL through the proxy, proxy) of an emptied test database."""
-    await _truncate_all(postgres_database)
-    url = make_url(postgres_database)
+    url = make_url(postgres_url)
     proxy = Proxy(url.host or "127.0.0.1", url.port or 5432)
     port = await proxy.start()
     through = url.set(host="127.0.0.1", port=port).render_as_string(hide_password=False)
-    yield postgres_database, through, proxy
+    yield postgres_url, through, proxy
     await proxy.stop()
 
 

@@ -3,10 +3,9 @@ app handles: every event and command in it has a listener, and every listener is
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from typing import Any
 import jsonschema
 import pytest
 
+from bot.cli import main
 from bot.slack.manifest import BOT_EVENTS
 from tests.slack_harness import SlackBot
 
@@ -21,16 +21,20 @@ ROOT = Path(__file__).resolve().parent.parent
 SPECS = ROOT.parent / "shared" / "slack-specs"
 
 
+def run_cli(*args: str) -> tuple[int, str, str]:
+    """`praktikbot …` through its entry point in this process: (exit code, stdout, stderr).
+    A process per call would add two seconds of imports each; `python -m bot.cli` as a
+    process is exercised by the terminal, serve, flows and report tests."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(args))
+    return code, out.getvalue(), err.getvalue()
+
+
 def printed_manifest(*args: str) -> dict[str, Any]:
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "manifest", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-        check=True,
-    )
-    return json.loads(result.stdout)
+    code, out, err = run_cli("manifest", *args)
+    assert code == 0, err
+    return dict(json.loads(out))
 
 
 @pytest.fixture(scope="module")
@@ -55,16 +59,10 @@ def test_printed_manifests_validate_against_slacks_schema(schema: dict[str, Any]
 
 
 def test_http_manifest_needs_a_url() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "manifest", "--mode", "http"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 2
-    assert "--url is required" in result.stderr
+    code, out, err = run_cli("manifest", "--mode", "http")
+    assert code == 2
+    assert out == ""
+    assert "--url is required" in err
 
 
 def test_scopes_are_least_privilege() -> None:
@@ -139,18 +137,18 @@ async def test_the_slash_command_in_the_manifest_and_only_it_is_handled(bot: Sla
     assert other.status == 404
 
 
-def test_roles_by_user_group_add_the_usergroups_scope(tmp_path: Path) -> None:
+def test_roles_by_user_group_add_the_usergroups_scope(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     config = (ROOT / "app.yaml").read_text(encoding="utf-8")
     (tmp_path / "app.yaml").write_text(
         config.replace("  administrators: []", "  administrators: [S0ADMINS]"), encoding="utf-8"
     )
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "manifest", "--mode", "socket"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-        check=True,
-        env={**os.environ, "PRAKTIKBOT_CONFIG": str(tmp_path / "app.yaml")},
+    assert (
+        "usergroups:read"
+        not in printed_manifest("--mode", "socket")["oauth_config"]["scopes"]["bot"]
     )
-    assert "usergroups:read" in json.loads(result.stdout)["oauth_config"]["scopes"]["bot"]
+    monkeypatch.setenv("PRAKTIKBOT_CONFIG", str(tmp_path / "app.yaml"))
+    assert (
+        "usergroups:read" in printed_manifest("--mode", "socket")["oauth_config"]["scopes"]["bot"]
+    )

@@ -225,7 +225,6 @@ class TimedStandIn(SlackStandIn):
         """Drop the recorded calls and messages (a long run keeps them in memory)."""
         self.calls.clear()
         self.messages.clear()
-        self._triggers.clear()
 
 
 # --- processes -----------------------------------------------------------------------------

@@ -4,13 +4,15 @@ slack_sdk's models already check most per-field limits when a model is serialise
 (``Block.parse(...).to_dict()`` raises ``SlackObjectFormationError``): section text 3000
 and 10 fields, header text 150, 25 elements per actions block and 10 per context block,
 button text 75 / value 2000, action_id and block_id 255, 100 options in a static select,
-modal title/submit/close 24, private_metadata 3000 and callback_id 255.
+and a view's private_metadata 3000 and callback_id 255.
 
 What slack_sdk leaves unchecked is added here: unknown block and element types (the
-sdk drops them with a log line), blocks per message (50) and per view (100), duplicate
-block_id in one message or view, duplicate action_id in one block, option text 75 and
-value 150 (the sdk keeps static-select options as raw dicts), empty text objects, the
-~13,000 characters of text in one message's blocks, a modal's title and submit button.
+sdk drops them with a log line), blocks per message (50) and per Home view (100),
+duplicate block_id in one message or view, duplicate action_id in one block, option text
+75 and value 150 (the sdk keeps static-select options as raw dicts), empty text objects,
+and the ~13,000 characters of text in one message's blocks.
+
+The surfaces are the two the bot posts to: messages and the Home tab (it opens no modals).
 
 Each error string ends with a ``[json-pointer:/...]`` hint, as Slack's own messages do.
 """
@@ -24,7 +26,7 @@ from typing import Any
 from slack_sdk.models.blocks import Block, BlockElement
 from slack_sdk.models.views import View
 
-SURFACE_MAX_BLOCKS = {"message": 50, "modal": 100, "home": 100}
+SURFACE_MAX_BLOCKS = {"message": 50, "home": 100}
 MESSAGE_TEXT_LIMIT = 40_000
 # Undocumented cumulative limit (bolt-js #2509); Slack answers msg_blocks_too_long.
 MESSAGE_BLOCKS_TEXT_LIMIT = 13_000
@@ -35,7 +37,7 @@ TEXT_OBJECT_TYPES = frozenset({"plain_text", "mrkdwn"})
 
 
 def validate_blocks(blocks: list[dict[str, Any]], *, surface: str) -> list[str]:
-    """Return human-readable errors for ``blocks`` on ``surface`` (message, modal, home)."""
+    """Return human-readable errors for ``blocks`` on ``surface`` (message or home)."""
     if surface not in SURFACE_MAX_BLOCKS:
         raise ValueError(f"unknown surface {surface!r}")
     if not isinstance(blocks, list):
@@ -60,12 +62,11 @@ def validate_blocks(blocks: list[dict[str, Any]], *, surface: str) -> list[str]:
 
 
 def validate_view(view: dict[str, Any]) -> list[str]:
-    """Return human-readable errors for a modal or home ``view`` payload."""
+    """Return human-readable errors for a Home ``view`` payload."""
     if not isinstance(view, dict):
         return ["view must be an object [json-pointer:/view]"]
-    view_type = view.get("type")
-    if view_type not in ("modal", "home"):
-        return [f"type must be modal or home, got {view_type!r} [json-pointer:/view/type]"]
+    if view.get("type") != "home":
+        return [f"type must be home, got {view.get('type')!r} [json-pointer:/view/type]"]
     errors: list[str] = []
     head = {key: value for key, value in view.items() if key != "blocks"}
     try:
@@ -74,19 +75,14 @@ def validate_view(view: dict[str, Any]) -> list[str]:
         model.to_dict()
     except Exception as exc:  # the sdk raises whatever malformed input provokes
         errors.append(f"{exc} [json-pointer:/view]")
-    if view_type == "modal" and not _text_of(view.get("title")):
-        errors.append("a modal needs a title [json-pointer:/view/title]")
     blocks = view.get("blocks")
     if not isinstance(blocks, list) or not blocks:
         errors.append("views must contain between 1 and 100 blocks [json-pointer:/view/blocks]")
         return errors
     errors.extend(
         error.replace("[json-pointer:/blocks", "[json-pointer:/view/blocks")
-        for error in validate_blocks(blocks, surface=view_type)
+        for error in validate_blocks(blocks, surface="home")
     )
-    has_input = any(isinstance(b, dict) and b.get("type") == "input" for b in blocks)
-    if view_type == "modal" and has_input and not _text_of(view.get("submit")):
-        errors.append("a modal with input blocks needs a submit button [json-pointer:/view/submit]")
     return errors
 
 

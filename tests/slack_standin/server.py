@@ -1,25 +1,28 @@
 """An in-process Slack Web API stand-in: a real aiohttp server on 127.0.0.1.
 
 Point ``AsyncWebClient(token=..., base_url=standin.base_url)`` at it. Every call is
-recorded in ``calls``; the state it keeps (messages, views, ...) is plain dicts that
-tests read directly.
+recorded in ``calls``; the state it keeps (messages, ephemerals, Home views, assistant
+prompts) is plain dicts that tests read directly.
+
+It models the Web API methods the bot calls (slack_sdk sends them as JSON bodies or query
+parameters, with the token in the Authorization header) and nothing else: auth.test
+(Bolt), chat.postMessage, chat.update, chat.postEphemeral, conversations.open,
+views.publish, usergroups.users.list and assistant.threads.setSuggestedPrompts. Any
+other method answers ``unknown_method``, so a new call fails a test until it is modelled.
 """
 
 from __future__ import annotations
 
 import asyncio
 import copy
-import hashlib
 import json
 import math
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from types import TracebackType
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import web
 
@@ -30,8 +33,6 @@ from .blockkit import (
     validate_view,
 )
 
-TRIGGER_TTL_SECONDS = 3.0
-MODAL_STACK_LIMIT = 3
 SUGGESTED_PROMPTS_LIMIT = 4
 POST_INTERVAL_SECONDS = 1.0
 Params = dict[str, Any]
@@ -53,13 +54,6 @@ class _Failure:
     times: int
     retry_after: int | None
     error: str
-
-
-@dataclass
-class _Trigger:
-    issued_at: float
-    view_id: str | None
-    used: bool = False
 
 
 class SlackError(Exception):
@@ -91,34 +85,24 @@ def _invalid_arguments(messages: list[str]) -> SlackError:
 
 
 class SlackStandIn:
-    def __init__(
-        self,
-        *,
-        bot_token: str = "xoxb-test-token",  # noqa: S107 - a fake token for tests
-        bot_user_id: str = "UBOT",
-        team_id: str = "T0TEST",
-    ) -> None:
+    bot_user_id = "UBOT"
+    bot_id = "BBOT"
+    team_id = "T0TEST"
+    app_id = "A0STANDIN"
+
+    def __init__(self, *, bot_token: str = "xoxb-test-token") -> None:  # noqa: S107 - fake
         self.bot_token = bot_token
-        self.bot_user_id = bot_user_id
-        self.team_id = team_id
-        self.bot_id = "B" + (bot_user_id[1:] if bot_user_id.startswith("U") else bot_user_id)
-        self.app_id = "A0STANDIN"
         self.clock: Callable[[], float] = time.monotonic
         self.rate_limit_enabled = False
         # Seconds to wait before answering a method: a slow Slack, for ack-timing tests.
         self.delays: dict[str, float] = {}
         self.calls: list[RecordedCall] = []
         self.messages: dict[str, list[dict[str, Any]]] = {}
-        self.deleted_messages: list[dict[str, Any]] = []
         self.ephemerals: list[dict[str, Any]] = []
-        self.home_views: dict[str, dict[str, Any]] = {}
-        self.views: dict[str, dict[str, Any]] = {}
-        self.users: dict[str, dict[str, Any]] = {}
+        self.home_views: dict[str, dict[str, Any]] = {}  # user id -> published Home view
         self.assistant_threads: dict[tuple[str, str], dict[str, Any]] = {}
         self.usergroups: dict[str, list[str]] = {}  # user group id -> member user ids
-        self._stacks: list[list[str]] = []
         self._failures: dict[str, list[_Failure]] = {}
-        self._triggers: dict[str, _Trigger] = {}
         self._last_post: dict[str, float] = {}
         self._ts_micros = 1_700_000_000_000_000
         self._ids = 0
@@ -129,19 +113,11 @@ class SlackStandIn:
             "chat.postMessage": self._chat_post_message,
             "chat.update": self._chat_update,
             "chat.postEphemeral": self._chat_post_ephemeral,
-            "chat.delete": self._chat_delete,
             "conversations.open": self._conversations_open,
-            "users.info": self._users_info,
             "views.publish": self._views_publish,
-            "views.open": self._views_open,
-            "views.push": self._views_push,
-            "views.update": self._views_update,
-            "assistant.threads.setStatus": self._assistant_set_status,
             "assistant.threads.setSuggestedPrompts": self._assistant_set_prompts,
-            "assistant.threads.setTitle": self._assistant_set_title,
             "usergroups.users.list": self._usergroups_users_list,
         }
-        self.add_user(bot_user_id, name="praktikbot", is_bot=True)
 
     # ----------------------------------------------------------------- lifecycle
     async def start(self) -> None:
@@ -198,45 +174,6 @@ class SlackStandIn:
             if m["ts"] == thread_ts or m["thread_ts"] == thread_ts
         ]
 
-    def add_user(
-        self,
-        user_id: str,
-        *,
-        name: str | None = None,
-        real_name: str | None = None,
-        tz: str = "Europe/Copenhagen",
-        is_bot: bool = False,
-        locale: str = "en-US",
-        email: str | None = None,
-    ) -> dict[str, Any]:
-        try:
-            now = datetime.now(ZoneInfo(tz))
-            utcoffset = now.utcoffset()
-            offset = int(utcoffset.total_seconds()) if utcoffset is not None else 0
-            label = now.tzname() or tz
-        except ZoneInfoNotFoundError:
-            offset, label = 0, tz
-        name = name or user_id.lower()
-        real_name = real_name or name
-        profile: dict[str, Any] = {"real_name": real_name, "display_name": name}
-        if email:
-            profile["email"] = email
-        user = {
-            "id": user_id,
-            "team_id": self.team_id,
-            "name": name,
-            "real_name": real_name,
-            "deleted": False,
-            "is_bot": is_bot,
-            "tz": tz,
-            "tz_label": label,
-            "tz_offset": offset,
-            "locale": locale,
-            "profile": profile,
-        }
-        self.users[user_id] = user
-        return user
-
     def add_user_message(
         self,
         channel: str,
@@ -247,7 +184,7 @@ class SlackStandIn:
         blocks: list[dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
         """Store a message a human wrote (as if it arrived through an event)."""
-        message = self._new_message(channel, text, blocks, thread_ts, None)
+        message = self._new_message(channel, text, blocks, thread_ts)
         message["user"] = user
         message.pop("bot_id")
         return message
@@ -270,21 +207,10 @@ class SlackStandIn:
             error = "ratelimited"
         self._failures.setdefault(method, []).append(_Failure(status, times, retry_after, error))
 
-    def issue_trigger_id(self, *, view_id: str | None = None) -> str:
-        """A trigger_id valid for 3 s and one use; ``view_id`` binds it to an open modal
-        (as an interaction inside that modal would), for views.push."""
-        trigger_id = f"{self._next_id()}.{self.team_id}.{uuid.uuid4().hex}"
-        self._triggers[trigger_id] = _Trigger(self.clock(), view_id)
-        return trigger_id
-
-    def close_view(self, view_id: str) -> None:
-        """The user closed ``view_id``: it and the views pushed above it go away."""
-        for stack in self._stacks:
-            if view_id in stack:
-                for closed in stack[stack.index(view_id) :]:
-                    self.views.pop(closed, None)
-                del stack[stack.index(view_id) :]
-        self._stacks = [stack for stack in self._stacks if stack]
+    def issue_trigger_id(self) -> str:
+        """A trigger_id like the one Slack puts in an interaction or command payload. The
+        bot opens no modals, so nothing checks it later."""
+        return f"{self._next_id()}.{self.team_id}.{uuid.uuid4().hex}"
 
     # ------------------------------------------------------------------- server
     async def _handle(self, request: web.Request) -> web.Response:
@@ -302,26 +228,24 @@ class SlackStandIn:
         return web.json_response(body, status=status, headers=headers)
 
     async def _read_params(self, request: web.Request) -> tuple[Params, str | None]:
+        """Query parameters and a JSON body, as slack_sdk sends them; the token from the
+        Authorization header."""
         params: Params = dict(request.query)
         if request.method == "POST" and request.can_read_body:
-            if request.content_type == "application/json":
-                raw = await request.text()
-                if raw.strip():
-                    try:
-                        body = json.loads(raw)
-                    except ValueError:
-                        raise SlackError("invalid_json") from None
-                    if not isinstance(body, dict):
-                        raise SlackError("json_not_object")
-                    params.update(body)
-            else:
-                form = await request.post()
-                params.update({k: v for k, v in form.items() if isinstance(v, str)})
+            if request.content_type != "application/json":
+                raise SlackError("invalid_form_data")  # slack_sdk sends JSON here
+            raw = await request.text()
+            if raw.strip():
+                try:
+                    body = json.loads(raw)
+                except ValueError:
+                    raise SlackError("invalid_json") from None
+                if not isinstance(body, dict):
+                    raise SlackError("json_not_object")
+                params.update(body)
         params = {k: v for k, v in params.items() if v is not None}
-        token = params.pop("token", None)
         authorization = request.headers.get("Authorization", "")
-        if authorization.startswith("Bearer "):
-            token = authorization.removeprefix("Bearer ").strip()
+        token = authorization.removeprefix("Bearer ").strip() or None
         return params, token
 
     def _dispatch(
@@ -362,7 +286,7 @@ class SlackStandIn:
 
     @staticmethod
     def _decode_json(params: Params, key: str, error: str) -> Any:
-        """Form bodies carry blocks/view/... as JSON strings: decode them in place."""
+        """Slack takes blocks/view/prompts as JSON strings too: decode them in place."""
         value = params.get(key)
         if isinstance(value, str):
             try:
@@ -412,7 +336,6 @@ class SlackStandIn:
         text: str | None,
         blocks: list[dict[str, Any]] | None,
         thread_ts: str | None,
-        metadata: dict[str, Any] | None,
     ) -> dict[str, Any]:
         message: dict[str, Any] = {
             "type": "message",
@@ -424,7 +347,6 @@ class SlackStandIn:
             "user": self.bot_user_id,
             "bot_id": self.bot_id,
             "team": self.team_id,
-            "metadata": metadata,
             "edited": False,
             "update_count": 0,
         }
@@ -456,7 +378,7 @@ class SlackStandIn:
             "ok": True,
             "url": "https://praktikbot-test.slack.com/",
             "team": "Praktikbot Test",
-            "user": self.users[self.bot_user_id]["name"],
+            "user": "praktikbot",
             "team_id": self.team_id,
             "user_id": self.bot_user_id,
             "bot_id": self.bot_id,
@@ -469,13 +391,8 @@ class SlackStandIn:
         channel = self._dm_channel(str(params["channel"]))
         self._check_rate_limit(channel)
         text, blocks = self._message_content(params, required=True)
-        metadata = self._decode_json(params, "metadata", "invalid_metadata_format")
-        if metadata is not None and not (
-            isinstance(metadata, dict) and isinstance(metadata.get("event_type"), str)
-        ):
-            raise SlackError("invalid_metadata_format")
         thread_ts = params.get("thread_ts") or None
-        message = self._new_message(channel, text, blocks, thread_ts, metadata)
+        message = self._new_message(channel, text, blocks, thread_ts)
         self._last_post[channel] = self.clock()
         return {
             "ok": True,
@@ -493,9 +410,6 @@ class SlackStandIn:
             message["text"] = text
         if blocks is not None:
             message["blocks"] = copy.deepcopy(blocks)
-        metadata = self._decode_json(params, "metadata", "invalid_metadata_format")
-        if metadata is not None:
-            message["metadata"] = metadata
         message["edited"] = True
         message["update_count"] += 1
         return {
@@ -523,37 +437,14 @@ class SlackStandIn:
         self.ephemerals.append(ephemeral)
         return {"ok": True, "message_ts": ephemeral["message_ts"]}
 
-    def _chat_delete(self, params: Params) -> dict[str, Any]:
-        message = self._find_message(params)
-        if message["user"] != self.bot_user_id:
-            raise SlackError("cant_delete_message")
-        self.messages[message["channel"]].remove(message)
-        self.deleted_messages.append(message)
-        return {"ok": True, "channel": message["channel"], "ts": message["ts"]}
-
     def _conversations_open(self, params: Params) -> dict[str, Any]:
-        if params.get("channel"):
-            return {"ok": True, "channel": {"id": params["channel"]}}
+        """The bot opens DMs with one user (slack_sdk sends ``users`` as a query parameter)."""
         users = [u.strip() for u in str(params.get("users", "")).split(",") if u.strip()]
         if not users:
             raise SlackError("users_list_not_supplied")
-        if len(users) > 8:
-            raise SlackError("too_many_users")
-        if len(users) == 1:
-            channel = {"id": self._dm_channel(users[0]), "is_im": True, "user": users[0]}
-        else:
-            digest = hashlib.sha1(",".join(sorted(users)).encode(), usedforsecurity=False)
-            channel = {"id": "G" + digest.hexdigest()[:10].upper(), "is_mpim": True}
-        return {"ok": True, "channel": channel}
-
-    def _users_info(self, params: Params) -> dict[str, Any]:
-        user = self.users.get(str(params.get("user", "")))
-        if user is None:
-            raise SlackError("user_not_found")
-        answer = copy.deepcopy(user)
-        if str(params.get("include_locale", "")).lower() not in ("1", "true"):
-            answer.pop("locale")
-        return {"ok": True, "user": answer}
+        if len(users) > 1:
+            raise _invalid_arguments(["the stand-in models DMs with one user only"])
+        return {"ok": True, "channel": {"id": self._dm_channel(users[0]), "is_im": True}}
 
     # ------------------------------------------------------------------- views
     def _checked_view(self, params: Params) -> dict[str, Any]:
@@ -565,107 +456,6 @@ class SlackStandIn:
             raise _invalid_arguments(errors)
         return dict(view)
 
-    def _stored_view(
-        self, view: dict[str, Any], view_id: str, root: str | None, previous: str | None
-    ) -> dict[str, Any]:
-        stored = copy.deepcopy(view)
-        stored.update(
-            id=view_id,
-            team_id=self.team_id,
-            app_id=self.app_id,
-            bot_id=self.bot_id,
-            root_view_id=root or view_id,
-            previous_view_id=previous,
-            hash=uuid.uuid4().hex[:16],
-            state={"values": {}},
-            callback_id=view.get("callback_id", ""),
-            external_id=view.get("external_id", ""),
-            private_metadata=view.get("private_metadata", ""),
-        )
-        return stored
-
-    def _new_view_id(self) -> str:
-        return f"V{self._next_id():09d}"
-
-    def _use_trigger(self, params: Params) -> _Trigger:
-        self._required(params, "trigger_id")
-        trigger = self._triggers.get(str(params["trigger_id"]))
-        if trigger is None:
-            raise SlackError("invalid_trigger_id")
-        if trigger.used:
-            raise SlackError("exchanged_trigger_id")
-        if self.clock() - trigger.issued_at > TRIGGER_TTL_SECONDS:
-            raise SlackError("expired_trigger_id")
-        return trigger
-
-    def _check_external_id(self, view: dict[str, Any]) -> None:
-        external_id = view.get("external_id")
-        if external_id and any(v["external_id"] == external_id for v in self._all_views()):
-            raise SlackError("duplicate_external_id")
-
-    def _all_views(self) -> list[dict[str, Any]]:
-        return [*self.views.values(), *self.home_views.values()]
-
-    def _views_open(self, params: Params) -> dict[str, Any]:
-        trigger = self._use_trigger(params)
-        view = self._checked_view(params)
-        if view["type"] != "modal":
-            raise _invalid_arguments(["views.open takes a modal view"])
-        self._check_external_id(view)
-        trigger.used = True
-        view_id = self._new_view_id()
-        self.views[view_id] = self._stored_view(view, view_id, None, None)
-        self._stacks.append([view_id])
-        return {"ok": True, "view": copy.deepcopy(self.views[view_id])}
-
-    def _views_push(self, params: Params) -> dict[str, Any]:
-        trigger = self._use_trigger(params)
-        view = self._checked_view(params)
-        if view["type"] != "modal":
-            raise _invalid_arguments(["views.push takes a modal view"])
-        stacks = [s for s in self._stacks if trigger.view_id in s] if trigger.view_id else []
-        stack = stacks[0] if stacks else (self._stacks[-1] if self._stacks else None)
-        if stack is None:
-            raise _invalid_arguments(["there is no open modal to push onto"])
-        if len(stack) >= MODAL_STACK_LIMIT:
-            raise SlackError("push_limit_reached")
-        self._check_external_id(view)
-        trigger.used = True
-        view_id = self._new_view_id()
-        self.views[view_id] = self._stored_view(view, view_id, stack[0], stack[-1])
-        stack.append(view_id)
-        return {"ok": True, "view": copy.deepcopy(self.views[view_id])}
-
-    def _views_update(self, params: Params) -> dict[str, Any]:
-        if not params.get("view_id") and not params.get("external_id"):
-            raise _invalid_arguments(["either view_id or external_id is required"])
-        current = next(
-            (
-                v
-                for v in self._all_views()
-                if v["id"] == params.get("view_id")
-                or (params.get("external_id") and v["external_id"] == params.get("external_id"))
-            ),
-            None,
-        )
-        if current is None:
-            raise SlackError("not_found")
-        view = self._checked_view(params)
-        if view["type"] != current["type"]:
-            raise _invalid_arguments([f"a {current['type']} view cannot become {view['type']}"])
-        if params.get("hash") and params["hash"] != current["hash"]:
-            raise SlackError("hash_conflict")
-        view.setdefault("external_id", current["external_id"])
-        updated = self._stored_view(
-            view, current["id"], current["root_view_id"], current["previous_view_id"]
-        )
-        if current["type"] == "home":
-            user = next(u for u, v in self.home_views.items() if v["id"] == current["id"])
-            self.home_views[user] = updated
-        else:
-            self.views[current["id"]] = updated
-        return {"ok": True, "view": copy.deepcopy(updated)}
-
     def _views_publish(self, params: Params) -> dict[str, Any]:
         self._required(params, "user_id")
         view = self._checked_view(params)
@@ -673,38 +463,20 @@ class SlackStandIn:
             raise _invalid_arguments(["views.publish takes a view of type home"])
         user_id = str(params["user_id"])
         current = self.home_views.get(user_id)
-        if current and params.get("hash") and params["hash"] != current["hash"]:
-            raise SlackError("hash_conflict")
-        view_id = current["id"] if current else self._new_view_id()
-        self.home_views[user_id] = self._stored_view(view, view_id, None, None)
-        return {"ok": True, "view": copy.deepcopy(self.home_views[user_id])}
+        stored = {**copy.deepcopy(view), "id": current["id"] if current else self._new_view_id()}
+        self.home_views[user_id] = stored
+        return {"ok": True, "view": copy.deepcopy(stored)}
 
-    # --------------------------------------------------------------- assistant
-    def _assistant_thread(self, params: Params) -> dict[str, Any]:
-        key = (str(params["channel_id"]), str(params.get("thread_ts") or ""))
-        fresh: dict[str, Any] = {"status": None, "title": None, "prompts": []}
-        return self.assistant_threads.setdefault(key, fresh)
+    def _new_view_id(self) -> str:
+        return f"V{self._next_id():09d}"
 
-    def _assistant_set_status(self, params: Params) -> dict[str, Any]:
-        self._required(params, "channel_id", "thread_ts")
-        if not isinstance(params.get("status"), str):
-            raise _invalid_arguments(["missing required field: status"])
-        thread = self._assistant_thread(params)
-        thread["status"] = params["status"]
-        thread["loading_messages"] = params.get("loading_messages")
-        return {"ok": True}
-
+    # ------------------------------------------------------------ groups, assistant
     def _usergroups_users_list(self, params: Params) -> dict[str, Any]:
         self._required(params, "usergroup")
         group = str(params["usergroup"])
         if group not in self.usergroups:
             raise SlackError("no_such_subteam")
         return {"ok": True, "users": list(self.usergroups[group])}
-
-    def _assistant_set_title(self, params: Params) -> dict[str, Any]:
-        self._required(params, "channel_id", "thread_ts", "title")
-        self._assistant_thread(params)["title"] = params["title"]
-        return {"ok": True}
 
     def _assistant_set_prompts(self, params: Params) -> dict[str, Any]:
         self._required(params, "channel_id")
@@ -724,8 +496,7 @@ class SlackStandIn:
                 raise _invalid_arguments(
                     [f"a prompt needs a title and a message [json-pointer:/prompts/{index}]"]
                 )
-        thread = self._assistant_thread(params)
+        key = (str(params["channel_id"]), str(params.get("thread_ts") or ""))
+        thread = self.assistant_threads.setdefault(key, {})
         thread["prompts"] = copy.deepcopy(prompts)
-        if params.get("title"):
-            thread["prompts_title"] = params["title"]
         return {"ok": True}
