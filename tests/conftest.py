@@ -139,7 +139,7 @@ async def _truncate_all(url: str) -> None:
         )
         statements = [f'DELETE FROM "{name}";' for name in tables]
         statements += [
-            f'SELECT setval(\'"{s["schemaname"]}"."{s["sequencename"]}"\', 1, false);'
+            f'ALTER SEQUENCE "{s["schemaname"]}"."{s["sequencename"]}" RESTART;'  # its START
             for s in sequences
         ]
         if statements:

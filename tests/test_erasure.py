@@ -69,6 +69,7 @@ async def register(bot: SlackBot, user: str, texts: dict[str, str]) -> None:
     await bot.click_button(user, bot.last(user, root), "Jobpraktik")
     await bot.tick_boxes(user, bot.last(user, root), ["d1"])
     await bot.dm(user, texts["own_goal"], thread_ts=root)
+    await bot.dm(user, "Opgaver i praktikken", thread_ts=root)
     for day in (start, start + dt.timedelta(days=20)):
         await bot.click(
             user,
@@ -76,7 +77,9 @@ async def register(bot: SlackBot, user: str, texts: dict[str, str]) -> None:
             lambda e: e["type"] == "datepicker",
             selected=day.isoformat(),
         )
-    for answer in ("20", "nej", "12", "0", "ja", texts["contact"]):
+    answers = ["20", "nej", "mandag-fredag kl. 8-12", "nej", "spring over", "12", "0"]
+    answers += ["Tina Eksempel, tina@eksempel.dk", "ja", texts["contact"], "ja"]
+    for answer in answers:
         await bot.dm(user, answer, thread_ts=root)
     await bot.click_button(user, bot.last(user, root), "Gem")
     assert any("er gemt" in message_text(m) for m in bot.bot_messages(user, root))

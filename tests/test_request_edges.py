@@ -90,7 +90,7 @@ async def click_payload(bot: SlackBot) -> dict[str, Any]:
     """A click on the select of the question the bot asks after a case reference, shaped
     as Slack sends it (see `SlackBot.click`), for the cases to break."""
     root = await bot.dm(ANNA, "ny")
-    await bot.dm(ANNA, "SAG-EDGE-1", thread_ts=root)
+    await bot.dm(ANNA, "SAG-9001", thread_ts=root)
     message = bot.last(ANNA, root)
     block_id, element = find_element(message, lambda e: e["type"] == "static_select")
     option = next(o for o in element["options"] if o["value"] == "dagpenge")
@@ -245,7 +245,7 @@ def header_cases() -> dict[str, tuple[list[Header], bytes]]:
 async def test_malformed_signature_headers_get_401(
     bot: SlackBot, db: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
-    await bot.register_praktik(ANNA, "SAG-EDGE-2")
+    await bot.register_praktik(ANNA, "SAG-9002")
     caplog.set_level(logging.INFO)
     wrong = {}
     for name, (headers, body) in header_cases().items():
@@ -371,7 +371,7 @@ async def test_malformed_payloads_get_400(
     bot: SlackBot, db: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
     click = await click_payload(bot)
-    await bot.register_praktik(ANNA, "SAG-EDGE-3")
+    await bot.register_praktik(ANNA, "SAG-9003")
     caplog.set_level(logging.INFO)
     wrong = {}
     for name, (content_type, body) in payload_cases(click).items():
@@ -496,7 +496,7 @@ async def test_garbled_ids_in_clicks_are_answered_without_a_crash(
     """Ids the bot writes into values and block ids, garbled: no listener crashes, no
     praktik or conversation changes (refusals may be audited)."""
     click = await click_payload(bot)
-    await bot.register_praktik(ANNA, "SAG-EDGE-4")
+    await bot.register_praktik(ANNA, "SAG-9004")
     caplog.set_level(logging.INFO)
     wrong = {}
     for garbled in GARBLED_IDS:
@@ -516,7 +516,7 @@ async def test_a_superscript_digit_typed_for_a_choice_is_asked_again(
     """'²' is a digit to str.isdigit() but not to int(): the consultant is asked again."""
     caplog.set_level(logging.INFO)
     root = await bot.dm(ANNA, "ny")
-    await bot.dm(ANNA, "SAG-EDGE-5", thread_ts=root)
+    await bot.dm(ANNA, "SAG-9005", thread_ts=root)
     question = bot.last_text(ANNA, root)
     for typed in ("²", "9" * 5000):
         await bot.dm(ANNA, typed, thread_ts=root)
