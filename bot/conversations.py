@@ -19,6 +19,7 @@ from bot.access import Roles, may_access
 from bot.config import AppConfig
 from bot.context import flow_context
 from bot.effects import EFFECTS, EffectRun
+from bot.reminders import planner
 from dialogues import engine
 from dialogues.model import Flow
 from dialogues.state import ConversationState, Prompt, Turn, UserInput
@@ -103,10 +104,9 @@ class ConversationService:
                         detail={"flow": flow.id},
                     )
                     return Reply(messages=[messages.PRAKTIK_NOT_FOUND], refused=True)
-                if praktik.status != "active":
-                    return Reply(
-                        messages=[messages.PRAKTIK_ENDED.format(case_ref=praktik.case_ref)]
-                    )
+                refusal = await self._state_refusal(session, flow, praktik, followup_id, now)
+                if refusal is not None:
+                    return Reply(messages=[refusal])
             if not await queries.claim_input(session, source_key=source_key):
                 return Reply(duplicate=True)
             consultant = await self._consultant(session, actor)
@@ -275,6 +275,31 @@ class ConversationService:
         reply.messages.append(messages.FLOW_CHANGED_RESTART.format(title=flow.title))
         log.info("conversation %s restarts: step %s left flow %s", conversation.id, step, flow.id)
         return engine.new_state(flow), True
+
+    async def _state_refusal(
+        self,
+        session: AsyncSession,
+        flow: Flow,
+        praktik: Praktik,
+        followup_id: int | None,
+        now: dt.datetime,
+    ) -> str | None:
+        """Why the flow cannot run on the praktik as it is now, or None. A flow about an
+        ended praktik (`praktik_status: ended`) records a status after the end: it needs
+        the end outcome recorded and a status follow-up due."""
+        if flow.praktik_status == "active":
+            if praktik.status != "active":
+                return messages.PRAKTIK_ENDED.format(case_ref=praktik.case_ref)
+            return None
+        if praktik.status != "ended":
+            return messages.OUTCOME_FIRST.format(case_ref=praktik.case_ref)
+        assert praktik.id is not None
+        due = await planner.status_followup_for(
+            session, config=self.config, praktik_id=praktik.id, now=now, preferred=followup_id
+        )
+        if due is None:
+            return messages.NO_STATUS_DUE.format(case_ref=praktik.case_ref)
+        return None
 
     async def _consultant(self, session: AsyncSession, actor: Actor) -> Consultant:
         return await queries.get_or_create_consultant(

@@ -146,6 +146,8 @@ def check_flow(flow: Flow) -> None:
     for effect in flow.on_complete:
         if effect not in EFFECT_INPUTS:
             raise FlowError(file, None, f"unknown effect '{effect}' in on_complete")
+    if flow.praktik_status == "ended" and not flow.needs_praktik:
+        raise FlowError(file, None, "praktik_status: ended is for a flow with needs_praktik")
     _check_placeholders(file, None, flow.intro or "")
     problems: list[FlowError] = []
     problems += _check_text_needs(flow, None, flow.intro or "", seen)

@@ -142,6 +142,9 @@ async def test_registering_stores_praktik_answers_plan_and_note(
         "midtvejs",
         "afslutning",
         "status",
+        "status",
+        "status",
+        "status",
     ]
     [note] = await rows(db, CaseNote)
     assert note.praktik_id == praktik.id and "Sagsreference: SAG-2026-0001" in note.text

@@ -41,6 +41,7 @@ def test_all_shipped_flows_load(flows: dict[str, Flow]) -> None:
         "ret_periode",
         "ny_opfoelgning",
         "afslutning",
+        "status_efter",
     }
     for flow in flows.values():
         assert len(flow.version) == 12

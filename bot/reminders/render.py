@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.config import FOLLOWUP_LABELS
+from bot.config import followup_label as config_followup_label
 from dialogues.dates import format_danish_date
 from storage.models import FollowUp, Praktik
 
@@ -25,6 +25,12 @@ POSTPONE_DATE = "pb_rem_postpone_date"  # datepicker; follow-up id in the block_
 HELD = "pb_rem_held"  # value = follow-up id
 BLOCK_PREFIX = "rem"  # block_id f"rem|{followup id}" of the reminder's actions block
 POSTPONE_CHOICES = (1, 2, 5)
+STATUS_FLOW = "status_efter"  # the flow that records a status after the end
+OUTCOME_FLOW = "afslutning"  # the flow that records the end outcome
+OUTCOME_FIRST = (
+    "Praktikkens afslutning er ikke registreret endnu: registrér afslutningen først, "
+    "så kan status registreres."
+)
 
 SECTION_LIMIT = 3000
 MESSAGE_BLOCKS = 45  # of Slack's 50, leaving room
@@ -67,8 +73,8 @@ def _button(action_id: str, text: str, value: str, style: str | None = None) -> 
     return button
 
 
-def followup_label(kind: str) -> str:
-    label = FOLLOWUP_LABELS.get(kind, kind)
+def followup_label(kind: str, months_after_end: int | None = None) -> str:
+    label = config_followup_label(kind, months_after_end)
     return label[:1].upper() + label[1:]
 
 
@@ -89,7 +95,7 @@ def reminder_message(
 ) -> tuple[str, Blocks]:
     """The DM about one follow-up: (fallback text, blocks)."""
     assert followup.id is not None and praktik.id is not None
-    label = followup_label(followup.kind)
+    label = followup_label(followup.kind, followup.months_after_end)
     case_ref = escape(praktik.case_ref)
     due = format_danish_date(followup.due_date)
     if delivery_kind == "overdue":
@@ -119,6 +125,8 @@ def reminder_message(
         },
     ]
     notes = []
+    if followup.kind == "status" and praktik.status == "active":
+        notes.append(OUTCOME_FIRST)
     if followup.postponed_from is not None:
         notes.append(f"Udskudt fra {format_danish_date(followup.postponed_from)}.")
     if followup.note:
@@ -129,11 +137,37 @@ def reminder_message(
     return text, blocks
 
 
+def _start_value(flow: str, praktik: Praktik, followup: FollowUp | None) -> str:
+    value: dict[str, Any] = {"flow": flow, "praktik": praktik.id}
+    if followup is not None:
+        value["followup"] = followup.id
+    return json.dumps(value)
+
+
 def reminder_actions(followup: FollowUp, praktik: Praktik) -> dict[str, Any]:
+    """The reminder's buttons. A status follow-up is answered by the status flow (which
+    marks it held), once the praktik's end outcome is recorded; before that, the button
+    records the outcome."""
     assert followup.id is not None and praktik.id is not None
     fid = str(followup.id)
     elements: Blocks = []
-    if followup.kind != "status" and praktik.status == "active":
+    if followup.kind == "status":
+        if praktik.status == "active":
+            start = _button(
+                f"{START}:outcome",
+                "Registrér afslutning",
+                _start_value(OUTCOME_FLOW, praktik, None),
+                "primary",
+            )
+        else:
+            start = _button(
+                f"{START}:status",
+                "Registrér status",
+                _start_value(STATUS_FLOW, praktik, followup),
+                "primary",
+            )
+        elements.append(start)
+    elif praktik.status == "active":
         elements += [
             _button(
                 f"{START}:prepare",
@@ -158,7 +192,8 @@ def reminder_actions(followup: FollowUp, praktik: Praktik) -> dict[str, Any]:
             "placeholder": _plain("Udskyd til dato"),
         }
     )
-    elements.append(_button(HELD, "Markér som afholdt", fid))
+    if followup.kind != "status":  # a status is held by recording it
+        elements.append(_button(HELD, "Markér som afholdt", fid))
     return {"type": "actions", "block_id": f"{BLOCK_PREFIX}|{fid}", "elements": elements}
 
 
