@@ -21,6 +21,7 @@ from storage.models import (
     Praktik,
     ProcessedInput,
     StatusRecord,
+    StoreMark,
     utcnow,
 )
 
@@ -390,3 +391,7 @@ async def ended_praktikker_with_status_due(
         .order_by(col(Praktik.end_date), col(Praktik.id))
     )
     return (await session.exec(query)).all()
+
+
+async def store_mark(session: AsyncSession, *, name: str) -> StoreMark | None:
+    return await session.get(StoreMark, name)
