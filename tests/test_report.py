@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ async def rows(db: Database, model: type) -> list[Any]:
         return list((await session.exec(select(model))).all())
 
 
-async def add(db: Database, praktikker: list[tuple[str, str | None]]) -> int:
+async def add(db: Database, praktikker: Sequence[tuple[str, str | None]]) -> int:
     async with db.transaction() as session:
         consultant = Consultant(user_key="terminal:anna", name="anna")
         session.add(consultant)
