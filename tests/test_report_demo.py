@@ -114,7 +114,7 @@ async def test_demo_store_reports_in_table_csv_and_xlsx(
     header_at = next(i for i, row in enumerate(sheet) if row[0] == "Type")
     headers = sheet[header_at]
     column = {name: index for index, name in enumerate(headers)}
-    labels = {t.id: t.label for t in config.types}
+    labels: dict[str, str] = {str(t.id): t.label for t in config.types}
     checked = 0
     for type_id, count in by_type.items():
         [row] = [r for r in sheet[header_at + 1 :] if r[0] == labels[type_id]]
@@ -169,10 +169,10 @@ async def test_demo_store_reports_in_table_csv_and_xlsx(
     for row in table[start + 1 :]:
         if not row or row[0] == "I alt":
             break
-        key = (row[0], row[1], kinds[row[2]])
+        cell = (row[0], row[1], kinds[row[2]])
         on_time = row[4]
-        expected = ours[key]
-        assert on_time in {str(v) for v in shown_as(expected)}, key
+        expected = ours[cell]
+        assert on_time in {str(v) for v in shown_as(expected)}, cell
         compared += on_time.isdigit()
     assert compared >= 10
 
