@@ -25,6 +25,8 @@ class SlackDeps:
     flows: dict[str, Flow]
     clock: Callable[[], dt.datetime] = field(default=utc_now)
     roles: RoleResolver | None = None
+    # Slack refused the data_table/data_visualization blocks (slack.rich_blocks: auto).
+    rich_blocks_refused: bool = False
 
     def __post_init__(self) -> None:
         if self.roles is None:

@@ -112,11 +112,19 @@ async def home_view(deps: SlackDeps, user_id: str, page: int = 0) -> dict[str, A
     pages = max(1, -(-len(items) // HOME_PAGE_SIZE))
     page = min(max(page, 0), pages - 1)
     shown = items[page * HOME_PAGE_SIZE : (page + 1) * HOME_PAGE_SIZE]
+    top = start_buttons(on_home(deps.flows, about_praktik=False), "new", None)
+    if actor.roles.admin or actor.roles.lead_of:
+        top.append(
+            {
+                "type": "button",
+                "text": plain("Resultater"),
+                "action_id": ids.RESULTS,
+                "value": "results",
+            }
+        )
     blocks: list[Block] = [
         {"type": "header", "text": plain("Mine praktikker", 150)},
-        *action_rows(
-            "home_new", start_buttons(on_home(deps.flows, about_praktik=False), "new", None)
-        ),
+        *action_rows("home_new", top),
     ]
     if not items:
         blocks += mrkdwn_sections("Du har ingen aktive praktikker endnu.")

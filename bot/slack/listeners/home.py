@@ -10,6 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import ids
 from bot.slack.deps import SlackDeps
+from bot.slack.results import publish_results
 from bot.slack.worklist_ui import home_view
 
 
@@ -29,3 +30,8 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         user_id = str(body["user"]["id"])
         page = int(action["value"]) if str(action.get("value", "")).isdigit() else 0
         await client.views_publish(user_id=user_id, view=await home_view(deps, user_id, page))
+
+    @app.action(ids.RESULTS)
+    async def on_results(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        await publish_results(deps, client, str(body["user"]["id"]))
