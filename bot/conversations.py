@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import messages
+from bot import lookups, messages
 from bot.access import Roles, may_access
 from bot.config import AppConfig
 from bot.context import flow_context
@@ -23,6 +23,7 @@ from bot.reminders import planner
 from dialogues import engine
 from dialogues.model import Flow
 from dialogues.state import ConversationState, Prompt, Turn, UserInput
+from dialogues.structure import flow_lookups
 from storage import queries
 from storage.db import Database
 from storage.models import Consultant, Conversation, FollowUp, Praktik
@@ -182,8 +183,15 @@ class ConversationService:
                 if conversation.praktik_id is not None and flow.needs_praktik
                 else None
             )
-            ctx = flow_context(self.config, praktik)
             state, restarted = self._state_for(flow, conversation, reply)
+            ctx = flow_context(self.config, praktik)
+            if flow_lookups(flow) and not restarted:
+                found = await lookups.resolve(
+                    session, config=self.config, flows=self.flows, flow=flow,
+                    answers=state.answers, step=conversation.step, inp=inp,
+                    consultant_id=consultant.id, now=now,
+                )  # fmt: skip
+                ctx = ctx.model_copy(update={"lookups": found})
             if restarted:
                 turn = engine.start(flow, ctx, now)
             else:

@@ -43,6 +43,12 @@ class FlowContext(Frozen):
     types: tuple[PraktikType, ...]
     max_custom_subgoals: int = 5
     praktik: PraktikFacts | None = None
+    # Results of named lookups (dialogues.rules.LOOKUPS): name -> key -> result, resolved
+    # by the bot layer before the turn for the keys the answers hold.
+    lookups: dict[str, dict[str, JsonValue]] = Field(default_factory=dict)
+
+    def lookup(self, name: str, key: str) -> JsonValue:
+        return self.lookups.get(name, {}).get(key)
 
     def rules_on(self, day: dt.date) -> RuleSet:
         valid = [r for r in self.rules if r.valid_from <= day]

@@ -29,6 +29,7 @@ from dialogues.rules import (
     CHECKS,
     FACTS,
     ITEM_SOURCES,
+    LOOKUPS,
     OPTION_SOURCES,
     PLACEHOLDER,
     PLACEHOLDERS,
@@ -297,7 +298,20 @@ def _check_needs(
         problem("is the item of a for_each step, and this step has no for_each")
     if step is not None and needs.on_kinds and step.kind not in needs.on_kinds:
         problem(f"takes a {' or '.join(needs.on_kinds)} answer, but this is a {step.kind} step")
-    for reads in needs.reads:
+    keyed: list[Reads] = []
+    for name in needs.lookups:
+        key = LOOKUPS.get(name)
+        if key is None:
+            problem(f"uses lookup '{name}', which is not registered")
+        elif step is not None and key.step == step.id:
+            if step.kind not in key.kinds:
+                problem(
+                    f"uses lookup '{name}' keyed by this step's answer as {_kinds(key)}, "
+                    f"but this is a {step.kind} step"
+                )
+        else:
+            keyed.append(key)
+    for reads in (*needs.reads, *keyed):
         target = available.get(reads.step)
         if target is None:
             what = f"reads the answer of step '{reads.step}' ({_kinds(reads)}), which"
@@ -356,6 +370,11 @@ def _check_options(reads: Reads, target: Step, problem: Callable[[str], None]) -
 
 
 # --- what depends on what -----------------------------------------------------------------
+
+
+def flow_lookups(flow: Flow) -> set[str]:
+    """The named lookups the parts of a flow's steps read."""
+    return {name for step in flow.steps for _, needs in _step_parts(step) for name in needs.lookups}
 
 
 def _declared_reads(step: Step) -> set[str]:
