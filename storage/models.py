@@ -218,7 +218,7 @@ class Delivery(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=120)
-    kind: str = Field(max_length=20)  # early, due, overdue, digest
+    kind: str = Field(max_length=20)  # early, due, overdue, digest, overview
     followup_id: int | None = Field(default=None, foreign_key="followups.id")
     praktik_id: int | None = Field(default=None, foreign_key="praktikker.id", index=True)
     team_id: str | None = Field(default=None, max_length=40)

@@ -13,8 +13,12 @@ A planned follow-up due on working day D reminds its praktik's responsible consu
 A team with a ``digest`` gets one on each scheduled weekday at its time; a scheduled day
 that is a day off follows ``on_day_off`` (next working day, skip, or send anyway).
 
-Every occurrence has a unique key — ``followup:{id}:{early|due|overdue}:{local date}`` or
-``digest:{team}:{local date}`` — and becomes one `deliveries` row once its time has
+The monthly overview for the management channel (``report.monthly_overview``) is posted
+on the month's N-th working day at its time: one occurrence per month.
+
+Every occurrence has a unique key — ``followup:{id}:{early|due|overdue}:{local date}``,
+``digest:{team}:{local date}`` or ``overview:{YYYY-MM}`` — and becomes one `deliveries`
+row once its time has
 come (`materialise`, INSERT … ON CONFLICT DO NOTHING, so every instance may run it).
 Not materialised: occurrences from before the follow-up's current due date was set
 (``scheduled_at``; a reminder that could never have fired is not owed), and occurrences
@@ -182,10 +186,45 @@ def digest_occurrences(
     ]
 
 
+def overview_day(config: AppConfig, days: WorkingDays, year: int, month: int) -> dt.date | None:
+    """The day of the month's overview: its `working_day`-th working day."""
+    overview = config.report.monthly_overview
+    if overview is None:
+        return None
+    day = days.add(dt.date(year, month, 1) - dt.timedelta(days=1), overview.working_day)
+    return day if day.month == month else None
+
+
+def overview_occurrences(
+    config: AppConfig, days: WorkingDays, start: dt.date, end: dt.date
+) -> list[Occurrence]:
+    """The monthly overviews (key ``overview:{YYYY-MM}``) posted on local days in range."""
+    overview = config.report.monthly_overview
+    if overview is None:
+        return []
+    found = []
+    year, month = start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        day = overview_day(config, days, year, month)
+        if day is not None and start <= day <= end:
+            found.append(
+                Occurrence(
+                    key=f"overview:{year:04d}-{month:02d}",
+                    kind="overview",
+                    day=day,
+                    due_at=local_to_utc(day, overview.time, config.tz),
+                )
+            )
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return found
+
+
 def occurrence_instants(config: AppConfig, start: dt.date, end: dt.date) -> list[dt.datetime]:
     """Every instant (UTC) at which some occurrence could fall, for local days in range."""
     times = {config.reminders.time}
     times.update(t.digest.time for t in config.teams if t.digest is not None)
+    if config.report.monthly_overview is not None:
+        times.add(config.report.monthly_overview.time)
     instants: list[dt.datetime] = []
     current = start
     while current <= end:
@@ -289,6 +328,19 @@ async def materialise(
                 praktik_id=None,
                 recipient=team.channel,
                 team_id=team.id,
+            )
+    overview = config.report.monthly_overview
+    if overview is not None:
+        # The first overview: earlier ones were never owed (not "missed").
+        since = earliest if await queue.has_overview_rows(session) else too_late
+        for occurrence in overview_occurrences(config, days, first_day, today):
+            add(
+                occurrence,
+                since,
+                followup_id=None,
+                praktik_id=None,
+                recipient=overview.channel,
+                team_id=None,
             )
     if not insert:
         return Materialised(), rows

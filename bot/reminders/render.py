@@ -13,11 +13,14 @@ import datetime as dt
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.config import followup_label as config_followup_label
 from dialogues.dates import format_danish_date
 from storage.models import FollowUp, Praktik
+
+if TYPE_CHECKING:
+    from bot.report import Report
 
 START = "pb_rem_start"  # f"{START}:prepare" / f"{START}:form", value JSON {"flow", "praktik"}
 POSTPONE = "pb_rem_postpone"  # f"{POSTPONE}:{working days}", value = follow-up id
@@ -297,3 +300,38 @@ def _split(head: Blocks, body: Blocks, text: str) -> list[tuple[str, Blocks]]:
         part = f"(del {number} af {count})"
         result.append((f"{text} {part}", [*blocks, _context(part)]))
     return result
+
+
+# --- monthly overview --------------------------------------------------------------------
+
+MONTHS = (
+    "januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september",
+    "oktober", "november", "december",
+)  # fmt: skip
+
+
+def overview_messages(
+    *, day: dt.date, reports: Sequence[Report], months: Sequence[int]
+) -> list[tuple[str, Blocks]]:
+    """The monthly overview for the management channel: aggregates only, small cells
+    suppressed (the report's own rules), no company, P-nr., case or person."""
+    from bot.report.export import SYNTHETIC, view_table
+    from bot.report.views import narrow_exit
+
+    title = f"Månedsoverblik - {MONTHS[day.month - 1]} {day.year}"
+    text = f"{title}: afgang til job og uddannelse, opfølgning og overskredne opfølgninger."
+    head: Blocks = [{"type": "header", "text": _plain(title)}]
+    notes = ["Praktikker afsluttet de seneste 12 måneder; opfølgning i sidste måned."]
+    if reports and reports[0].synthetic:
+        notes.insert(0, f"*{SYNTHETIC}*")
+    legend = reports[0].views[0].legend() if reports and reports[0].views else None
+    if legend:
+        notes.append(legend)
+    head.append(_context("\n".join(notes)))
+    body: Blocks = []
+    for report in reports:
+        for view in report.views:
+            table = view_table(narrow_exit(view, tuple(months)))
+            for start in range(0, len(table), 2800):
+                body.append(_section(f"```{table[start : start + 2800]}```"))
+    return _split(head, body, text)

@@ -22,6 +22,7 @@ recorded.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
@@ -254,6 +255,16 @@ async def exit_view(
         view.sums = [(total, parts) for total, parts in EXIT_SUMS if total in keys]
     add_total(view)
     return view
+
+
+def narrow_exit(view: View, months: tuple[int, ...]) -> View:
+    """An exit view with the columns Home shows (hidden cells as in the whole view)."""
+    if view.name != "Afgang":
+        return view
+    wanted = {"ended", "jobedu", "rate_end", *(f"rate_{m}" for m in months)}
+    narrowed = dataclasses.replace(view, columns=tuple(c for c in view.columns if c.key in wanted))
+    narrowed._hidden = view.hidden()
+    return narrowed
 
 
 def _dim_label(dim: str, period: str) -> str:

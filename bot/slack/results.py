@@ -14,7 +14,6 @@ instead and remembers that for the rest of the process; "never" always sends pla
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import logging
 from typing import Any
@@ -26,6 +25,7 @@ from bot.followup_plan import add_months
 from bot.report import Audience, Report, Request, build_report
 from bot.report.export import SYNTHETIC, view_table
 from bot.report.model import Shown, View
+from bot.report.views import narrow_exit
 from bot.slack import ids
 from bot.slack.deps import SlackDeps
 from bot.slack.render import Block, chunks, plain
@@ -217,20 +217,10 @@ def plain_blocks(reports: list[Report], months: tuple[int, ...], audience: Audie
     blocks = _head(reports, audience)
     by_type, quarters, followups = (r.views for r in reports)
     for view in (by_type[0], quarters[0], *followups):
-        text = view_table(_narrow(view, months))
+        text = view_table(narrow_exit(view, months))
         for part in chunks(text, 2800):
             blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"```{part}```"}})
     return blocks[:100]
-
-
-def _narrow(view: View, months: tuple[int, ...]) -> View:
-    """An exit view with the columns Home shows (hidden cells as in the whole view)."""
-    if view.name != "Afgang":
-        return view
-    wanted = {"ended", "jobedu", "rate_end", *(f"rate_{m}" for m in months)}
-    narrowed = dataclasses.replace(view, columns=tuple(c for c in view.columns if c.key in wanted))
-    narrowed._hidden = view.hidden()
-    return narrowed
 
 
 async def publish_results(deps: SlackDeps, client: AsyncWebClient, user_id: str) -> None:
