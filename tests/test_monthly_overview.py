@@ -44,7 +44,7 @@ async def test_monthly_overview_once_with_suppressed_aggregates_only(
                         config=config,
                         now=local(first_working_day, 8, 31),
                         instance_id=f"i{n}",
-                    )  # fmt: skip
+                    )
                     for n, d in enumerate([db, *others])
                 )
             )
