@@ -1,6 +1,6 @@
 """`make bench`: run every benchmark and print one table with the machine it ran on.
 
-    python -m tests.benchmarks [--only turns,reminders,footprint] [--quick] [--profile]
+    python -m tests.benchmarks [--only turns,reminders,report,footprint] [--quick] [--profile]
 
 `--quick` takes fewer samples and a smaller reminder store (a smoke run, not a result);
 `--profile` prints cProfile's top entries for a reminder tick and for `serve`'s start-up
@@ -19,9 +19,10 @@ from pathlib import Path
 from tests.benchmarks.common import Table, machine_rows, postgres_version
 from tests.benchmarks.footprint import run as run_footprint
 from tests.benchmarks.reminders import run as run_reminders
+from tests.benchmarks.report import run as run_report
 from tests.benchmarks.turns import run as run_turns
 
-SECTIONS = ("turns", "reminders", "footprint")
+SECTIONS = ("turns", "reminders", "report", "footprint")
 
 
 async def main(only: tuple[str, ...], *, quick: bool, profile: bool) -> Table:
@@ -44,6 +45,9 @@ async def main(only: tuple[str, ...], *, quick: bool, profile: bool) -> Table:
             await run_reminders(
                 table, workdir, postgres=version is not None, quick=quick, profile=profile
             )
+        if "report" in only:
+            print("· outcome report …", file=sys.stderr, flush=True)
+            await run_report(table, workdir, postgres=version is not None, quick=quick)
         if "footprint" in only:
             print("· memory and start-up …", file=sys.stderr, flush=True)
             await run_footprint(table, workdir, quick=quick, profile=profile)
