@@ -119,9 +119,12 @@ async def _rows(session: AsyncSession, statement: Any) -> list[tuple[Any, ...]]:
 
 
 def _host_hire(categories: Mapping[str, str]) -> ColumnElement[bool]:
-    """The end outcome is a job at the host company."""
+    """The end outcome is a job at the host company (the JSON is read only for jobs)."""
+    jobs = sorted(value for value, category in categories.items() if category in JOBS)
+    if not jobs:
+        return literal(False)
     return and_(
-        _category(col(Praktik.outcome), categories).in_(JOBS),
+        col(Praktik.outcome).in_(jobs),
         col(Praktik.outcome_detail)["outcome_at_host"].as_boolean().is_(True),
     )
 
@@ -135,25 +138,22 @@ async def exit_counts(
     categories: Mapping[str, str],
     cutoffs: Mapping[int, dt.date],
 ) -> list[tuple[Any, ...]]:
-    """Per group: started, ended, one count per outcome category (CATEGORY_ORDER), hires
-    at the host company, and per status mark M the ended praktikker whose M months have
-    passed (end_date <= cutoffs[M])."""
+    """Per group and outcome value (None: not ended): praktikker, of them hired at the
+    host company, and per status mark M those whose M months have passed
+    (end_date <= cutoffs[M]). The caller maps outcome values to categories: grouping by
+    the value keeps the per-row work to comparisons."""
     keys = [dimension(d, window.period).label(f"d{i}") for i, d in enumerate(dims)]
-    category = _category(col(Praktik.outcome), categories)
-    ended = col(Praktik.status) == "ended"
+    outcome = col(Praktik.outcome)
     measures = [
-        func.count().label("started"),
-        _count(ended).label("ended"),
-        *(_count(and_(ended, category == c)).label(c) for c in CATEGORY_ORDER),
-        _count(and_(ended, _host_hire(categories))).label("host"),
-        *(
-            _count(and_(ended, col(Praktik.end_date) <= cutoffs[m])).label(f"due_{m}")
-            for m in sorted(cutoffs)
-        ),
+        func.count(),
+        _count(_host_hire(categories)),
+        *(_count(col(Praktik.end_date) <= cutoffs[m]) for m in sorted(cutoffs)),
     ]
-    statement = select(*keys, *measures).where(*scope.where(), *window.where())
-    if keys:
-        statement = statement.group_by(*keys)
+    statement = (
+        select(*keys, outcome, *measures)
+        .where(*scope.where(), *window.where())
+        .group_by(*keys, outcome)
+    )
     return await _rows(session, statement)
 
 
@@ -208,20 +208,19 @@ async def followup_compliance(
     late_after: int,
     decided_before: dt.date,
 ) -> list[tuple[Any, ...]]:
-    """Per team, month of the plan's date and kind (opstart, midtvejs, afslutning; the
+    """Per team, the plan's date and kind (opstart, midtvejs, afslutning; the
     type's plan only, cancelled ones left out) of the follow-ups that count — held, or
     not held although the plan's date is before `decided_before` (its time for being on
     time has run out): held on time (at most `late_after` working days after the plan's
     date), held late, and not held."""
     planned = func.coalesce(col(FollowUp.planned_due), col(FollowUp.due_date))
-    month = cast(extract("year", planned), Integer) * 100 + cast(extract("month", planned), Integer)
     held = col(FollowUp.status) == "held"
     late = func.coalesce(col(FollowUp.held_days_late), 0) > late_after
     team = func.coalesce(col(Praktik.team_id), "")
     statement = (
         select(
             team,
-            month,
+            planned,
             col(FollowUp.kind),
             _count(and_(held, ~late)),
             _count(and_(held, late)),
@@ -238,7 +237,7 @@ async def followup_compliance(
         statement = statement.where(planned >= date_from)
     if date_to is not None:
         statement = statement.where(planned <= date_to)
-    statement = statement.group_by(team, month, col(FollowUp.kind))
+    statement = statement.group_by(team, planned, col(FollowUp.kind))
     return await _rows(session, statement)
 
 

@@ -220,22 +220,30 @@ async def exit_view(
         categories=option_categories(flows, "record_outcome", "outcome"),
         cutoffs=cutoffs,
     )
+    categories = option_categories(flows, "record_outcome", "outcome")
     groups = _grouped(view, dims, labels, counts)
     k = len(dims)
+    marks = sorted(cutoffs)
+    for entry in groups.values():
+        entry.update(dict.fromkeys(("started", "ended", "not_ended", "host", "jobedu"), 0))
+        entry.update(dict.fromkeys(CATEGORY_ORDER, 0))
+        entry.update({f"due_{m}": 0 for m in marks})
     for row in counts:
         entry = groups[tuple(row[:k])]
-        started, ended, *rest = row[k:]
-        per_category = dict(zip(CATEGORY_ORDER, rest[: len(CATEGORY_ORDER)], strict=True))
-        entry.update(
-            started=int(started or 0),
-            ended=int(ended or 0),
-            not_ended=int(started or 0) - int(ended or 0),
-            host=int(rest[len(CATEGORY_ORDER)] or 0),
-        )
-        entry.update({c: int(v or 0) for c, v in per_category.items()})
-        entry["jobedu"] = sum(int(per_category[c] or 0) for c in JOB_OR_EDUCATION)
-        for m, due in zip(sorted(cutoffs), rest[len(CATEGORY_ORDER) + 1 :], strict=True):
-            entry[f"due_{m}"] = int(due or 0)
+        outcome, number, host, *due = row[k:]
+        count = int(number or 0)
+        entry["started"] = int(entry["started"] or 0) + count
+        if outcome is None:
+            entry["not_ended"] = int(entry["not_ended"] or 0) + count
+            continue
+        category = categories.get(str(outcome), "other")
+        entry["ended"] = int(entry["ended"] or 0) + count
+        entry[category] = int(entry[category] or 0) + count
+        if category in JOB_OR_EDUCATION:
+            entry["jobedu"] = int(entry["jobedu"] or 0) + count
+        entry["host"] = int(entry["host"] or 0) + int(host or 0)
+        for m, n in zip(marks, due, strict=True):
+            entry[f"due_{m}"] = int(entry[f"due_{m}"] or 0) + int(n or 0)
     statuses = await rq.status_counts(
         session,
         dims=dims,
@@ -302,16 +310,21 @@ async def followup_view(
         ),
         sums=[("due", ("on_time", "late", "missed"))],
     )
+    months: dict[tuple[str, int, str], list[int]] = {}
+    for team, planned, kind, on_time, late, missed in rows:
+        day = planned if isinstance(planned, dt.date) else dt.date.fromisoformat(str(planned))
+        sums = months.setdefault((team, day.year * 100 + day.month, kind), [0, 0, 0])
+        for index, value in enumerate((on_time, late, missed)):
+            sums[index] += int(value or 0)
     order = sorted(
-        rows,
-        key=lambda r: (labels.of("team", r[0]), r[1], labels.order("kind", r[2])),
+        months, key=lambda k: (labels.of("team", k[0]), k[1], labels.order("kind", k[2]))
     )
-    for team, month, kind, on_time, late, missed in order:
+    for team, month, kind in order:
+        on, lt, ms = months[(team, month, kind)]
         view.keys.append((team, month, kind))
         view.labels.append(
-            (labels.of("team", team), period_label("month", int(month)), KIND_LABELS[kind])
+            (labels.of("team", team), period_label("month", month), KIND_LABELS[kind])
         )
-        on, lt, ms = int(on_time or 0), int(late or 0), int(missed or 0)
         view.data.append({"due": on + lt + ms, "on_time": on, "late": lt, "missed": ms})
     add_total(view)
     return view
