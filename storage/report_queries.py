@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Date, Integer, and_, case, cast, exists, extract, func, literal, or_, select
+from sqlalchemy import Date, Integer, and_, case, cast, extract, func, literal, or_, select
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -108,8 +108,11 @@ def _count(condition: ColumnElement[bool]) -> Any:
 
 def _days(session: AsyncSession, later: Any, earlier: Any) -> Any:
     """Whole days from `earlier` to `later` (dates or timestamps)."""
-    if session.get_bind().dialect.name == "sqlite":
-        return cast(func.julianday(func.date(later)) - func.julianday(func.date(earlier)), Integer)
+    if session.get_bind().dialect.name == "sqlite":  # ISO text: the date is its first 10
+        return cast(
+            func.julianday(func.substr(later, 1, 10)) - func.julianday(func.substr(earlier, 1, 10)),
+            Integer,
+        )
     return cast(later, Date) - cast(earlier, Date)
 
 
@@ -178,15 +181,17 @@ async def status_counts(
     """Per group and status mark (months after the end): statuses recorded, of them job
     or education, and of them a job at the host company."""
     keys = [dimension(d, window.period).label(f"d{i}") for i, d in enumerate(dims)]
-    category = _category(col(StatusRecord.status), categories)
-    host = and_(category.in_(JOBS), col(StatusRecord.at_host).is_(True))
+    wanted = sorted(v for v, c in categories.items() if c in JOB_OR_EDUCATION) or [""]
+    jobs = sorted(v for v, c in categories.items() if c in JOBS) or [""]
+    status = col(StatusRecord.status)
+    host = and_(status.in_(jobs), col(StatusRecord.at_host).is_(True))
     months = col(StatusRecord.months_after_end)
     statement = (
         select(
             *keys,
             months,
             func.count(),
-            _count(category.in_(JOB_OR_EDUCATION)),
+            _count(status.in_(wanted)),
             _count(host),
         )
         .join(Praktik, col(Praktik.id) == col(StatusRecord.praktik_id))
@@ -350,14 +355,15 @@ async def company_signals(
     after them (at the end, or in a later status), ended since `recent_from` and of them
     with a hire, the consultants with active praktikker there, and the ratio limit of the
     latest registration there."""
-    status_category = _category(col(StatusRecord.status), status_categories)
-    later_hire = exists().where(
-        col(StatusRecord.praktik_id) == col(Praktik.id),
-        status_category.in_(JOBS),
-        col(StatusRecord.at_host).is_(True),
+    jobs = sorted(v for v, c in status_categories.items() if c in JOBS) or [""]
+    later = (
+        select(col(StatusRecord.praktik_id).label("praktik_id"))
+        .where(col(StatusRecord.status).in_(jobs), col(StatusRecord.at_host).is_(True))
+        .distinct()
+        .subquery()
     )
     ended = col(Praktik.status) == "ended"
-    hire = and_(ended, or_(_host_hire(categories), later_hire))
+    hire = and_(ended, or_(_host_hire(categories), later.c.praktik_id.is_not(None)))
     recent = and_(ended, col(Praktik.end_date) >= recent_from)
     active = col(Praktik.status) == "active"
     latest = (
@@ -378,6 +384,7 @@ async def company_signals(
             func.count(func.distinct(case((active, col(Praktik.consultant_id)), else_=None))),
             func.max(limit),
         )
+        .outerjoin(later, later.c.praktik_id == col(Praktik.id))
         .where(col(Praktik.p_number).is_not(None), *scope.where())
         .group_by(col(Praktik.p_number))
     )
