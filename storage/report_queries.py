@@ -264,55 +264,28 @@ async def overdue_now(
     return await _rows(session, statement)
 
 
-@dataclass(frozen=True)
-class Limit:
-    """A target group's limits in the rule set valid from `valid_from` to `valid_to`."""
-
-    group: str
-    valid_from: dt.date
-    valid_to: dt.date | None
-    max_days: int
-    extendable_days: int | None
-
-
-def _limit_case(limits: Sequence[Limit], field: str) -> Any:
-    whens = []
-    for limit in limits:
-        days = limit.max_days if field == "max" else limit.extendable_days
-        if days is None:
-            continue
-        condition = and_(
-            col(Praktik.target_group) == limit.group, col(Praktik.start_date) >= limit.valid_from
-        )
-        if limit.valid_to is not None:
-            condition = and_(condition, col(Praktik.start_date) < limit.valid_to)
-        whens.append((condition, days))
-    return case(*whens, else_=None) if whens else literal(None)
-
-
 async def duration_counts(
     session: AsyncSession,
     *,
     dims: Sequence[str],
     window: Window,
     scope: Scope,
-    limits: Sequence[Limit],
+    rule_starts: Sequence[dt.date],
 ) -> list[tuple[Any, ...]]:
-    """Per group: praktikker, within the target group's limit (the agreed period, first
-    and last day included), longer after a concrete individual assessment within the
-    extension limit, and longer than that (or a target group without a known limit)."""
+    """Per group, target group, rule set (the index in `rule_starts` of the set valid on
+    the start date), whether an extension was assessed, and length in days (first and
+    last day included): praktikker. The caller holds each length against the limits."""
     keys = [dimension(d, window.period).label(f"d{i}") for i, d in enumerate(dims)]
-    length = _days(session, col(Praktik.end_date), col(Praktik.start_date)) + 1
-    maximum, extendable = _limit_case(limits, "max"), _limit_case(limits, "extendable")
-    within = length <= maximum
-    extended = and_(
-        length > maximum, col(Praktik.extension_assessed).is_(True), length <= extendable
+    length = (_days(session, col(Praktik.end_date), col(Praktik.start_date)) + 1).label("n")
+    later = [(col(Praktik.start_date) >= day, index) for index, day in enumerate(rule_starts)]
+    rules = (case(*reversed(later[1:]), else_=0) if len(later) > 1 else literal(0)).label("rules")
+    extension = col(Praktik.extension_assessed)
+    group = col(Praktik.target_group)
+    statement = (
+        select(*keys, group, rules, extension, length, func.count())
+        .where(*scope.where(), *window.where())
+        .group_by(*keys, group, rules, extension, length)
     )
-    statement = select(*keys, func.count(), _count(within), _count(extended)).where(
-        *scope.where(), *window.where()
-    )
-    if keys:
-        statement = statement.group_by(*keys)
     return await _rows(session, statement)
 
 

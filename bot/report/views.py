@@ -354,23 +354,6 @@ async def overdue_view(
 # --- duration and lead time -------------------------------------------------------------------
 
 
-def limits(config: AppConfig) -> list[rq.Limit]:
-    found = []
-    for index, rules in enumerate(config.rules):
-        valid_to = config.rules[index + 1].valid_from if index + 1 < len(config.rules) else None
-        for group in rules.target_groups:
-            found.append(
-                rq.Limit(
-                    group=group.id,
-                    valid_from=rules.valid_from if index else dt.date(1900, 1, 1),
-                    valid_to=valid_to,
-                    max_days=group.max_weeks * 7,
-                    extendable_days=(group.extendable_to_weeks or 0) * 7 or None,
-                )
-            )
-    return found
-
-
 async def duration_view(
     session: AsyncSession, config: AppConfig, request: Request, scope: Scope
 ) -> View:
@@ -390,15 +373,34 @@ async def duration_view(
         sums=[("praktikker", ("within", "extended", "over"))],
     )
     rows = await rq.duration_counts(
-        session, dims=dims, window=request.window, scope=scope, limits=limits(config)
+        session,
+        dims=dims,
+        window=request.window,
+        scope=scope,
+        rule_starts=[rules.valid_from for rules in config.rules],
     )
     groups = _grouped(view, dims, labels, rows)
     k = len(dims)
+    for entry in groups.values():
+        entry.update(praktikker=0, within=0, extended=0, over=0)
     for row in rows:
-        total, within, extended = (int(v or 0) for v in row[k:])
-        groups[tuple(row[:k])].update(
-            praktikker=total, within=within, extended=extended, over=total - within - extended
-        )
+        group_id, rule_index, assessed, length, number = row[k:]
+        group = config.rules[int(rule_index or 0)].target_group(str(group_id))
+        entry = groups[tuple(row[:k])]
+        count = int(number or 0)
+        entry["praktikker"] = int(entry["praktikker"] or 0) + count
+        if group is not None and int(length) <= group.max_weeks * 7:
+            key = "within"
+        elif (
+            group is not None
+            and assessed
+            and group.extendable_to_weeks is not None
+            and int(length) <= group.extendable_to_weeks * 7
+        ):
+            key = "extended"
+        else:
+            key = "over"
+        entry[key] = int(entry[key] or 0) + count
     add_total(view)
     return view
 
