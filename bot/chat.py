@@ -13,9 +13,10 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import TextIO
 
+from bot import messages
 from bot.config import AppConfig
 from bot.conversations import Actor, ConversationService, Reply
-from bot.worklist import next_followup_text, praktik_label, work_items
+from bot.worklist import items_for, next_followup_text, praktik_label, work_items
 from dialogues import texts
 from dialogues.cpr import contains_cpr
 from dialogues.model import Flow, normalise_words
@@ -107,7 +108,7 @@ class TerminalChat:
                 continue
             praktik_id: int | None = None
             if self.flows[choice].needs_praktik:
-                praktik_id = await self.pick_praktik()
+                praktik_id = await self.pick_praktik(self.flows[choice])
                 if praktik_id is None:
                     continue
             reply = await self.service.start(
@@ -153,8 +154,13 @@ class TerminalChat:
                 continue
             self.say(f"Skriv et tal fra 1 til {len(entries)}.")
 
-    async def _praktikker(self) -> list[tuple[int, str]]:
-        items = await work_items(self.db, user_key=self.actor.user_key)
+    async def _praktikker(self, flow: Flow | None = None) -> list[tuple[int, str]]:
+        if flow is None:
+            items = await work_items(self.db, user_key=self.actor.user_key)
+        else:
+            items = await items_for(
+                self.db, self.config, flow, user_key=self.actor.user_key, now=self.clock()
+            )
         today = self.clock().astimezone(self.config.tz).date()
         rows = []
         for item in items:
@@ -172,10 +178,14 @@ class TerminalChat:
         for number, (_, label) in enumerate(rows, start=1):
             self.say(f"  {number}) {label}")
 
-    async def pick_praktik(self) -> int | None:
-        rows = await self._praktikker()
+    async def pick_praktik(self, flow: Flow) -> int | None:
+        rows = await self._praktikker(flow)
         if not rows:
-            self.say("Du har ingen aktive praktikker. Vælg 'Ny praktik' for at oprette en.")
+            self.say(
+                messages.NO_STATUS_TO_RECORD
+                if flow.praktik_status == "ended"
+                else "Du har ingen aktive praktikker. Vælg 'Ny praktik' for at oprette en."
+            )
             return None
         self.say("Hvilken praktik drejer det sig om?")
         for number, (_, label) in enumerate(rows, start=1):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import getpass
 import os
 import sys
@@ -245,7 +246,6 @@ def _operator() -> str:
 
 
 def cmd_purge(args: argparse.Namespace) -> int:
-    import datetime as dt
 
     from bot.retention import purge
     from storage.db import Database
@@ -346,25 +346,142 @@ def _configure_logging(level: str | None = None) -> None:
     configure_logging(level)
 
 
+def _date_arg(text: str | None, name: str) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        sys.exit(f"praktikbot report: {name} {text!r} is not a date (YYYY-MM-DD)")
+
+
 def cmd_report(args: argparse.Namespace) -> int:
-    from bot.report import outcomes, render_table
+    """`praktikbot report`: the views (all, or --view), by --by, for --from/--to on the
+    --period basis, as a table, CSV, JSON or XLSX. `report outcomes` is exit by type."""
+    from pathlib import Path
+
+    from bot.report import DIMENSIONS, PERIODS, VIEW_NAMES, Audience, Request, build_report, export
     from storage.db import Database
     from storage.migrate import upgrade
 
     config = _config_or_exit()
     flows = _flows_or_exit(config)
+    legacy = args.what == "outcomes"
+    views = ["exit"] if legacy else _list_arg(args.view, VIEW_NAMES, "--view") or list(VIEW_NAMES)
+    by = tuple(_list_arg(args.by, DIMENSIONS, "--by") or ["type"])
+    if args.period not in PERIODS:
+        sys.exit(f"praktikbot report: --period must be one of {', '.join(PERIODS)}")
+    today = _date_arg(args.today, "--today") or dt.datetime.now(config.tz).date()
+    request = Request(
+        today=today,
+        by=by,
+        period=args.period,
+        date_from=_date_arg(args.date_from, "--from"),
+        date_to=_date_arg(args.date_to, "--to"),
+    )
+    teams = frozenset(_list_arg(args.team, tuple(t.id for t in config.teams), "--team"))
+    audience = Audience.teams(teams) if teams else Audience.everyone()
+    if args.format == "xlsx" and not args.output:
+        sys.exit("praktikbot report: --format xlsx needs --output FILE.xlsx")
     upgrade(config.storage.url)
 
-    async def run() -> str:
+    async def run() -> tuple[export.Report, export.View | None]:
         db = Database(config.storage.url)
         try:
-            return render_table(await outcomes(db, config, actor=_operator(), flows=flows))
+            report = await build_report(
+                db, config, flows, request=request, audience=audience, actor=_operator(),
+                views=views,
+            )  # fmt: skip
+            chart = None
+            if args.format == "xlsx":
+                by_type = Request(today, ("type",), request.period, request.date_from,
+                                  request.date_to)  # fmt: skip
+                chart = (
+                    await build_report(
+                        db,
+                        config,
+                        flows,
+                        request=by_type,
+                        audience=audience,
+                        actor=_operator(),
+                        views=["exit"],
+                        action="view",
+                        what="report_chart",
+                    )
+                ).views[0]
+            return report, chart
         finally:
             await db.dispose()
 
-    print("Afgang til job eller uddannelse efter praktik, pr. type")
-    print(asyncio.run(run()))
+    report, chart = asyncio.run(run())
+    if args.format == "xlsx":
+        export.to_xlsx(report, Path(args.output), chart=chart)
+        print(f"Skrev {args.output} ({len(report.views)} ark og en graf).")
+        return 0
+    text = {"table": export.to_table, "csv": export.to_csv, "json": export.to_json}[args.format](
+        report
+    )
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"Skrev {args.output}.")
+    else:
+        _utf8_stdio()
+        sys.stdout.write(text)
     return 0
+
+
+def _list_arg(text: str | None, allowed: Sequence[str], name: str) -> list[str]:
+    if not text:
+        return []
+    items = [item.strip() for item in text.split(",") if item.strip()]
+    unknown = [item for item in items if item not in allowed]
+    if unknown:
+        sys.exit(
+            f"praktikbot report: {name} {', '.join(unknown)} unknown; "
+            f"choose from {', '.join(allowed) or '(none configured)'}"
+        )
+    if len(set(items)) != len(items):
+        sys.exit(f"praktikbot report: {name} names one twice")
+    return items
+
+
+def cmd_demo_seed(args: argparse.Namespace) -> int:
+    """Fill a fresh store with a synthetic year (refuses a store that holds data)."""
+    from pathlib import Path
+
+    from bot.config import config_path
+    from bot.demo import StoreNotEmptyError, demo_config, seed_demo
+    from storage.db import Database
+    from storage.migrate import upgrade
+
+    config = _config_or_exit()
+    today = _date_arg(args.today, "--today") or dt.datetime.now(config.tz).date()
+    upgrade(config.storage.url)
+
+    async def run() -> int:
+        db = Database(config.storage.url)
+        try:
+            seeded = await seed_demo(db, config, seed=args.seed, today=today)
+        except StoreNotEmptyError as exc:
+            print(f"praktikbot demo seed: {exc}.", file=sys.stderr)
+            return 1
+        finally:
+            await db.dispose()
+        print(
+            f"Syntetiske demodata (seed {args.seed}, til {today.isoformat()}): "
+            f"{len(seeded.teams)} teams, {len(seeded.consultants)} konsulenter, "
+            f"{seeded.praktikker} praktikker, {seeded.followups} opfølgninger, "
+            f"{seeded.statuses} statusser efter praktik."
+        )
+        if args.config_out:
+            demo_config(config_path(), config.storage.url, seeded, Path(args.config_out))
+            print(
+                f"Konfiguration med demo-teams: {args.config_out} - brug den med "
+                f"PRAKTIKBOT_CONFIG={args.config_out} praktikbot report (eller serve)."
+            )
+        return 0
+
+    return asyncio.run(run())
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -399,11 +516,33 @@ def build_parser() -> argparse.ArgumentParser:
     manifest.add_argument("--url", help="public base URL of the bot (HTTP mode)")
     manifest.set_defaults(func=cmd_manifest)
 
-    report = sub.add_parser("report", help="reports for the municipality")
-    report_sub = report.add_subparsers(dest="report_command", required=True)
-    report_sub.add_parser(
-        "outcomes", help="which praktikker led to job or education, by type"
-    ).set_defaults(func=cmd_report)
+    report = sub.add_parser(
+        "report", help="outcome reports for the municipality (small cells suppressed)"
+    )
+    report.add_argument(
+        "what", nargs="?", choices=["outcomes"], help="outcomes: exit to job/education by type"
+    )
+    report.add_argument(
+        "--view",
+        help="views, comma-separated: exit, cohorts, followup, overdue, duration, lead_time, "
+        "companies (default: all)",
+    )
+    report.add_argument(
+        "--by",
+        help="breakdowns of exit, duration and lead_time: type,target_group,team,"
+        "period,company (default: type)",
+    )
+    report.add_argument(
+        "--period", default="end_quarter",
+        help="the period's basis: start_month, start_quarter, end_month, end_quarter",
+    )  # fmt: skip
+    report.add_argument("--from", dest="date_from", help="first day (YYYY-MM-DD) of the period")
+    report.add_argument("--to", dest="date_to", help="last day (YYYY-MM-DD) of the period")
+    report.add_argument("--team", help="only these teams (ids, comma-separated)")
+    report.add_argument("--format", choices=["table", "csv", "json", "xlsx"], default="table")
+    report.add_argument("--output", help="write to this file (needed for xlsx)")
+    report.add_argument("--today", help="as of this day (YYYY-MM-DD; default: today)")
+    report.set_defaults(func=cmd_report)
 
     purge_cmd = sub.add_parser("purge", help="delete conversation data past retention")
     purge_cmd.add_argument("--now", help="as of this ISO time")
@@ -419,6 +558,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     erase.add_argument("--yes", action="store_true", help="really erase (else: only count)")
     erase.set_defaults(func=cmd_erase)
+
+    demo = sub.add_parser("demo", help="synthetic demo data")
+    demo_sub = demo.add_subparsers(dest="demo_command", required=True)
+    seed = demo_sub.add_parser("seed", help="fill a fresh store with a synthetic year")
+    seed.add_argument("--seed", type=int, default=2026, help="random seed (same seed: same data)")
+    seed.add_argument("--today", help="the year ends this day (YYYY-MM-DD; default: today)")
+    seed.add_argument("--config-out", help="also write an app.yaml with the demo teams here")
+    seed.set_defaults(func=cmd_demo_seed)
 
     db = sub.add_parser("db", help="database administration")
     db_sub = db.add_subparsers(dest="db_command", required=True)

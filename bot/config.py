@@ -68,18 +68,37 @@ FOLLOWUP_LABELS: dict[str, str] = {
 }
 
 
+def followup_label(kind: str, months_after_end: int | None = None) -> str:
+    """The follow-up's name in Danish, with the months for a status follow-up."""
+    label = FOLLOWUP_LABELS.get(kind, kind)
+    if kind == "status" and months_after_end:
+        unit = "måned" if months_after_end == 1 else "måneder"
+        label = f"{label} {months_after_end} {unit} efter"
+    return label
+
+
 class PlannedFollowUp(Frozen):
-    """One follow-up of a type's plan, relative to the praktik's start, midpoint or end."""
+    """One follow-up of a type's plan, relative to the praktik's start, midpoint or end,
+    moved by working days, weeks or calendar months (a status follow-up 1, 3, 6 or 12
+    months after the end: `{kind: status, anchor: end, offset_months: 3}`)."""
 
     kind: FollowUpKind
     anchor: Literal["start", "midpoint", "end"]
     offset_working_days: int = Field(default=0, ge=-30, le=30)
     offset_weeks: int = Field(default=0, ge=-12, le=52)
+    offset_months: int = Field(default=0, ge=0, le=24)
 
     @model_validator(mode="after")
     def _one_offset(self) -> PlannedFollowUp:
-        if self.offset_working_days and self.offset_weeks:
-            raise ValueError("give offset_working_days or offset_weeks, not both")
+        given = [n for n in (self.offset_working_days, self.offset_weeks, self.offset_months) if n]
+        if len(given) > 1:
+            raise ValueError("give one of offset_working_days, offset_weeks, offset_months")
+        if self.kind == "status" and (self.anchor != "end" or not self.offset_months):
+            raise ValueError(
+                "a status follow-up falls months after the end: anchor: end, offset_months: N"
+            )
+        if self.offset_months and self.kind != "status":
+            raise ValueError("offset_months is for status follow-ups (kind: status)")
         return self
 
 
@@ -211,6 +230,39 @@ class SpecialCategoriesConfig(Frozen):
     )
 
 
+class MonthlyOverview(Frozen):
+    """The monthly overview for the management channel: aggregates only (see README)."""
+
+    channel: str
+    # Posted on this working day of the month (1: the first working day), local time.
+    working_day: int = Field(default=1, ge=1, le=10)
+    time: LocalTime = dt.time(8, 30)
+
+
+class ReportConfig(Frozen):
+    """The outcome reports (`praktikbot report`, Home's Resultater, the monthly overview)."""
+
+    # A count of fewer citizens than this is shown as "<N" outside a consultant's own view.
+    min_cell_size: int = Field(default=5, ge=2, le=50)
+    # A follow-up is held on time when held at most this many working days after the date
+    # its plan set (postponing does not move that date).
+    on_time_working_days: int = Field(default=2, ge=0, le=20)
+    # A P-nr. with at least this many ended praktikker in the last `company_window_months`
+    # and no hire at the host company is flagged (vejledning 9641/2022).
+    repeat_without_hire: int = Field(default=3, ge=2, le=50)
+    company_window_months: int = Field(default=12, ge=1, le=60)
+    monthly_overview: MonthlyOverview | None = None
+
+
+class SlackConfig(Frozen):
+    """How the bot uses Slack features that not every workspace has."""
+
+    # data_table / data_visualization blocks in Home's Resultater: "auto" tries them and
+    # falls back to plain text (remembered) when Slack refuses them; "never" always sends
+    # plain text; "always" never falls back.
+    rich_blocks: Literal["auto", "always", "never"] = "auto"
+
+
 class AppConfig(Frozen):
     storage: StorageConfig = StorageConfig()
     timezone: str = "Europe/Copenhagen"
@@ -227,6 +279,8 @@ class AppConfig(Frozen):
     retention: RetentionConfig = RetentionConfig()
     case_reference: CaseRefRule = CaseRefRule()
     special_categories: SpecialCategoriesConfig = SpecialCategoriesConfig()
+    report: ReportConfig = ReportConfig()
+    slack: SlackConfig = SlackConfig()
 
     @field_validator("timezone")
     @classmethod
@@ -272,6 +326,17 @@ class AppConfig(Frozen):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def status_months(self) -> tuple[int, ...]:
+        """The months after the end at which the plans ask for a status, ascending."""
+        months = {
+            item.offset_months
+            for plan in self.followup_plans.values()
+            for item in plan
+            if item.kind == "status"
+        }
+        return tuple(sorted(months))
 
     def rules_on(self, day: dt.date) -> RuleSet:
         """The rule set in force on `day` (the earliest one if `day` precedes them all)."""

@@ -22,14 +22,16 @@ from dataclasses import dataclass, field
 from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import messages
+from bot import lookups, messages
 from bot.access import Roles, may_access
 from bot.config import AppConfig
 from bot.context import flow_context
 from bot.effects import EFFECTS, CopyText, EffectRun
+from bot.reminders import planner
 from dialogues import engine
 from dialogues.model import Flow
 from dialogues.state import ConversationState, Prompt, Turn, UserInput
+from dialogues.structure import flow_lookups
 from storage import queries
 from storage.db import Database
 from storage.models import Consultant, Conversation, FollowUp, Praktik
@@ -132,10 +134,9 @@ class ConversationService:
                         detail={"flow": flow.id},
                     )
                     return Reply(messages=[messages.PRAKTIK_NOT_FOUND], refused=True)
-                if praktik.status != "active":
-                    return Reply(
-                        messages=[messages.PRAKTIK_ENDED.format(case_ref=praktik.case_ref)]
-                    )
+                refusal = await self._state_refusal(session, flow, praktik, followup_id, now)
+                if refusal is not None:
+                    return Reply(messages=[refusal])
             if previous is not None and (known is None or previous.consultant_id != known.id):
                 await self._deny(session, actor, previous, "not_owner")
                 return Reply(messages=[messages.NOT_YOUR_CONVERSATION], refused=True)
@@ -261,8 +262,15 @@ class ConversationService:
                     return await self._revoke(session, actor, conversation, flow)
                 if not flow.needs_praktik:
                     praktik = None  # registration: the engine gets no praktik facts
-            ctx = flow_context(self.config, praktik)
             state, restarted = self._state_for(flow, conversation, reply)
+            ctx = flow_context(self.config, praktik)
+            if flow_lookups(flow) and not restarted:
+                found = await lookups.resolve(
+                    session, config=self.config, flows=self.flows, flow=flow,
+                    answers=state.answers, step=conversation.step, inp=inp,
+                    consultant_id=consultant.id, now=now,
+                )  # fmt: skip
+                ctx = ctx.model_copy(update={"lookups": found})
             if restarted:
                 turn = engine.start(flow, ctx, now)
             else:
@@ -366,6 +374,31 @@ class ConversationService:
         reply.messages.append(messages.FLOW_CHANGED_RESTART.format(title=flow.title))
         log.info("conversation %s restarts: step %s left flow %s", conversation.id, step, flow.id)
         return engine.new_state(flow), True
+
+    async def _state_refusal(
+        self,
+        session: AsyncSession,
+        flow: Flow,
+        praktik: Praktik,
+        followup_id: int | None,
+        now: dt.datetime,
+    ) -> str | None:
+        """Why the flow cannot run on the praktik as it is now, or None. A flow about an
+        ended praktik (`praktik_status: ended`) records a status after the end: it needs
+        the end outcome recorded and a status follow-up due."""
+        if flow.praktik_status == "active":
+            if praktik.status != "active":
+                return messages.PRAKTIK_ENDED.format(case_ref=praktik.case_ref)
+            return None
+        if praktik.status != "ended":
+            return messages.OUTCOME_FIRST.format(case_ref=praktik.case_ref)
+        assert praktik.id is not None
+        due = await planner.status_followup_for(
+            session, config=self.config, praktik_id=praktik.id, now=now, preferred=followup_id
+        )
+        if due is None:
+            return messages.NO_STATUS_DUE.format(case_ref=praktik.case_ref)
+        return None
 
     async def _consultant(self, session: AsyncSession, actor: Actor) -> Consultant:
         return await queries.get_or_create_consultant(

@@ -18,19 +18,21 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot import messages
 from bot.agreement import grant_note as grant_note_text
 from bot.agreement import vitas_summary as vitas_summary_text
-from bot.config import FOLLOWUP_LABELS, AppConfig
+from bot.config import AppConfig, followup_label
 from bot.followup_plan import plan_followups
+from bot.reminders import planner
 from dialogues.dates import format_danish_date
 from dialogues.effect_inputs import (
     EFFECT_INPUTS,
     AddFollowupInput,
     ChangePeriodInput,
     RecordOutcomeInput,
+    RecordStatusInput,
     RegisterPraktikInput,
 )
 from dialogues.rules import no_employee_rep
 from storage import queries
-from storage.models import Conversation, FollowUp, Praktik, utcnow
+from storage.models import Conversation, FollowUp, Praktik, StatusRecord, utcnow
 
 
 @dataclass(frozen=True)
@@ -120,15 +122,14 @@ async def register_praktik(run: EffectRun, payload: dict[str, Any]) -> None:
     await queries.add_followups(run.session, followups=followups)
     if followups:
         plan = ", ".join(
-            f"{FOLLOWUP_LABELS[f.kind]} {format_danish_date(f.due_date)}" for f in followups
+            f"{followup_label(f.kind, f.months_after_end)} {format_danish_date(f.due_date)}"
+            for f in followups
         )
         run.lines.append(messages.FOLLOWUPS_PLANNED.format(plan=plan))
 
 
 async def change_period(run: EffectRun, payload: dict[str, Any]) -> None:
     """New start and/or end date; the planned follow-ups move with them."""
-    from bot.reminders.planner import move_praktik_followups
-
     praktik = run.praktik
     assert praktik is not None
     data = ChangePeriodInput.from_payload(payload)
@@ -139,7 +140,7 @@ async def change_period(run: EffectRun, payload: dict[str, Any]) -> None:
         praktik.extension_assessed = True
     praktik.updated_at = utcnow()
     run.session.add(praktik)
-    moved = await move_praktik_followups(
+    moved = await planner.move_praktik_followups(
         run.session, config=run.config, praktik=praktik, now=run.now
     )
     run.lines.append(
@@ -147,7 +148,7 @@ async def change_period(run: EffectRun, payload: dict[str, Any]) -> None:
     )
     if moved:
         plan = ", ".join(
-            f"{FOLLOWUP_LABELS[f.kind]} {format_danish_date(f.due_date)}"
+            f"{followup_label(f.kind, f.months_after_end)} {format_danish_date(f.due_date)}"
             for f in sorted(moved, key=lambda f: f.due_date)
         )
         run.lines.append(messages.FOLLOWUPS_MOVED.format(plan=plan))
@@ -155,8 +156,6 @@ async def change_period(run: EffectRun, payload: dict[str, Any]) -> None:
 
 async def add_followup(run: EffectRun, payload: dict[str, Any]) -> None:
     """A follow-up the consultant adds to the plan; reminded like the planned ones."""
-    from bot.reminders import planner
-
     praktik = run.praktik
     assert praktik is not None
     assert praktik.id is not None
@@ -172,7 +171,8 @@ async def add_followup(run: EffectRun, payload: dict[str, Any]) -> None:
     )
     run.lines.append(
         messages.FOLLOWUP_ADDED.format(
-            kind=FOLLOWUP_LABELS[followup.kind], due=format_danish_date(followup.due_date)
+            kind=followup_label(followup.kind, followup.months_after_end),
+            due=format_danish_date(followup.due_date),
         )
     )
 
@@ -180,26 +180,27 @@ async def add_followup(run: EffectRun, payload: dict[str, Any]) -> None:
 async def record_followup(run: EffectRun, payload: dict[str, Any]) -> None:
     """The completed follow-up form marks its follow-up held (see
     `planner.followup_for_form`) and cancels that follow-up's pending reminders."""
-    from bot.reminders.planner import followup_for_form, mark_followup_held
-
     praktik = run.praktik
     assert praktik is not None
     assert praktik.id is not None
     chosen = None
     if run.conversation.followup_id is not None:  # started from that follow-up's reminder
         chosen = await run.session.get(FollowUp, run.conversation.followup_id)
-        if chosen is not None and chosen.status != "planned":
+        if chosen is not None and (chosen.status != "planned" or chosen.kind == "status"):
             chosen = None
     if chosen is None:
-        chosen = await followup_for_form(
+        chosen = await planner.followup_for_form(
             run.session, config=run.config, praktik_id=praktik.id, now=run.now
         )
     if chosen is None or chosen.id is None:
         return
-    followup = await mark_followup_held(run.session, followup_id=chosen.id, now=run.now)
+    followup = await planner.mark_followup_held(
+        run.session, config=run.config, followup_id=chosen.id, now=run.now
+    )
     run.lines.append(
         messages.FOLLOWUP_HELD.format(
-            kind=FOLLOWUP_LABELS[followup.kind], due=format_danish_date(followup.due_date)
+            kind=followup_label(followup.kind, followup.months_after_end),
+            due=format_danish_date(followup.due_date),
         )
     )
 
@@ -219,6 +220,63 @@ async def record_outcome(run: EffectRun, payload: dict[str, Any]) -> None:
     praktik.updated_at = utcnow()
     run.session.add(praktik)
     run.lines.append(messages.OUTCOME_RECORDED.format(case_ref=praktik.case_ref))
+    assert praktik.id is not None
+    await planner.cancel_after_end(
+        run.session, config=run.config, praktik_id=praktik.id, now=run.now
+    )
+    upcoming = [
+        f
+        for f in await queries.followups_of_praktik(run.session, praktik_id=praktik.id)
+        if f.kind == "status" and f.status == "planned"
+    ]
+    if upcoming:
+        plan = ", ".join(
+            f"{followup_label(f.kind, f.months_after_end)} {format_danish_date(f.due_date)}"
+            for f in upcoming
+        )
+        run.lines.append(messages.STATUS_PLANNED.format(plan=plan))
+
+
+async def record_status(run: EffectRun, payload: dict[str, Any]) -> None:
+    """The status after the end: stored for its status follow-up (the one whose reminder
+    started the flow, else the one `planner.status_followup_for` picks), which is marked
+    held."""
+    praktik = run.praktik
+    assert praktik is not None and praktik.id is not None
+    data = RecordStatusInput.from_payload(payload)
+    followup = await planner.status_followup_for(
+        run.session,
+        config=run.config,
+        praktik_id=praktik.id,
+        now=run.now,
+        preferred=run.conversation.followup_id,
+    )
+    if followup is None or followup.id is None or followup.months_after_end is None:
+        run.lines.append(messages.NO_STATUS_DUE.format(case_ref=praktik.case_ref))
+        return
+    await queries.add_status_record(
+        run.session,
+        record=StatusRecord(
+            praktik_id=praktik.id,
+            followup_id=followup.id,
+            months_after_end=followup.months_after_end,
+            status=data.status,
+            at_host=data.status_at_host,
+            hours_per_week=data.status_hours,
+            consultant_id=run.consultant_id,
+            recorded_at=run.now,
+        ),
+    )
+    await planner.mark_followup_held(
+        run.session, config=run.config, followup_id=followup.id, now=run.now
+    )
+    await planner.skip_earlier_status(run.session, followup=followup, now=run.now)
+    run.lines.append(
+        messages.STATUS_RECORDED.format(
+            case_ref=praktik.case_ref,
+            mark=followup_label(followup.kind, followup.months_after_end),
+        )
+    )
 
 
 async def _save_copy_text(run: EffectRun, payload: dict[str, Any], copy: CopyText) -> None:
@@ -266,6 +324,7 @@ EFFECTS: dict[str, Effect] = {
     "add_followup": add_followup,
     "record_followup": record_followup,
     "record_outcome": record_outcome,
+    "record_status": record_status,
     "case_note": case_note,
     "vitas_summary": vitas_summary,
     "grant_note": grant_note,

@@ -29,6 +29,20 @@ FOLLOWUPS_MOVED = "Opfølgningerne er flyttet: {plan}."
 FOLLOWUP_ADDED = "Opfølgningen er tilføjet: {kind} {due}. Du får en påmindelse på dagen."
 FOLLOWUP_HELD = "Opfølgningen ({kind}, {due}) er markeret som afholdt."
 OUTCOME_RECORDED = "Resultatet er registreret, og praktikken {case_ref} er afsluttet."
+STATUS_PLANNED = "Status efter praktikken følges op: {plan}."
+STATUS_RECORDED = "Status er registreret for {case_ref} ({mark})."
+NO_STATUS_DUE = (
+    "Der er ingen statusopfølgning at registrere for {case_ref} nu - status registreres, "
+    "når en statusopfølgning (1, 3, 6 eller 12 måneder efter) er forfalden."
+)
+NO_STATUS_TO_RECORD = (
+    "Du har ingen afsluttede praktikker med en forfalden statusopfølgning (1, 3, 6 eller "
+    "12 måneder efter)."
+)
+OUTCOME_FIRST = (
+    "Praktikken {case_ref} er ikke afsluttet endnu. Registrér først resultatet med "
+    "'Afslutning' - derefter kan status efter praktikken registreres."
+)
 CASE_NOTE_READY = "Udkast til journalnotat (kopiér det til sagssystemet):"
 VITAS_READY = "VITAS-oplysninger i VITAS' rækkefølge (kopiér felterne til aftalen i VITAS):"
 ERROR_APOLOGY = (

@@ -3,9 +3,10 @@
 `purge` deletes what is past retention: the conversations, answers and case-note drafts
 of praktikker that ended more than `retention.days_after_praktik_end` days ago, the
 conversations never linked to a praktik after `unfinished_conversation_days`, old
-reminder rows and de-duplication marks. The praktik row itself (type, dates, outcome)
-stays for the outcome statistics; the agreement's free text about people and work on it
-(the tillidsrepræsentant, tasks, working times, the plan for the hours) is cleared.
+reminder rows and de-duplication marks. The praktik row itself (type, dates, outcome) and
+its statuses after the end stay for the outcome statistics; the agreement's free text
+about people and work on it (the tillidsrepræsentant, tasks, working times, the plan for
+the hours) is cleared.
 
 `erase_case` removes everything about one case reference (matched case-insensitively,
 ignoring surrounding whitespace), leaving one audit entry with counts only — not the
@@ -38,6 +39,7 @@ from storage.models import (
     FollowUp,
     Praktik,
     ProcessedInput,
+    StatusRecord,
 )
 
 # The agreement's free text on a praktik row, cleared when its conversations are purged.
@@ -229,6 +231,10 @@ async def erase_case(db: Database, *, case_ref: str, actor: str, dry_run: bool =
             await _delete(session, removed, Delivery, about, dry_run=dry_run)
             await _delete(
                 session, removed, CaseNote, col(CaseNote.praktik_id).in_(praktik_ids),
+                dry_run=dry_run,
+            )  # fmt: skip
+            await _delete(
+                session, removed, StatusRecord, col(StatusRecord.praktik_id).in_(praktik_ids),
                 dry_run=dry_run,
             )  # fmt: skip
             await _delete(session, removed, FollowUp, followups, dry_run=dry_run)

@@ -8,8 +8,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from bot.config import FOLLOWUP_LABELS, AppConfig
+from bot.config import AppConfig, followup_label
+from bot.reminders import planner
+from bot.workdays import WorkingDays
 from dialogues.dates import format_danish_date
+from dialogues.model import Flow
 from storage import queries
 from storage.db import Database
 from storage.models import FollowUp, Praktik
@@ -38,6 +41,38 @@ async def work_items(db: Database, *, user_key: str) -> list[WorkItem]:
             session, praktik_ids=[p.id for p in praktikker if p.id is not None]
         )
     return [WorkItem(p, upcoming.get(p.id or 0)) for p in praktikker]
+
+
+async def status_items(
+    db: Database, config: AppConfig, *, user_key: str, now: dt.datetime
+) -> list[WorkItem]:
+    """The consultant's ended praktikker with a status after the end to record now (a
+    status follow-up due by `form_window_working_days` working days from today), with
+    that follow-up; earliest end first."""
+    async with db.transaction() as session:
+        consultant = await queries.consultant_by_key(session, user_key=user_key)
+        if consultant is None or consultant.id is None:
+            return []
+        limit = WorkingDays(config.calendar).add(
+            now.astimezone(config.tz).date(), config.reminders.form_window_working_days
+        )
+        praktikker = await queries.ended_praktikker_with_status_due(
+            session, consultant_id=consultant.id, due_to=limit
+        )
+        due = await planner.status_due(
+            session, config=config, praktik_ids=[p.id for p in praktikker if p.id], now=now
+        )
+    return [WorkItem(p, due.get(p.id or 0)) for p in praktikker]
+
+
+async def items_for(
+    db: Database, config: AppConfig, flow: Flow, *, user_key: str, now: dt.datetime
+) -> list[WorkItem]:
+    """The praktikker a flow about a praktik may be started on: the active ones, or for a
+    flow about an ended praktik those with a status due."""
+    if flow.praktik_status == "ended":
+        return await status_items(db, config, user_key=user_key, now=now)
+    return await work_items(db, user_key=user_key)
 
 
 async def team_work_items(
@@ -90,7 +125,5 @@ def next_followup_text(item: WorkItem, today: dt.date) -> str | None:
     followup = item.next_followup
     if followup is None:
         return None
-    return (
-        f"{FOLLOWUP_LABELS[followup.kind]} {format_danish_date(followup.due_date)}"
-        f"{due_marker(followup, today)}"
-    )
+    label = followup_label(followup.kind, followup.months_after_end)
+    return f"{label} {format_danish_date(followup.due_date)}{due_marker(followup, today)}"

@@ -3,8 +3,11 @@
 Every part a flow names — validator, check, option or item source, suggestion, text
 placeholder, fact, effect — declares what it reads besides its own input (`Needs`): the
 answers of other steps by id, with the kinds of step whose value it expects (`Reads`),
-and whether it reads the praktik the flow is about. Effects declare it as a typed input
-model (`EffectInput`): one field per answer, named by its step id. `dialogues.structure`
+whether it reads the praktik the flow is about, and the named lookups it reads (facts
+from storage that the pure engine cannot fetch: the bot layer resolves each lookup,
+keyed by one answer, before a turn and hands the results in through the context).
+Effects declare it as a typed input model (`EffectInput`): one field per answer, named
+by its step id. `dialogues.structure`
 holds every flow to the declarations of the parts it names, so a renamed step or a
 changed kind fails `praktikbot flows check` (and loading) instead of a conversation.
 """
@@ -68,6 +71,10 @@ class Needs:
     praktik: bool = False  # the praktik the flow is about: the flow needs `needs_praktik`
     item: bool = False  # the current item of a `for_each` step
     on_kinds: tuple[StepKind, ...] = ()  # the kinds of step it may be used on (empty: any)
+    # Named lookups (dialogues.rules.LOOKUPS) whose results the part reads from the
+    # context: facts from storage the bot layer resolves before each turn, keyed by an
+    # answer (the answer being given, when the key is the part's own step).
+    lookups: tuple[str, ...] = ()
 
     def steps(self) -> tuple[str, ...]:
         return tuple(r.step for r in self.reads)

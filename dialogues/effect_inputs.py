@@ -122,6 +122,16 @@ class RecordOutcomeInput(EffectInput):
     )
 
 
+class RecordStatusInput(EffectInput):
+    """The citizen's status some months after the end (a status follow-up's answer)."""
+
+    needs_praktik = True
+
+    status: Annotated[str, answer("choice", categories=OUTCOME_CATEGORIES)]
+    status_at_host: Annotated[bool | None, answer("yesno")] = None
+    status_hours: Annotated[int | float | None, answer("number")] = None
+
+
 class CaseNoteInput(EffectInput):
     """Saves the case-note draft the engine wrote; reads no answers."""
 
@@ -146,6 +156,7 @@ EFFECT_INPUTS: dict[str, type[EffectInput]] = {
     "add_followup": AddFollowupInput,
     "record_followup": RecordFollowupInput,
     "record_outcome": RecordOutcomeInput,
+    "record_status": RecordStatusInput,
     "case_note": CaseNoteInput,
     "vitas_summary": VitasSummaryInput,
     "grant_note": GrantNoteInput,

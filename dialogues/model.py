@@ -206,6 +206,11 @@ class Flow(Frozen):
     needs_praktik: bool = Field(
         default=False, description="The flow is about an existing praktik, chosen first."
     )
+    praktik_status: Literal["active", "ended"] = Field(
+        default="active",
+        description="With needs_praktik: the praktik must be active (during the praktik) "
+        "or ended (a status after the end, once the outcome is recorded).",
+    )
     menu: Menu | None = Field(
         default=None, description="Where the flow is offered; without it, nowhere."
     )

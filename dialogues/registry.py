@@ -39,13 +39,18 @@ def prompted(flows: Mapping[str, Flow]) -> list[Flow]:
     return [f for f in offered(flows) if f.menu is not None and f.menu.prompt]
 
 
-def on_home(flows: Mapping[str, Flow], *, about_praktik: bool) -> list[Flow]:
-    """The flows with a Home button: those about a praktik (one button per praktik), or
-    the others (at the top)."""
+def on_home(
+    flows: Mapping[str, Flow], *, about_praktik: bool, praktik_status: str = "active"
+) -> list[Flow]:
+    """The flows with a Home button: those about a praktik in `praktik_status` (one button
+    per praktik), or the others (at the top)."""
     return [
         f
         for f in offered(flows)
-        if f.menu is not None and f.menu.home and f.needs_praktik == about_praktik
+        if f.menu is not None
+        and f.menu.home
+        and f.needs_praktik == about_praktik
+        and (not about_praktik or f.praktik_status == praktik_status)
     ]
 
 

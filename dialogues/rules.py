@@ -37,6 +37,16 @@ JOB_MATCH = Reads("advisor_job_match", ("yesno",))
 DIRECTION = Reads("advisor_direction", ("yesno",))
 
 
+# Named lookups: facts from storage a part may read (`Needs.lookups`), each keyed by the
+# answer of one step. The bot layer resolves them (bot.lookups); the engine stays pure.
+P_NUMBER_ACTIVITY = "p_number_activity"
+LOOKUPS: dict[str, Reads] = {
+    # Active praktikker of other consultants at the P-nr., the places left under the ratio
+    # cap and repeated praktikker without a hire there.
+    P_NUMBER_ACTIVITY: Reads("p_number", ("text",)),
+}
+
+
 @dataclass(frozen=True)
 class Env:
     """What a named rule sees: the context, the answers so far and today's date."""
@@ -361,6 +371,39 @@ def _followup_date(value: Any, env: Env) -> Issue | None:
     return None
 
 
+def _colleagues_at_p_number(value: Any, env: Env) -> Issue | None:
+    """Colleagues' active praktikanter at the P-nr., the places left under the ratio cap,
+    and repeated praktikker without a hire there (lookup `p_number_activity`)."""
+    found = env.ctx.lookup(P_NUMBER_ACTIVITY, str(value).strip())
+    if not isinstance(found, dict):
+        return None
+    parts: list[str] = []
+    active, colleagues = (
+        int(found.get("active_by_colleagues") or 0),
+        int(found.get("colleagues") or 0),
+    )
+    if active:
+        who = "en kollega" if colleagues == 1 else f"{colleagues} kolleger"
+        parts.append(
+            f"Der er allerede {active} aktiv{'e' if active != 1 else ''} praktikant"
+            f"{'er' if active != 1 else ''} på dette P-nummer hos {who}. Tal med "
+            "kollegerne, før I aftaler mere med virksomheden."
+        )
+    places = found.get("places_left")
+    if isinstance(places, int) and (active or places <= 0):
+        parts.append(
+            f"Efter rimelighedskravet ved seneste registrering er der {max(places, 0)} "
+            "plads(er) tilbage, når alle konsulenters aktive praktikker tælles med (bek. § 65)."
+        )
+    if found.get("repeat_flag"):
+        parts.append(
+            f"Virksomheden har haft {found.get('recent_ended')} praktikker de seneste "
+            f"{found.get('window_months')} måneder uden ansættelse bagefter. En praktik må "
+            "ikke dække virksomhedens behov for arbejdskraft (vejledning 9641/2022)."
+        )
+    return Issue("warn", " ".join(parts)) if parts else None
+
+
 VALIDATORS: dict[str, Validator] = {
     "case_ref": Part(_case_ref, Needs(on_kinds=("text",))),
     "p_number": Part(_p_number, Needs(on_kinds=("text",))),
@@ -381,6 +424,9 @@ VALIDATORS: dict[str, Validator] = {
     ),
     "min_plan": Part(_min_plan, Needs(on_kinds=("yesno",))),
     "followup_date": Part(_followup_date, Needs(on_kinds=("date",))),
+    "colleagues_at_p_number": Part(
+        _colleagues_at_p_number, Needs(on_kinds=("text",), lookups=(P_NUMBER_ACTIVITY,))
+    ),
 }
 
 

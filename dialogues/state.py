@@ -47,6 +47,12 @@ class FlowContext(Frozen):
     praktik: PraktikFacts | None = None
     case_refs: CaseRefRule = CaseRefRule()
     special_categories: SpecialCategories = SpecialCategories()  # empty: no warnings
+    # Results of named lookups (dialogues.rules.LOOKUPS): name -> key -> result, resolved
+    # by the bot layer before the turn for the keys the answers hold.
+    lookups: dict[str, dict[str, JsonValue]] = Field(default_factory=dict)
+
+    def lookup(self, name: str, key: str) -> JsonValue:
+        return self.lookups.get(name, {}).get(key)
 
     def rules_on(self, day: dt.date) -> RuleSet:
         return rule_set_on(self.rules, day)

@@ -29,6 +29,7 @@ from dialogues.rules import (
     CHECKS,
     FACTS,
     ITEM_SOURCES,
+    LOOKUPS,
     OPTION_SOURCES,
     PLACEHOLDER,
     PLACEHOLDERS,
@@ -146,6 +147,8 @@ def check_flow(flow: Flow) -> None:
     for effect in flow.on_complete:
         if effect not in EFFECT_INPUTS:
             raise FlowError(file, None, f"unknown effect '{effect}' in on_complete")
+    if flow.praktik_status == "ended" and not flow.needs_praktik:
+        raise FlowError(file, None, "praktik_status: ended is for a flow with needs_praktik")
     _check_placeholders(file, None, flow.intro or "")
     problems: list[FlowError] = []
     problems += _check_text_needs(flow, None, flow.intro or "", seen)
@@ -337,7 +340,20 @@ def _check_needs(
         problem("is the item of a for_each step, and this step has no for_each")
     if step is not None and needs.on_kinds and step.kind not in needs.on_kinds:
         problem(f"takes a {' or '.join(needs.on_kinds)} answer, but this is a {step.kind} step")
-    for reads in needs.reads:
+    keyed: list[Reads] = []
+    for name in needs.lookups:
+        key = LOOKUPS.get(name)
+        if key is None:
+            problem(f"uses lookup '{name}', which is not registered")
+        elif step is not None and key.step == step.id:
+            if step.kind not in key.kinds:
+                problem(
+                    f"uses lookup '{name}' keyed by this step's answer as {_kinds(key)}, "
+                    f"but this is a {step.kind} step"
+                )
+        else:
+            keyed.append(key)
+    for reads in (*needs.reads, *keyed):
         target = available.get(reads.step)
         if target is None:
             what = f"reads the answer of step '{reads.step}' ({_kinds(reads)}), which"
@@ -396,6 +412,11 @@ def _check_options(reads: Reads, target: Step, problem: Callable[[str], None]) -
 
 
 # --- what depends on what -----------------------------------------------------------------
+
+
+def flow_lookups(flow: Flow) -> set[str]:
+    """The named lookups the parts of a flow's steps read."""
+    return {name for step in flow.steps for _, needs in _step_parts(step) for name in needs.lookups}
 
 
 def _declared_reads(step: Step) -> set[str]:

@@ -115,6 +115,45 @@ class FollowUp(SQLModel, table=True):
     # Incremented by every change (postponed, moved, held): a reminder's buttons carry
     # the version they were rendered for and do nothing once it has changed.
     version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # The date the plan set: postponing keeps it, a change of the praktik's period moves
+    # it. Follow-up compliance is measured against it. NULL (old rows): due_date.
+    planned_due: dt.date | None = None
+    # Held: the local day, and how many working days after `planned_due` (0: on or before).
+    held_on: dt.date | None = None
+    held_days_late: int | None = None
+    # A status follow-up: how many months after the praktik's end it falls.
+    months_after_end: int | None = None
+
+
+class StatusRecord(SQLModel, table=True):
+    """A citizen's status on job or education some months after a praktik ended (the
+    status follow-up's answer). What `status` means (job, education, …) is the category
+    of its option in the flow that records it, read by the report."""
+
+    __tablename__ = "status_records"
+    __table_args__ = (
+        UniqueConstraint("praktik_id", "months_after_end", name="uq_status_records_mark"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    praktik_id: int = Field(foreign_key="praktikker.id", index=True)
+    followup_id: int | None = Field(default=None, foreign_key="followups.id")
+    months_after_end: int
+    status: str = Field(max_length=30)
+    at_host: bool | None = None  # a job at the host company
+    hours_per_week: float | None = None
+    consultant_id: int = Field(foreign_key="consultants.id")
+    recorded_at: dt.datetime = _ts(default_factory=utcnow)
+
+
+class StoreMark(SQLModel, table=True):
+    """Facts about the store itself, e.g. that it holds synthetic demo data."""
+
+    __tablename__ = "store_marks"
+
+    name: str = Field(max_length=40, primary_key=True)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: dt.datetime = _ts(default_factory=utcnow)
 
 
 class Conversation(SQLModel, table=True):
@@ -209,7 +248,7 @@ class Delivery(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=120)
-    kind: str = Field(max_length=20)  # early, due, overdue, digest
+    kind: str = Field(max_length=20)  # early, due, overdue, digest, overview
     followup_id: int | None = Field(default=None, foreign_key="followups.id")
     praktik_id: int | None = Field(default=None, foreign_key="praktikker.id", index=True)
     team_id: str | None = Field(default=None, max_length=40)

@@ -20,6 +20,8 @@ from storage.models import (
     FollowUp,
     Praktik,
     ProcessedInput,
+    StatusRecord,
+    StoreMark,
     utcnow,
 )
 
@@ -409,3 +411,60 @@ async def get_followup(
     if lock:
         query = query.with_for_update()
     return (await session.exec(query)).first()
+
+
+async def cancel_followups(session: AsyncSession, *, followup_ids: Sequence[int]) -> None:
+    if followup_ids:
+        await session.exec(
+            update(FollowUp)
+            .where(col(FollowUp.id).in_(followup_ids))
+            .where(col(FollowUp.status) == "planned")
+            .values(status="cancelled")
+        )
+
+
+async def planned_status_followups(
+    session: AsyncSession, *, praktik_ids: Sequence[int], due_to: dt.date
+) -> Sequence[FollowUp]:
+    """Planned status follow-ups of these praktikker due up to `due_to`, earliest first."""
+    if not praktik_ids:
+        return []
+    query = (
+        select(FollowUp)
+        .where(col(FollowUp.praktik_id).in_(praktik_ids))
+        .where(FollowUp.kind == "status")
+        .where(FollowUp.status == "planned")
+        .where(col(FollowUp.due_date) <= due_to)
+        .order_by(col(FollowUp.due_date), col(FollowUp.id))
+    )
+    return (await session.exec(query)).all()
+
+
+async def add_status_record(session: AsyncSession, *, record: StatusRecord) -> StatusRecord:
+    session.add(record)
+    await session.flush()
+    return record
+
+
+async def ended_praktikker_with_status_due(
+    session: AsyncSession, *, consultant_id: int, due_to: dt.date
+) -> Sequence[Praktik]:
+    """The consultant's ended praktikker with a planned status follow-up due by `due_to`."""
+    due = (
+        select(FollowUp.praktik_id)
+        .where(FollowUp.kind == "status")
+        .where(FollowUp.status == "planned")
+        .where(col(FollowUp.due_date) <= due_to)
+    )
+    query = (
+        select(Praktik)
+        .where(Praktik.consultant_id == consultant_id)
+        .where(Praktik.status == "ended")
+        .where(col(Praktik.id).in_(due))
+        .order_by(col(Praktik.end_date), col(Praktik.id))
+    )
+    return (await session.exec(query)).all()
+
+
+async def store_mark(session: AsyncSession, *, name: str) -> StoreMark | None:
+    return await session.get(StoreMark, name)

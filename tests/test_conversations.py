@@ -148,6 +148,9 @@ async def test_registering_stores_praktik_answers_plan_and_note(
         "midtvejs",
         "afslutning",
         "status",
+        "status",
+        "status",
+        "status",
     ]
     notes = await rows(db, CaseNote)
     [note] = [n for n in notes if n.kind == "journalnotat"]

@@ -121,7 +121,7 @@ async def test_a_new_flow_file_is_in_the_terminal_menu(
     menu = await read_until(proc, seen, "Afslut praktikbot")
     assert "  3) Opfølgning - udfyld opfølgningsskemaet\n" in menu
     assert "  4) Telefonnotat - skriv et kort notat om en samtale\n" in menu
-    assert "  5) Ret periode" in menu and "  9) Afslut praktikbot" in menu
+    assert "  5) Ret periode" in menu and "  10) Afslut praktikbot" in menu
     await send("4", "Hvad handlede samtalen om?")
     await send("Opringning om arbejdstider", "Skriv 'gem'")
     out = await send("gem", "Hvad vil du gøre?")
@@ -169,6 +169,7 @@ async def test_a_new_flow_file_is_in_every_slack_surface(
             "Ret periode",
             "Tilføj opfølgning",
             "Afslutning",
+            "Status efter praktik",
         ]
         await bot.click(ANNA, menu, button_labelled("Telefonnotat"))
         thread = new_threads(bot, ANNA)[-1]["ts"]
@@ -244,7 +245,7 @@ async def test_every_shipped_flow_is_in_the_slack_menu_and_help(bot: SlackBot) -
     buttons = [
         e["text"]["text"] for b in menu["blocks"] if b["type"] == "actions" for e in b["elements"]
     ]
-    assert sorted(buttons) == sorted(titles) and len(buttons) == 6
+    assert sorted(buttons) == sorted(titles) and len(buttons) == 7
     text = message_text(menu)
     for flow in bot.deps.flows.values():
         assert flow.menu is not None

@@ -41,6 +41,7 @@ def test_all_shipped_flows_load(flows: dict[str, Flow]) -> None:
         "ret_periode",
         "ny_opfoelgning",
         "afslutning",
+        "status_efter",
     }
     for flow in flows.values():
         assert len(flow.version) == 12
@@ -299,8 +300,11 @@ def test_renamed_start_date_fails_flows_check_naming_validator_effect_and_step(
             "  - id: p_number\n",
             "  - id: p_nummer\n",
             [
+                # the lookup a validator on the step reads is keyed by the step's answer
+                "ny_praktik.yaml, step 'p_nummer': validator 'colleagues_at_p_number' reads "
+                "the answer of step 'p_number' (text), which is not an earlier step",
                 "ny_praktik.yaml: effect 'register_praktik' reads the answer of step "
-                "'p_number' (text), which the flow does not have"
+                "'p_number' (text), which the flow does not have",
             ],
         ),
         (  # the report needs the meaning of every outcome

@@ -63,7 +63,10 @@ def test_plan_across_easter(config: AppConfig) -> None:
         ("opstart", D(2026, 3, 20)),
         ("midtvejs", D(2026, 4, 1)),
         ("afslutning", D(2026, 4, 15)),
-        ("status", D(2026, 5, 15)),
+        ("status", D(2026, 5, 15)),  # 1 month after the end: 17 May is a Sunday
+        ("status", D(2026, 7, 17)),
+        ("status", D(2026, 10, 16)),  # 17 October is a Saturday
+        ("status", D(2027, 4, 16)),
     ]
     days = WorkingDays(config.calendar)
     occurrences = planner.followup_occurrences(config, days, followup_id=7, due_date=D(2026, 4, 1))
@@ -83,7 +86,10 @@ def test_plan_across_christmas_and_new_year(config: AppConfig) -> None:
         ("midtvejs", D(2026, 12, 21)),
         ("midtvejs", D(2026, 12, 23)),  # midpoint 26 Dec; 25 and 24 Dec are days off
         ("afslutning", D(2027, 1, 6)),
-        ("status", D(2027, 3, 5)),
+        ("status", D(2027, 2, 8)),
+        ("status", D(2027, 4, 8)),
+        ("status", D(2027, 7, 8)),
+        ("status", D(2028, 1, 7)),  # 8 January 2028 is a Saturday
     ]
     later = config.model_copy(
         update={"calendar": CalendarConfig(due_on_day_off="next_working_day")}
@@ -135,9 +141,10 @@ def test_reminder_times_around_both_change_days(config: AppConfig) -> None:
         )
     # A praktik spanning the autumn change (kompetencepraktik, 12 Oct - 6 Nov 2026) and one
     # spanning the spring change (jobpraktik, 16 Mar - 10 Apr 2026).
-    autumn = plan(config, "kompetencepraktik", D(2026, 10, 12), D(2026, 11, 6))
+    # (Start, midway, final and the 1-month status; the later statuses fall in 2027.)
+    autumn = plan(config, "kompetencepraktik", D(2026, 10, 12), D(2026, 11, 6))[:4]
     assert [planner.reminder_due_at(config, d).hour for _, d in autumn] == [6, 6, 7, 7]
-    spring = plan(config, "jobpraktik", D(2026, 3, 16), D(2026, 4, 10))
+    spring = plan(config, "jobpraktik", D(2026, 3, 16), D(2026, 4, 10))[:4]
     assert [d for _, d in spring] == [D(2026, 3, 13), D(2026, 3, 27), D(2026, 4, 8), D(2026, 5, 8)]
     assert [planner.reminder_due_at(config, d).hour for _, d in spring] == [7, 7, 6, 6]
 

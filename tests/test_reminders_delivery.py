@@ -177,7 +177,7 @@ async def test_held_postponed_and_ended_are_not_reminded(
     held, moved, ended = seeded.followup_ids
     async with db.transaction() as session:
         await planner.mark_followup_held(
-            session, followup_id=held, now=AT_8 - dt.timedelta(hours=1)
+            session, config=config, followup_id=held, now=AT_8 - dt.timedelta(hours=1)
         )
         await planner.postpone_followup(
             session, config=config, followup_id=moved, now=AT_8 - dt.timedelta(hours=1),

@@ -150,12 +150,12 @@ async def test_held_cancels_rows_and_cannot_be_repeated(db: Database, config: Ap
     fid = seeded.followup_ids[0]
     await materialise(db, config, AT_8)
     async with db.transaction() as session:
-        held = await planner.mark_followup_held(session, followup_id=fid, now=AT_8)
+        held = await planner.mark_followup_held(session, config=config, followup_id=fid, now=AT_8)
     assert held.status == "held"
     assert by_status(await deliveries(db)) == {"cancelled": 1}
     with pytest.raises(planner.PlanError, match="allerede markeret som afholdt"):
         async with db.transaction() as session:
-            await planner.mark_followup_held(session, followup_id=fid, now=AT_8)
+            await planner.mark_followup_held(session, config=config, followup_id=fid, now=AT_8)
     with pytest.raises(planner.PlanError, match="allerede markeret som afholdt"):
         async with db.transaction() as session:
             await planner.postpone_followup(
@@ -203,11 +203,18 @@ async def test_dates_changed_recompute_planned_followups(
         ("opstart", D(2026, 12, 4), 0),
         ("midtvejs", D(2026, 12, 18), 1),
         ("afslutning", D(2026, 12, 28), 2),  # 31 Dec is a day off here
-        ("status", D(2027, 1, 28), 3),
+        ("status", D(2027, 1, 29), 3),  # 1 month after the end: 31 Jan is a Sunday
+        ("status", D(2027, 3, 31), 4),
+        ("status", D(2027, 6, 30), 5),
+        ("status", D(2027, 12, 30), 6),  # 31 Dec 2027 (nytårsaften) is a day off
     ]
-    opstart, midtvejs, afslutning, status = plan
+    assert [f.months_after_end for f in plan] == [None, None, None, 1, 3, 6, 12]
+    assert all(f.planned_due == f.due_date for f in plan)
+    opstart, midtvejs, afslutning, status = plan[:4]
     async with db.transaction() as session:
-        await planner.mark_followup_held(session, followup_id=opstart.id or 0, now=AT_8)
+        await planner.mark_followup_held(
+            session, config=config, followup_id=opstart.id or 0, now=AT_8
+        )
         await planner.postpone_followup(
             session, config=config, followup_id=midtvejs.id or 0, now=AT_8, working_days=1
         )
@@ -236,7 +243,7 @@ async def test_dates_changed_recompute_planned_followups(
         changed = await planner.move_praktik_followups(
             session, config=config, praktik=stored, now=local(D(2026, 12, 21), 9)
         )
-    assert sorted(f.kind for f in changed) == ["afslutning", "midtvejs", "status"]
+    assert sorted(f.kind for f in changed) == ["afslutning", "midtvejs", *["status"] * 4]
     after = {f.id: f for f in await rows(db, FollowUp)}
     assert (after[opstart.id].status, after[opstart.id].due_date) == ("held", D(2026, 12, 4))
     assert (after[midtvejs.id].due_date, after[midtvejs.id].postponed_from) == (
@@ -245,8 +252,12 @@ async def test_dates_changed_recompute_planned_followups(
     )
     assert after[afslutning.id].due_date == D(2027, 1, 27)
     assert (after[status.id].due_date, after[status.id].plan_index) == (D(2027, 2, 26), 3)
+    assert after[status.id].planned_due == D(2027, 2, 26)
     assert after[manual.id].due_date == D(2026, 12, 14)  # the consultant's own stays
-    assert len(after) == 5
+    assert sorted(f.due_date for f in after.values() if f.kind == "status") == [
+        D(2027, 2, 26), D(2027, 4, 29), D(2027, 7, 29), D(2028, 1, 28)
+    ]  # fmt: skip
+    assert len(after) == 8
     moved_rows = [r for r in await deliveries(db) if r.followup_id == midtvejs.id]
     assert [(r.kind, r.status) for r in moved_rows] == [("due", "cancelled")]
 
@@ -309,8 +320,8 @@ async def test_followup_for_form_prefers_a_near_non_status_one(
         )  # fmt: skip
         chosen = await planner.followup_for_form(session, config=config, praktik_id=pid, now=AT_8)
         assert chosen is not None and chosen.id == near.id
-        await planner.mark_followup_held(session, followup_id=near.id or 0, now=AT_8)
-        # Nothing near any more: the earliest planned one (the status follow-up).
+        await planner.mark_followup_held(session, config=config, followup_id=near.id or 0, now=AT_8)
+        # Nothing near any more: the earliest planned one - never the status follow-up,
+        # which the status flow records.
         chosen = await planner.followup_for_form(session, config=config, praktik_id=pid, now=AT_8)
-        assert chosen is not None and chosen.id == seeded.followup_ids[0]
-        assert far.id != chosen.id
+        assert chosen is not None and chosen.id == far.id != seeded.followup_ids[0]

@@ -170,8 +170,8 @@ async def test_a_consultants_day_in_the_terminal(db_url: str) -> None:
     await term.send("ja", "Skriv 'gem'")
     out = await term.send("gem", "Hvad vil du gøre?")
     assert "praktikken SAG-2026-0101 er afsluttet" in out
-    await term.send("7", "Du har ingen aktive praktikker")
-    await term.send("8", "Farvel")
+    await term.send("8", "Du har ingen aktive praktikker")
+    await term.send("9", "Farvel")
     assert await term.close() == 0
 
     [praktik] = await all_rows(db_url, Praktik)

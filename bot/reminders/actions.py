@@ -150,7 +150,7 @@ async def apply_action(
         try:
             if action_id == render.HELD:
                 followup = await planner.mark_followup_held(
-                    session, followup_id=followup_id, now=now
+                    session, config=config, followup_id=followup_id, now=now
                 )
                 return ActionResult("done", HELD, followup)
             if action_id == render.POSTPONE_DATE:

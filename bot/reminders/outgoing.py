@@ -14,8 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.config import AppConfig
+from bot.followup_plan import add_months
 from bot.reminders import planner, render
+from bot.report import Audience, Report, Request, build_report
 from bot.workdays import WorkingDays
+from dialogues.structure import FLOWS_DIR, load_flows
 from storage import queries
 from storage.db import Database
 from storage.models import Consultant, Delivery, FollowUp, Praktik
@@ -39,6 +42,11 @@ async def prepare(
 ) -> list[Outgoing]:
     followup_ids = [d.followup_id for d in claimed if d.followup_id is not None]
     teams = {d.team_id for d in claimed if d.kind == "digest" and d.team_id}
+    overviews = {
+        d.key: await overview_report(db, config, d.occurs_on)
+        for d in claimed
+        if d.kind == "overview" and config.report.monthly_overview is not None
+    }
     async with db.transaction() as session:
         details = await queries.followups_with_praktik(session, followup_ids=followup_ids)
         digests: dict[tuple[str, dt.date], list[render.DigestEntry]] = {}
@@ -51,7 +59,31 @@ async def prepare(
                 session, team_id=delivery.team_id, due_to=week_end
             )
             digests[(delivery.team_id, day)] = [render.DigestEntry(*row) for row in rows]
-    return [_outgoing(config, days, d, details, digests) for d in claimed]
+    return [_outgoing(config, days, d, details, digests, overviews) for d in claimed]
+
+
+async def overview_report(db: Database, config: AppConfig, day: dt.date) -> list[Report]:
+    """The monthly overview's views, for everyone and suppressed: exit to job or education
+    by type of the praktikker ended in the last 12 months, follow-ups last month and
+    overdue now by team. Aggregates only (no company, P-nr., case or person)."""
+    flows = load_flows(config.flows_dir or FLOWS_DIR)
+    month_start = day.replace(day=1)
+    last_month = add_months(month_start, -1)
+    actor = "system:monthly_overview"
+    exit_request = Request(day, ("type",), "end_quarter", add_months(day, -12), day)
+    follow_request = Request(
+        day, ("type",), "end_quarter", last_month, month_start - dt.timedelta(days=1)
+    )
+    return [
+        await build_report(
+            db, config, flows, request=exit_request, audience=Audience.everyone(), actor=actor,
+            views=["exit"], what="monthly_overview",
+        ),
+        await build_report(
+            db, config, flows, request=follow_request, audience=Audience.everyone(),
+            actor=actor, views=["followup", "overdue"], what="monthly_overview",
+        ),
+    ]  # fmt: skip
 
 
 def _outgoing(
@@ -60,7 +92,17 @@ def _outgoing(
     delivery: Delivery,
     details: dict[int, tuple[FollowUp, Praktik, Consultant]],
     digests: dict[tuple[str, dt.date], list[render.DigestEntry]],
+    overviews: dict[str, list[Report]],
 ) -> Outgoing:
+    if delivery.kind == "overview":
+        overview = config.report.monthly_overview
+        if overview is None or delivery.key not in overviews:
+            return Outgoing(delivery, cancel="monthly overview no longer configured")
+        delivery.recipient = overview.channel
+        messages = render.overview_messages(
+            day=delivery.occurs_on, reports=overviews[delivery.key], months=config.status_months
+        )
+        return Outgoing(delivery, messages=messages)
     if delivery.kind == "digest":
         team = next((t for t in config.teams if t.id == delivery.team_id), None)
         if team is None or team.digest is None or not team.channel:

@@ -13,8 +13,12 @@ A planned follow-up due on working day D reminds its praktik's responsible consu
 A team with a ``digest`` gets one on each scheduled weekday at its time; a scheduled day
 that is a day off follows ``on_day_off`` (next working day, skip, or send anyway).
 
-Every occurrence has a unique key — ``followup:{id}:{early|due|overdue}:{local date}`` or
-``digest:{team}:{local date}`` — and becomes one `deliveries` row once its time has
+The monthly overview for the management channel (``report.monthly_overview``) is posted
+on the month's N-th working day at its time: one occurrence per month.
+
+Every occurrence has a unique key — ``followup:{id}:{early|due|overdue}:{local date}``,
+``digest:{team}:{local date}`` or ``overview:{YYYY-MM}`` — and becomes one `deliveries`
+row once its time has
 come (`materialise`, INSERT … ON CONFLICT DO NOTHING, so every instance may run it).
 Not materialised: occurrences from before the follow-up's current due date was set
 (``scheduled_at``; a reminder that could never have fired is not owed), and occurrences
@@ -184,10 +188,45 @@ def digest_occurrences(
     ]
 
 
+def overview_day(config: AppConfig, days: WorkingDays, year: int, month: int) -> dt.date | None:
+    """The day of the month's overview: its `working_day`-th working day."""
+    overview = config.report.monthly_overview
+    if overview is None:
+        return None
+    day = days.add(dt.date(year, month, 1) - dt.timedelta(days=1), overview.working_day)
+    return day if day.month == month else None
+
+
+def overview_occurrences(
+    config: AppConfig, days: WorkingDays, start: dt.date, end: dt.date
+) -> list[Occurrence]:
+    """The monthly overviews (key ``overview:{YYYY-MM}``) posted on local days in range."""
+    overview = config.report.monthly_overview
+    if overview is None:
+        return []
+    found = []
+    year, month = start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        day = overview_day(config, days, year, month)
+        if day is not None and start <= day <= end:
+            found.append(
+                Occurrence(
+                    key=f"overview:{year:04d}-{month:02d}",
+                    kind="overview",
+                    day=day,
+                    due_at=local_to_utc(day, overview.time, config.tz),
+                )
+            )
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return found
+
+
 def occurrence_instants(config: AppConfig, start: dt.date, end: dt.date) -> list[dt.datetime]:
     """Every instant (UTC) at which some occurrence could fall, for local days in range."""
     times = {config.reminders.time}
     times.update(t.digest.time for t in config.teams if t.digest is not None)
+    if config.report.monthly_overview is not None:
+        times.add(config.report.monthly_overview.time)
     instants: list[dt.datetime] = []
     current = start
     while current <= end:
@@ -292,6 +331,19 @@ async def materialise(
                 recipient=team.channel,
                 team_id=team.id,
             )
+    overview = config.report.monthly_overview
+    if overview is not None:
+        # The first overview: earlier ones were never owed (not "missed").
+        since = earliest if await queue.has_overview_rows(session) else too_late
+        for occurrence in overview_occurrences(config, days, first_day, today):
+            add(
+                occurrence,
+                since,
+                followup_id=None,
+                praktik_id=None,
+                recipient=overview.channel,
+                team_id=None,
+            )
     if not insert:
         return Materialised(), rows
     counts = await queue.insert_deliveries(session, rows=rows)
@@ -362,14 +414,24 @@ async def postpone_followup(
 
 
 async def mark_followup_held(
-    session: AsyncSession, *, followup_id: int, now: dt.datetime
+    session: AsyncSession, *, config: AppConfig, followup_id: int, now: dt.datetime
 ) -> FollowUp:
-    """Mark a planned follow-up held; its pending reminders are cancelled."""
+    """Mark a planned follow-up held; its pending reminders are cancelled. Records the
+    local day and how many working days after the plan's date it was held (0: on time or
+    early), which the follow-up report measures."""
     followup = await _open_followup(session, followup_id)
     assert followup.id is not None
+    today = local_today(config, now)
+    planned = followup.planned_due or followup.due_date
     followup.status = "held"
     followup.held_at = as_utc(now)
     followup.version += 1
+    followup.held_on = today
+    followup.held_days_late = (
+        WorkingDays(config.calendar).between(planned + dt.timedelta(days=1), today)
+        if today > planned
+        else 0
+    )
     session.add(followup)
     await session.flush()
     await queue.cancel_open_deliveries(session, followup_ids=[followup.id], now=now, reason="held")
@@ -396,10 +458,12 @@ async def add_followup(
         if note and contains_cpr(note):
             raise PlanError("Skriv ikke CPR-numre. Brug sagens reference i stedet.")
     days = WorkingDays(config.calendar)
+    due = _next_working_day_from(days, due_date)
     followup = FollowUp(
         praktik_id=praktik_id,
         kind=kind,
-        due_date=_next_working_day_from(days, due_date),
+        due_date=due,
+        planned_due=due,
         source="manual",
         note=note,
         scheduled_at=as_utc(now),
@@ -456,8 +520,10 @@ async def move_praktik_followups(
             continue
         assert followup.id is not None
         followup.due_date = new_date
+        followup.planned_due = new_date
         followup.postponed_from = None
         followup.plan_index = index
+        followup.months_after_end = plan[index].offset_months or None
         followup.scheduled_at = as_utc(now)
         followup.version += 1
         session.add(followup)
@@ -465,17 +531,21 @@ async def move_praktik_followups(
             session, followup_ids=[followup.id], now=now, reason="praktik dates changed"
         )
         changed.append(followup)
-    added = [
-        FollowUp(
-            praktik_id=praktik.id,
-            kind=plan[index].kind,
-            due_date=plan_due_date(plan[index], praktik.start_date, praktik.end_date, days),
-            source="plan",
-            plan_index=index,
-            scheduled_at=as_utc(now),
+    added = []
+    for index in missing:
+        due = plan_due_date(plan[index], praktik.start_date, praktik.end_date, days)
+        added.append(
+            FollowUp(
+                praktik_id=praktik.id,
+                kind=plan[index].kind,
+                due_date=due,
+                planned_due=due,
+                source="plan",
+                plan_index=index,
+                months_after_end=plan[index].offset_months or None,
+                scheduled_at=as_utc(now),
+            )
         )
-        for index in missing
-    ]
     if added:
         await queries.add_followups(session, followups=added)
     await session.flush()
@@ -485,17 +555,101 @@ async def move_praktik_followups(
 async def followup_for_form(
     session: AsyncSession, *, config: AppConfig, praktik_id: int, now: dt.datetime
 ) -> FollowUp | None:
-    """The follow-up a completed follow-up form is about: the earliest planned one that
-    is not a status follow-up, due up to `form_window_working_days` working days from
-    today; else the earliest planned one."""
+    """The follow-up a completed follow-up form is about: the earliest planned one due up
+    to `form_window_working_days` working days from today; else the earliest planned
+    one. Status follow-ups are not: the status flow records them."""
     planned = [
         f
         for f in await queries.followups_of_praktik(session, praktik_id=praktik_id)
-        if f.status == "planned"
+        if f.status == "planned" and f.kind != "status"
     ]
     if not planned:
         return None
-    days = WorkingDays(config.calendar)
-    limit = days.add(local_today(config, now), config.reminders.form_window_working_days)
-    near = [f for f in planned if f.kind != "status" and f.due_date <= limit]
+    limit = _form_limit(config, now)
+    near = [f for f in planned if f.due_date <= limit]
     return (near or planned)[0]
+
+
+def _form_limit(config: AppConfig, now: dt.datetime) -> dt.date:
+    days = WorkingDays(config.calendar)
+    return days.add(local_today(config, now), config.reminders.form_window_working_days)
+
+
+async def status_followup_for(
+    session: AsyncSession,
+    *,
+    config: AppConfig,
+    praktik_id: int,
+    now: dt.datetime,
+    preferred: int | None = None,
+) -> FollowUp | None:
+    """The status follow-up a recorded status answers: `preferred` (the one whose
+    reminder started the flow) while it is planned; else the latest planned one that is
+    due by `form_window_working_days` working days from today (a status answers the
+    newest mark that has come: a 3-month status recorded late is the 3-month one). None
+    when no status is due (see `status_due`)."""
+    planned = [
+        f
+        for f in await queries.followups_of_praktik(session, praktik_id=praktik_id)
+        if f.status == "planned" and f.kind == "status"
+    ]
+    chosen = next((f for f in planned if preferred is not None and f.id == preferred), None)
+    if chosen is not None:
+        return chosen
+    limit = _form_limit(config, now)
+    due = [f for f in planned if f.due_date <= limit]
+    return due[-1] if due else None
+
+
+async def status_due(
+    session: AsyncSession, *, config: AppConfig, praktik_ids: Sequence[int], now: dt.datetime
+) -> dict[int, FollowUp]:
+    """Per praktik, the status follow-up a status recorded now would answer (those with
+    one due by `form_window_working_days` working days from today)."""
+    limit = _form_limit(config, now)
+    found: dict[int, FollowUp] = {}
+    for followup in await queries.planned_status_followups(
+        session, praktik_ids=praktik_ids, due_to=limit
+    ):
+        found[followup.praktik_id] = followup  # ordered by due date: the latest wins
+    return found
+
+
+async def skip_earlier_status(
+    session: AsyncSession, *, followup: FollowUp, now: dt.datetime
+) -> None:
+    """A status recorded for a later mark: the praktik's earlier planned status
+    follow-ups can no longer be measured and are cancelled (with their reminders)."""
+    ids = [
+        f.id
+        for f in await queries.followups_of_praktik(session, praktik_id=followup.praktik_id)
+        if f.kind == "status"
+        and f.status == "planned"
+        and f.id
+        and f.id != followup.id
+        and f.due_date < followup.due_date
+    ]
+    if ids:
+        await queries.cancel_followups(session, followup_ids=ids)
+        await queue.cancel_open_deliveries(
+            session, followup_ids=ids, now=now, reason="a later status was recorded"
+        )
+
+
+async def cancel_after_end(
+    session: AsyncSession, *, config: AppConfig, praktik_id: int, now: dt.datetime
+) -> int:
+    """The praktik's outcome is recorded: its planned follow-ups that would fall after
+    today (other than the status follow-ups) can no longer take place and are cancelled,
+    with their pending reminders. Earlier ones stay as they are (held, or missed)."""
+    today = local_today(config, now)
+    ids = [
+        f.id
+        for f in await queries.followups_of_praktik(session, praktik_id=praktik_id)
+        if f.status == "planned" and f.kind != "status" and f.due_date > today and f.id
+    ]
+    if not ids:
+        return 0
+    await queries.cancel_followups(session, followup_ids=ids)
+    await queue.cancel_open_deliveries(session, followup_ids=ids, now=now, reason="praktik ended")
+    return len(ids)

@@ -391,6 +391,11 @@ async def has_digest_rows(session: AsyncSession, *, team_id: str) -> bool:
     return (await session.exec(query)).first() is not None
 
 
+async def has_overview_rows(session: AsyncSession) -> bool:
+    query = select(Delivery.id).where(Delivery.kind == "overview").limit(1)
+    return (await session.exec(query)).first() is not None
+
+
 async def delivery_counts(session: AsyncSession) -> dict[str, int]:
     query = select(Delivery.status, func.count()).group_by(col(Delivery.status))
     return {str(s): int(n) for s, n in (await session.exec(query)).all()}

@@ -21,11 +21,14 @@ import datetime as dt
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.config import FOLLOWUP_LABELS
+from bot.config import followup_label as config_followup_label
 from dialogues.dates import format_danish_date
 from storage.models import FollowUp, Praktik
+
+if TYPE_CHECKING:
+    from bot.report import Report
 
 START = "pb_rem_start"  # f"{START}:prepare" / f"{START}:form", value JSON {"flow", "praktik"}
 POSTPONE = "pb_rem_postpone"  # f"{POSTPONE}:{working days}", value = follow-up id
@@ -35,6 +38,12 @@ HELD = "pb_rem_held"  # value = follow-up id
 # buttons were rendered for.
 BLOCK_PREFIX = "rem"
 POSTPONE_CHOICES = (1, 2, 5)
+STATUS_FLOW = "status_efter"  # the flow that records a status after the end
+OUTCOME_FLOW = "afslutning"  # the flow that records the end outcome
+OUTCOME_FIRST = (
+    "Praktikkens afslutning er ikke registreret endnu: registrér afslutningen først, "
+    "så kan status registreres."
+)
 
 SECTION_LIMIT = 3000
 MESSAGE_BLOCKS = 45  # of Slack's 50, leaving room
@@ -83,8 +92,8 @@ def short_ref(value: str | None) -> str:
     return value or "P-?"
 
 
-def followup_label(kind: str) -> str:
-    label = FOLLOWUP_LABELS.get(kind, kind)
+def followup_label(kind: str, months_after_end: int | None = None) -> str:
+    label = config_followup_label(kind, months_after_end)
     return label[:1].upper() + label[1:]
 
 
@@ -105,7 +114,7 @@ def reminder_message(
 ) -> tuple[str, Blocks]:
     """The DM about one follow-up: (fallback text, blocks)."""
     assert followup.id is not None and praktik.id is not None
-    label = followup_label(followup.kind)
+    label = followup_label(followup.kind, followup.months_after_end)
     case_ref = escape(praktik.case_ref)
     short = short_ref(praktik.short_ref)
     ref = escape(short)
@@ -138,6 +147,8 @@ def reminder_message(
         },
     ]
     notes = []
+    if followup.kind == "status" and praktik.status == "active":
+        notes.append(OUTCOME_FIRST)
     if followup.postponed_from is not None:
         notes.append(f"Udskudt fra {format_danish_date(followup.postponed_from)}.")
     if followup.note:
@@ -148,11 +159,37 @@ def reminder_message(
     return text, blocks
 
 
+def _start_value(flow: str, praktik: Praktik, followup: FollowUp | None) -> str:
+    value: dict[str, Any] = {"flow": flow, "praktik": praktik.id}
+    if followup is not None:
+        value["followup"] = followup.id
+    return json.dumps(value)
+
+
 def reminder_actions(followup: FollowUp, praktik: Praktik) -> dict[str, Any]:
+    """The reminder's buttons. A status follow-up is answered by the status flow (which
+    marks it held), once the praktik's end outcome is recorded; before that, the button
+    records the outcome."""
     assert followup.id is not None and praktik.id is not None
     fid = str(followup.id)
     elements: Blocks = []
-    if followup.kind != "status" and praktik.status == "active":
+    if followup.kind == "status":
+        if praktik.status == "active":
+            start = _button(
+                f"{START}:outcome",
+                "Registrér afslutning",
+                _start_value(OUTCOME_FLOW, praktik, None),
+                "primary",
+            )
+        else:
+            start = _button(
+                f"{START}:status",
+                "Registrér status",
+                _start_value(STATUS_FLOW, praktik, followup),
+                "primary",
+            )
+        elements.append(start)
+    elif praktik.status == "active":
         elements += [
             _button(
                 f"{START}:prepare",
@@ -177,7 +214,8 @@ def reminder_actions(followup: FollowUp, praktik: Praktik) -> dict[str, Any]:
             "placeholder": _plain("Udskyd til dato"),
         }
     )
-    elements.append(_button(HELD, "Markér som afholdt", fid))
+    if followup.kind != "status":  # a status is held by recording it
+        elements.append(_button(HELD, "Markér som afholdt", fid))
     return {"type": "actions", "block_id": state_block_id(followup), "elements": elements}
 
 
@@ -300,3 +338,38 @@ def _split(head: Blocks, body: Blocks, text: str) -> list[tuple[str, Blocks]]:
         part = f"(del {number} af {count})"
         result.append((f"{text} {part}", [*blocks, _context(part)]))
     return result
+
+
+# --- monthly overview --------------------------------------------------------------------
+
+MONTHS = (
+    "januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september",
+    "oktober", "november", "december",
+)  # fmt: skip
+
+
+def overview_messages(
+    *, day: dt.date, reports: Sequence[Report], months: Sequence[int]
+) -> list[tuple[str, Blocks]]:
+    """The monthly overview for the management channel: aggregates only, small cells
+    suppressed (the report's own rules), no company, P-nr., case or person."""
+    from bot.report.export import SYNTHETIC, view_table
+    from bot.report.views import narrow_exit
+
+    title = f"Månedsoverblik - {MONTHS[day.month - 1]} {day.year}"
+    text = f"{title}: afgang til job og uddannelse, opfølgning og overskredne opfølgninger."
+    head: Blocks = [{"type": "header", "text": _plain(title)}]
+    notes = ["Praktikker afsluttet de seneste 12 måneder; opfølgning i sidste måned."]
+    if reports and reports[0].synthetic:
+        notes.insert(0, f"*{SYNTHETIC}*")
+    legend = reports[0].views[0].legend() if reports and reports[0].views else None
+    if legend:
+        notes.append(legend)
+    head.append(_context("\n".join(notes)))
+    body: Blocks = []
+    for report in reports:
+        for view in report.views:
+            table = view_table(narrow_exit(view, tuple(months)))
+            for start in range(0, len(table), 2800):
+                body.append(_section(f"```{table[start : start + 2800]}```"))
+    return _split(head, body, text)

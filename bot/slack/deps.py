@@ -65,6 +65,8 @@ class SlackDeps:
     clock: Callable[[], dt.datetime] = field(default=utc_now)
     roles: RoleResolver | None = None
     dms: DmChannels = field(default_factory=DmChannels)
+    # Slack refused the data_table/data_visualization blocks (slack.rich_blocks: auto).
+    rich_blocks_refused: bool = False
 
     def __post_init__(self) -> None:
         if self.roles is None:

@@ -11,6 +11,7 @@ EDIT = "pb_edit"  # f"{EDIT}:{n}", value = step id
 START = "pb_start"  # f"{START}:{n}", value = JSON {"flow": ..., "praktik": ...}
 PICK_PRAKTIK = "pb_pick_praktik"  # static select, value = f"{flow}:{praktik id}"
 HOME_PAGE = "pb_home_page"  # f"{HOME_PAGE}:{n}", value = page number
+RESULTS = "pb_results"  # Home: the Resultater view (team leads, administrators)
 HANDOVER = "pb_handover"  # users_select in a team lead's Home; block_id f"handover|{praktik id}"
 REMINDER_START = "pb_rem_start"  # reminder buttons that start a flow (value as START)
 

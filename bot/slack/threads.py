@@ -19,6 +19,7 @@ from collections.abc import Mapping
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import messages
 from bot.conversations import Reply
 from bot.slack.deps import SlackDeps, conversation_key
 from bot.slack.render import (
@@ -33,7 +34,7 @@ from bot.slack.render import (
     split_messages,
     superseded_blocks,
 )
-from bot.worklist import praktik_label, work_items
+from bot.worklist import items_for, praktik_label
 from dialogues.model import Flow
 from dialogues.registry import offered
 
@@ -173,10 +174,14 @@ async def post_praktik_picker(
     flow_id: str,
 ) -> None:
     actor = await deps.actor(user_id)
-    items = await work_items(deps.db, user_key=actor.user_key)
     flow = deps.flows[flow_id]
+    items = await items_for(deps.db, deps.config, flow, user_key=actor.user_key, now=deps.clock())
     if not items:
-        text = "Du har ingen aktive praktikker. Skriv *ny* for at oprette en."
+        text = (
+            messages.NO_STATUS_TO_RECORD
+            if flow.praktik_status == "ended"
+            else "Du har ingen aktive praktikker. Skriv *ny* for at oprette en."
+        )
         await post_blocks(
             client,
             channel=channel,

@@ -17,6 +17,7 @@ from bot.worklist import (
     WorkItem,
     next_followup_text,
     praktik_label,
+    status_items,
     team_work_items,
     work_items,
 )
@@ -50,8 +51,12 @@ def item_blocks(
     *,
     owner: bool = False,
 ) -> list[Block]:
-    """A praktik with its next follow-up and a button per flow about a praktik."""
+    """A praktik with its next follow-up and a button per flow about a praktik in its
+    state (an ended praktik: the status flow)."""
+    state = item.praktik.status if item.praktik.status == "ended" else "active"
     lines = [f"*{escape(praktik_label(config, item))}*"]
+    if state == "ended":
+        lines.append("Afsluttet - status efter praktikken skal registreres.")
     if owner and item.owner_slack_user:
         lines.append(f"Ansvarlig: <@{item.owner_slack_user}>")
     upcoming = next_followup_text(item, today)
@@ -68,7 +73,9 @@ def item_blocks(
         },
         *action_rows(
             f"praktik_actions|{item.praktik_id}",
-            start_buttons(on_home(flows, about_praktik=True), str(n), item.praktik_id),
+            start_buttons(
+                on_home(flows, about_praktik=True, praktik_status=state), str(n), item.praktik_id
+            ),
         ),
     ]
 
@@ -95,18 +102,29 @@ async def work_list_blocks(deps: SlackDeps, user_id: str) -> list[Block]:
 
 
 async def home_view(deps: SlackDeps, user_id: str, page: int = 0) -> dict[str, Any]:
-    """The App Home tab: the work list, a page at a time."""
+    """The App Home tab: the work list (ended praktikker with a status to record first,
+    then the active ones), a page at a time."""
     actor = await deps.actor(user_id)
-    items = await work_items(deps.db, user_key=actor.user_key)
+    items = await status_items(
+        deps.db, deps.config, user_key=actor.user_key, now=deps.clock()
+    ) + await work_items(deps.db, user_key=actor.user_key)
     today = deps.clock().astimezone(deps.config.tz).date()
     pages = max(1, -(-len(items) // HOME_PAGE_SIZE))
     page = min(max(page, 0), pages - 1)
     shown = items[page * HOME_PAGE_SIZE : (page + 1) * HOME_PAGE_SIZE]
+    top = start_buttons(on_home(deps.flows, about_praktik=False), "new", None)
+    if actor.roles.admin or actor.roles.lead_of:
+        top.append(
+            {
+                "type": "button",
+                "text": plain("Resultater"),
+                "action_id": ids.RESULTS,
+                "value": "results",
+            }
+        )
     blocks: list[Block] = [
         {"type": "header", "text": plain("Mine praktikker", 150)},
-        *action_rows(
-            "home_new", start_buttons(on_home(deps.flows, about_praktik=False), "new", None)
-        ),
+        *action_rows("home_new", top),
     ]
     if not items:
         blocks += mrkdwn_sections("Du har ingen aktive praktikker endnu.")

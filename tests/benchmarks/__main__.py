@@ -1,6 +1,7 @@
 """`make bench`: run every benchmark and print one table with the machine it ran on.
 
-    python -m tests.benchmarks [--only turns,reminders,instances,footprint] [--quick] [--profile]
+    python -m tests.benchmarks [--only turns,reminders,instances,report,footprint]
+        [--quick] [--profile]
 
 `--quick` takes fewer samples and a smaller reminder store (a smoke run, not a result);
 `--profile` prints cProfile's top entries for a reminder tick and for `serve`'s start-up
@@ -20,9 +21,10 @@ from tests.benchmarks.common import Table, machine_rows, postgres_version
 from tests.benchmarks.footprint import run as run_footprint
 from tests.benchmarks.instances import run as run_instances
 from tests.benchmarks.reminders import run as run_reminders
+from tests.benchmarks.report import run as run_report
 from tests.benchmarks.turns import run as run_turns
 
-SECTIONS = ("turns", "reminders", "instances", "footprint")
+SECTIONS = ("turns", "reminders", "instances", "report", "footprint")
 
 
 async def main(only: tuple[str, ...], *, quick: bool, profile: bool) -> Table:
@@ -48,6 +50,9 @@ async def main(only: tuple[str, ...], *, quick: bool, profile: bool) -> Table:
         if "instances" in only:
             print("· several scheduler instances …", file=sys.stderr, flush=True)
             await run_instances(table, postgres=version is not None, quick=quick)
+        if "report" in only:
+            print("· outcome report …", file=sys.stderr, flush=True)
+            await run_report(table, workdir, postgres=version is not None, quick=quick)
         if "footprint" in only:
             print("· memory and start-up …", file=sys.stderr, flush=True)
             await run_footprint(table, workdir, quick=quick, profile=profile)

@@ -31,7 +31,7 @@ from sqlalchemy import JSON
 from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
-from storage.models import Consultant, Conversation, Delivery, FollowUp, Praktik
+from storage.models import Consultant, Conversation, Delivery, FollowUp, Praktik, StatusRecord
 from tests.benchmarks.common import asyncpg_dsn
 
 TODAY = dt.date(2026, 11, 30)  # a Monday, a working day
@@ -307,3 +307,79 @@ def write_sqlite(url: str, tables: Sequence[Rows]) -> None:
         conn.execute("COMMIT")
     finally:
         conn.close()
+
+
+def report_store(*, consultants: int = 500, praktikker: int = 100_000) -> Store:
+    """The report's store: `praktikker` praktikker of every type, 14 target groups, 10
+    teams and 5,000 P-numbers; 4 follow-ups each (400,000: start, midway and final held
+    on time, late or missed; a status), 80 % ended with an outcome, and a status record
+    after 1 and 3 months for most ended ones."""
+    teams = [f"team_{n}" for n in range(10)]
+    groups = [
+        "dagpenge", "dagpenge_dimittend", "kontanthjaelp_jobparat",
+        "uddannelseshjaelp_uddannelsesparat", "selvforsoergende_jobparat",
+        "jobparat_uden_erfaring", "kontanthjaelp_aktivitetsparat",
+        "uddannelseshjaelp_aktivitetsparat", "sygedagpenge", "jobafklaring",
+        "ressourceforloeb", "revalidering", "fleksjob", "foertidspension",
+    ]  # fmt: skip
+    outcomes = ("ordinaer_fuldtid", "ordinaer_deltid", "loentilskud", "uddannelse",
+                "ny_praktik", "fortsat_ledig", "fortsat_ledig", "andet")  # fmt: skip
+    statuses = ("ordinaert_job", "loentilskud", "uddannelse", "fortsat_ledig", "andet")
+    people = Rows(Consultant, user_key="x", name="x")
+    for n in range(1, consultants + 1):
+        people.add(id=n, user_key=f"slack:URPT{n:05d}", name=f"Konsulent {n}",
+                   team_id=teams[n % len(teams)])  # fmt: skip
+    places = Rows(
+        Praktik, case_ref="x", target_group="dagpenge", company="x", type="jobpraktik",
+        start_date=TODAY, end_date=TODAY, hours_per_week=20, consultant_id=1,
+    )  # fmt: skip
+    followups = Rows(FollowUp, praktik_id=1, kind="opstart", due_date=TODAY)
+    records = Rows(StatusRecord, praktik_id=1, months_after_end=1, status="x", consultant_id=1)
+    followup_id = 0
+    for pid in range(1, praktikker + 1):
+        owner = (pid - 1) % consultants + 1
+        ended = pid % 5 != 0
+        start = TODAY - dt.timedelta(days=30 + pid % 700)
+        end = start + dt.timedelta(weeks=(4, 8, 13)[pid % 3]) - dt.timedelta(days=1)
+        outcome = outcomes[pid % len(outcomes)] if ended else None
+        places.add(
+            id=pid, case_ref=f"RP-{pid:06d}", company=f"Testfirma {pid % 5000} ApS",
+            p_number=f"1{pid % 5000:09d}", type=("jobpraktik", "kompetencepraktik",
+            "udviklingspraktik")[pid % 3], target_group=groups[pid % len(groups)],
+            subgoals=json.dumps(["Delmål A"]),
+            outcome_detail=json.dumps({"outcome_at_host": pid % 4 == 0} if ended else {}),
+            start_date=start, end_date=end, consultant_id=owner, team_id=teams[owner % 10],
+            status="ended" if ended else "active", outcome=outcome,
+            ended_at=reminder_due_at(end) if ended else None, ratio_limit=2 + pid % 7,
+            created_at=reminder_due_at(start - dt.timedelta(days=pid % 21)),
+            updated_at=reminder_due_at(start),
+        )  # fmt: skip
+        for index, (kind, day) in enumerate(
+            (
+                ("opstart", start - dt.timedelta(days=1)),
+                ("midtvejs", start + (end - start) / 2),
+                ("afslutning", end - dt.timedelta(days=2)),
+                ("status", end + dt.timedelta(days=30)),
+            )
+        ):
+            followup_id += 1
+            held = day < TODAY and pid % 9 != 0
+            late = (0, 0, 0, 1, 4)[pid % 5] if held else None
+            followups.add(
+                id=followup_id, praktik_id=pid, kind=kind, due_date=day, planned_due=day,
+                status="held" if held else "planned", plan_index=index,
+                held_at=reminder_due_at(day) if held else None,
+                held_on=day if held else None, held_days_late=late,
+                months_after_end=1 if kind == "status" else None,
+                created_at=LONG_AGO, scheduled_at=LONG_AGO,
+            )  # fmt: skip
+        if ended and end + dt.timedelta(days=31) < TODAY:
+            for months in (1, 3):
+                if (pid + months) % 4:
+                    records.add(
+                        id=len(records) + 1, praktik_id=pid, months_after_end=months,
+                        status=statuses[(pid + months) % len(statuses)],
+                        at_host=pid % 6 == 0, consultant_id=owner,
+                        recorded_at=reminder_due_at(end + dt.timedelta(days=31 * months)),
+                    )  # fmt: skip
+    return Store([people, places, followups, records], [])

@@ -14,6 +14,18 @@ and the ~13,000 characters of text in one message's blocks.
 
 The surfaces are the two the bot posts to: messages and the Home tab (it opens no modals).
 
+The ``data_table`` and ``data_visualization`` blocks (Slack changelog 2026-05-20 and
+2026-06-16; slack_sdk has no models for them) are checked here against
+docs.slack.dev/reference/block-kit/blocks/data-table-block and
+…/data-visualization-block: a data table has a caption, 2-101 rows (the first a header
+that may not hold rich_text) of 1-20 cells each, every row as long as the header, cells
+``raw_text`` {text}, ``raw_number`` {value, text} or ``rich_text``, ``page_size`` 1-100
+and ``row_header_column_index`` a column; a data visualization has a title of at most 50
+characters and a pie (1-6 segments {label, value}) or bar/area/line chart (1-6 series
+with unique names, data points {label, value} whose labels are among
+``axis_config.categories``); at most two data visualizations per message or view. A
+workspace without them (``rich_blocks=False``) refuses both as unsupported block types.
+
 Each error string ends with a ``[json-pointer:/...]`` hint, as Slack's own messages do.
 """
 
@@ -36,8 +48,19 @@ OPTION_VALUE_MAX = 150
 TEXT_OBJECT_TYPES = frozenset({"plain_text", "mrkdwn"})
 
 
-def validate_blocks(blocks: list[dict[str, Any]], *, surface: str) -> list[str]:
-    """Return human-readable errors for ``blocks`` on ``surface`` (message or home)."""
+RICH_BLOCK_TYPES = frozenset({"data_table", "data_visualization"})
+CHARTS_PER_SURFACE = 2
+CHART_TITLE_MAX = 50
+SERIES_MAX = 6
+TABLE_ROWS = (2, 101)
+TABLE_COLUMNS = (1, 20)
+
+
+def validate_blocks(
+    blocks: list[dict[str, Any]], *, surface: str, rich_blocks: bool = True
+) -> list[str]:
+    """Return human-readable errors for ``blocks`` on ``surface`` (message or home).
+    `rich_blocks`: the workspace has the data_table and data_visualization blocks."""
     if surface not in SURFACE_MAX_BLOCKS:
         raise ValueError(f"unknown surface {surface!r}")
     if not isinstance(blocks, list):
@@ -49,8 +72,23 @@ def validate_blocks(blocks: list[dict[str, Any]], *, surface: str) -> list[str]:
             f"no more than {limit} items allowed, got {len(blocks)} [json-pointer:/blocks]"
         )
     seen_block_ids: set[str] = set()
+    charts = 0
     for index, block in enumerate(blocks):
-        errors.extend(_block_errors(block, f"/blocks/{index}", seen_block_ids))
+        ptr = f"/blocks/{index}"
+        kind = block.get("type") if isinstance(block, dict) else None
+        if kind in RICH_BLOCK_TYPES:
+            if not rich_blocks:
+                errors.append(f"unsupported block type {kind!r} [json-pointer:{ptr}/type]")
+                continue
+            charts += kind == "data_visualization"
+            errors.extend(_rich_block_errors(block, ptr, seen_block_ids))
+            continue
+        errors.extend(_block_errors(block, ptr, seen_block_ids))
+    if charts > CHARTS_PER_SURFACE:
+        errors.append(
+            f"no more than {CHARTS_PER_SURFACE} data_visualization blocks allowed, got "
+            f"{charts} [json-pointer:/blocks]"
+        )
     if surface == "message":
         total = blocks_text_length(blocks)
         if total > MESSAGE_BLOCKS_TEXT_LIMIT:
@@ -61,7 +99,7 @@ def validate_blocks(blocks: list[dict[str, Any]], *, surface: str) -> list[str]:
     return errors
 
 
-def validate_view(view: dict[str, Any]) -> list[str]:
+def validate_view(view: dict[str, Any], *, rich_blocks: bool = True) -> list[str]:
     """Return human-readable errors for a Home ``view`` payload."""
     if not isinstance(view, dict):
         return ["view must be an object [json-pointer:/view]"]
@@ -81,7 +119,7 @@ def validate_view(view: dict[str, Any]) -> list[str]:
         return errors
     errors.extend(
         error.replace("[json-pointer:/blocks", "[json-pointer:/view/blocks")
-        for error in validate_blocks(blocks, surface="home")
+        for error in validate_blocks(blocks, surface="home", rich_blocks=rich_blocks)
     )
     return errors
 
@@ -232,3 +270,162 @@ def _one_option_errors(option: Any, ptr: str) -> Iterator[str]:
         yield (
             f"option value must be at most {OPTION_VALUE_MAX} characters [json-pointer:{ptr}/value]"
         )
+
+
+# --- data_table and data_visualization ------------------------------------------------------
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _rich_block_errors(block: dict[str, Any], ptr: str, seen_block_ids: set[str]) -> list[str]:
+    errors: list[str] = []
+    block_id = block.get("block_id")
+    if block_id is not None:
+        if not isinstance(block_id, str) or not 1 <= len(block_id) <= 255:
+            errors.append(f"block_id must be 1-255 characters [json-pointer:{ptr}/block_id]")
+        elif block_id in seen_block_ids:
+            errors.append(f"duplicate block_id {block_id!r} [json-pointer:{ptr}/block_id]")
+        else:
+            seen_block_ids.add(block_id)
+    if block["type"] == "data_table":
+        allowed = {"type", "block_id", "caption", "rows", "page_size", "row_header_column_index"}
+        errors += _unknown_keys(block, allowed, ptr)
+        errors += _table_errors(block, ptr)
+    else:
+        errors += _unknown_keys(block, {"type", "block_id", "title", "chart"}, ptr)
+        errors += _chart_errors(block, ptr)
+    return errors
+
+
+def _unknown_keys(value: dict[str, Any], allowed: set[str], ptr: str) -> list[str]:
+    return [
+        f"unknown field {key!r} [json-pointer:{ptr}/{key}]" for key in value if key not in allowed
+    ]
+
+
+def _table_errors(block: dict[str, Any], ptr: str) -> list[str]:
+    errors: list[str] = []
+    caption = block.get("caption")
+    if not isinstance(caption, str) or not caption.strip():
+        errors.append(f"a data table needs a caption [json-pointer:{ptr}/caption]")
+    rows = block.get("rows")
+    low, high = TABLE_ROWS
+    if not isinstance(rows, list) or not low <= len(rows) <= high:
+        count = len(rows) if isinstance(rows, list) else "no"
+        return [*errors, f"rows: {low}-{high} rows (the header included), got {count} "
+                f"[json-pointer:{ptr}/rows]"]  # fmt: skip
+    width = len(rows[0]) if isinstance(rows[0], list) else 0
+    if not TABLE_COLUMNS[0] <= width <= TABLE_COLUMNS[1]:
+        errors.append(f"a row holds 1-20 cells, got {width} [json-pointer:{ptr}/rows/0]")
+    for r, row in enumerate(rows):
+        rptr = f"{ptr}/rows/{r}"
+        if not isinstance(row, list) or len(row) != width:
+            errors.append(f"every row must have {width} cells [json-pointer:{rptr}]")
+            continue
+        for c, cell in enumerate(row):
+            errors += _cell_errors(cell, f"{rptr}/{c}", header=r == 0)
+    page_size = block.get("page_size")
+    if page_size is not None and (
+        not isinstance(page_size, int) or isinstance(page_size, bool) or not 1 <= page_size <= 100
+    ):
+        errors.append(f"page_size must be 1-100 [json-pointer:{ptr}/page_size]")
+    index = block.get("row_header_column_index")
+    if index is not None and (not isinstance(index, int) or not 0 <= index < max(width, 1)):
+        errors.append(
+            "row_header_column_index must name a column "
+            f"[json-pointer:{ptr}/row_header_column_index]"
+        )
+    return errors
+
+
+def _cell_errors(cell: Any, ptr: str, *, header: bool) -> list[str]:
+    if not isinstance(cell, dict):
+        return [f"a cell must be an object [json-pointer:{ptr}]"]
+    kind = cell.get("type")
+    if kind == "raw_text":
+        if not isinstance(cell.get("text"), str) or not cell["text"]:
+            return [f"raw_text needs a text [json-pointer:{ptr}/text]"]
+        return _unknown_keys(cell, {"type", "text"}, ptr)
+    if kind == "raw_number":
+        errors = _unknown_keys(cell, {"type", "value", "text"}, ptr)
+        if not _is_number(cell.get("value")):
+            errors.append(f"raw_number needs a numeric value [json-pointer:{ptr}/value]")
+        if not isinstance(cell.get("text"), str) or not cell["text"]:
+            errors.append(f"raw_number needs a text [json-pointer:{ptr}/text]")
+        return errors
+    if kind == "rich_text":
+        if header:
+            return [f"rich_text cannot be used in the header row [json-pointer:{ptr}]"]
+        return _sdk_block_errors(cell, ptr)
+    return [f"unsupported cell type {kind!r} [json-pointer:{ptr}/type]"]
+
+
+def _chart_errors(block: dict[str, Any], ptr: str) -> list[str]:
+    errors: list[str] = []
+    title = block.get("title")
+    if not isinstance(title, str) or not 1 <= len(title) <= CHART_TITLE_MAX:
+        errors.append(f"title must be 1-{CHART_TITLE_MAX} characters [json-pointer:{ptr}/title]")
+    chart = block.get("chart")
+    cptr = f"{ptr}/chart"
+    if not isinstance(chart, dict):
+        return [*errors, f"a data visualization needs a chart [json-pointer:{cptr}]"]
+    kind = chart.get("type")
+    if kind == "pie":
+        errors += _unknown_keys(chart, {"type", "segments"}, cptr)
+        segments = chart.get("segments")
+        if not isinstance(segments, list) or not 1 <= len(segments) <= SERIES_MAX:
+            return [*errors, f"segments: 1-{SERIES_MAX} [json-pointer:{cptr}/segments]"]
+        for i, segment in enumerate(segments):
+            errors += _point_errors(segment, f"{cptr}/segments/{i}")
+        return errors
+    if kind not in ("bar", "area", "line"):
+        return [*errors, f"chart type must be pie, bar, area or line [json-pointer:{cptr}/type]"]
+    errors += _unknown_keys(chart, {"type", "series", "axis_config"}, cptr)
+    axis = chart.get("axis_config")
+    categories: list[Any] = []
+    if not isinstance(axis, dict) or not isinstance(axis.get("categories"), list):
+        errors.append(f"axis_config needs categories [json-pointer:{cptr}/axis_config]")
+    else:
+        errors += _unknown_keys(axis, {"categories", "x_label", "y_label"}, f"{cptr}/axis_config")
+        categories = axis["categories"]
+        if not categories or not all(isinstance(c, str) and c for c in categories):
+            errors.append(
+                f"categories must be non-empty strings [json-pointer:{cptr}/axis_config/categories]"
+            )
+    series = chart.get("series")
+    if not isinstance(series, list) or not 1 <= len(series) <= SERIES_MAX:
+        return [*errors, f"series: 1-{SERIES_MAX} [json-pointer:{cptr}/series]"]
+    names: set[str] = set()
+    for i, one in enumerate(series):
+        sptr = f"{cptr}/series/{i}"
+        if not isinstance(one, dict) or not isinstance(one.get("name"), str) or not one["name"]:
+            errors.append(f"a series needs a name [json-pointer:{sptr}/name]")
+            continue
+        if one["name"] in names:
+            errors.append(f"series names must be unique [json-pointer:{sptr}/name]")
+        names.add(one["name"])
+        data = one.get("data")
+        if not isinstance(data, list) or not data:
+            errors.append(f"a series needs data points [json-pointer:{sptr}/data]")
+            continue
+        for j, point in enumerate(data):
+            errors += _point_errors(point, f"{sptr}/data/{j}")
+            if isinstance(point, dict) and point.get("label") not in categories:
+                errors.append(
+                    f"label {point.get('label')!r} is not an axis category "
+                    f"[json-pointer:{sptr}/data/{j}/label]"
+                )
+    return errors
+
+
+def _point_errors(point: Any, ptr: str) -> list[str]:
+    if not isinstance(point, dict):
+        return [f"a data point must be an object [json-pointer:{ptr}]"]
+    errors = _unknown_keys(point, {"label", "value"}, ptr)
+    if not isinstance(point.get("label"), str) or not point["label"]:
+        errors.append(f"a data point needs a label [json-pointer:{ptr}/label]")
+    if not _is_number(point.get("value")):
+        errors.append(f"a data point needs a numeric value [json-pointer:{ptr}/value]")
+    return errors

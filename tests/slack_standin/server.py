@@ -94,6 +94,9 @@ class SlackStandIn:
         self.bot_token = bot_token
         self.clock: Callable[[], float] = time.monotonic
         self.rate_limit_enabled = False
+        # The workspace has the data_table / data_visualization blocks (a workspace
+        # without them refuses both as unsupported block types).
+        self.rich_blocks_supported = True
         # Seconds to wait before answering a method: a slow Slack, for ack-timing tests.
         self.delays: dict[str, float] = {}
         self.calls: list[RecordedCall] = []
@@ -319,7 +322,9 @@ class SlackStandIn:
         if text is not None and len(str(text)) > MESSAGE_TEXT_LIMIT:
             raise SlackError("msg_too_long")
         if blocks:
-            errors = validate_blocks(blocks, surface="message")
+            errors = validate_blocks(
+                blocks, surface="message", rich_blocks=self.rich_blocks_supported
+            )
             if errors and all(e.startswith(BLOCKS_TOO_LONG_PREFIX) for e in errors):
                 raise SlackError("msg_blocks_too_long")
             if errors:
@@ -451,7 +456,7 @@ class SlackStandIn:
         view = self._decode_json(params, "view", "invalid_arguments")
         if view is None:
             raise _invalid_arguments(["missing required field: view"])
-        errors = validate_view(view)
+        errors = validate_view(view, rich_blocks=self.rich_blocks_supported)
         if errors:
             raise _invalid_arguments(errors)
         return dict(view)

@@ -11,6 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.slack import ids
 from bot.slack.deps import SlackDeps
 from bot.slack.payloads import row_id
+from bot.slack.results import publish_results
 from bot.slack.worklist_ui import home_view
 
 
@@ -30,3 +31,8 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         user_id = str(body["user"]["id"])
         page = row_id(action.get("value")) or 0
         await client.views_publish(user_id=user_id, view=await home_view(deps, user_id, page))
+
+    @app.action(ids.RESULTS)
+    async def on_results(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        await publish_results(deps, client, str(body["user"]["id"]))

@@ -1,0 +1,156 @@
+"""A report view: rows of counts with their rates, and how they are shown.
+
+One model for every surface (the CLI table, CSV, JSON, XLSX, Home's Resultater and the
+monthly overview): a `View` holds the raw counts per group, and `View.shown()` the cells
+as that audience may see them — exact in a consultant's own view, else with small cells
+suppressed (`bot.report.suppression`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from bot.report.suppression import Hidden, line_relations, row_relations, suppress
+
+Kind = Literal["count", "rate", "average", "text", "internal", "remaining"]
+Shown = int | float | str | None
+
+HIDDEN_SMALL = "<{n}"  # a count of fewer than N citizens
+HIDDEN_OTHER = "x"  # hidden so that a small count cannot be worked out
+NOT_DEFINED = "–"  # a rate of nothing (no denominator)
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    kind: Kind = "count"
+    # rate / average: numerator and denominator columns; remaining: the count it depends on
+    numerator: str | None = None
+    denominator: str | None = None
+
+    @property
+    def shown_to_users(self) -> bool:
+        return self.kind != "internal"
+
+
+@dataclass
+class View:
+    """One table: a row per group (its key per breakdown) and, last, a total row."""
+
+    name: str  # short, for a sheet (at most 31 characters)
+    title: str
+    dims: tuple[str, ...]  # the breakdowns' Danish headers
+    columns: tuple[Column, ...]
+    keys: list[tuple[Hashable, ...]] = field(default_factory=list)  # raw, for relations
+    labels: list[tuple[str, ...]] = field(default_factory=list)  # shown, per row
+    data: list[dict[str, float | int | str | None]] = field(default_factory=list)
+    total: dict[str, float | int | str | None] | None = None
+    # Row relations: (total column, its parts); a column may have several.
+    sums: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    suppressed: bool = True
+    min_size: int = 5
+    _hidden: Hidden | None = None
+
+    @property
+    def visible(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if c.shown_to_users)
+
+    @property
+    def counts(self) -> tuple[str, ...]:
+        return tuple(c.key for c in self.columns if c.kind == "count")
+
+    def all_rows(self) -> list[dict[str, float | int | str | None]]:
+        return [*self.data, *([self.total] if self.total is not None else [])]
+
+    def all_labels(self) -> list[tuple[str, ...]]:
+        total = ("I alt", *([""] * (len(self.dims) - 1))) if self.dims else ("I alt",)
+        return [*self.labels, *([total] if self.total is not None else [])]
+
+    def hidden(self) -> Hidden:
+        if self._hidden is None:
+            self._hidden = self._suppress() if self.suppressed else Hidden()
+        return self._hidden
+
+    def _suppress(self) -> Hidden:
+        rows = self.all_rows()
+        values = {
+            (i, key): int(row.get(key) or 0) for i, row in enumerate(rows) for key in self.counts
+        }
+        total_row = len(self.data) if self.total is not None else None
+        relations = row_relations(range(len(rows)), self.sums)
+        relations += line_relations(self.keys, self.counts, total_row=total_row, values=values)
+        return suppress(values, relations, self.min_size)
+
+    def shown(self) -> list[list[Shown]]:
+        """Every row's visible cells as this audience sees them (the total row last)."""
+        hidden = self.hidden()
+        result: list[list[Shown]] = []
+        for i, row in enumerate(self.all_rows()):
+            cells: list[Shown] = []
+            for column in self.visible:
+                cells.append(self._cell(i, row, column, hidden))
+            result.append(cells)
+        return result
+
+    def _cell(
+        self, i: int, row: dict[str, float | int | str | None], column: Column, hidden: Hidden
+    ) -> Shown:
+        if column.kind == "count":
+            if (i, column.key) in hidden.primary:
+                return HIDDEN_SMALL.format(n=self.min_size)
+            if (i, column.key) in hidden.secondary:
+                return HIDDEN_OTHER
+            return int(row.get(column.key) or 0)
+        if column.kind == "text":
+            value = row.get(column.key)
+            return None if value is None else str(value)
+        assert column.denominator is not None
+        if (i, column.denominator) in hidden:
+            return HIDDEN_OTHER
+        if column.kind == "remaining":
+            value = row.get(column.key)
+            return None if value is None else int(value)
+        denominator = float(row.get(column.denominator) or 0)
+        if not denominator:
+            return NOT_DEFINED
+        assert column.numerator is not None
+        if (i, column.numerator) in hidden:
+            return HIDDEN_OTHER
+        value = float(row.get(column.numerator) or 0) / denominator
+        return round(value, 4) if column.kind == "rate" else round(value, 1)
+
+    def legend(self) -> str | None:
+        if not self.suppressed:
+            return None
+        n = self.min_size
+        return (
+            f"<{n}: færre end {n} borgere (vises ikke). x: skjult, så et lille tal ikke kan "
+            "regnes ud af de andre. Andele vises kun, hvor tæller og nævner vises."
+        )
+
+
+def add_total(view: View) -> None:
+    """The total row: the sum of every count and internal column over the groups."""
+    total: dict[str, float | int | str | None] = {}
+    for column in view.columns:
+        if column.kind in ("count", "internal"):
+            total[column.key] = sum(float(r.get(column.key) or 0) for r in view.data)
+            if all(isinstance(r.get(column.key) or 0, int) for r in view.data):
+                total[column.key] = int(total[column.key] or 0)
+    view.total = total
+
+
+def sort_rows(view: View, order: Sequence[int] | None = None) -> None:
+    """Rows in the order of their raw keys (or `order`)."""
+    indices = (
+        list(order)
+        if order is not None
+        else sorted(range(len(view.keys)), key=lambda i: tuple(str(k) for k in view.keys[i]))
+    )
+    view.keys = [view.keys[i] for i in indices]
+    view.labels = [view.labels[i] for i in indices]
+    view.data = [view.data[i] for i in indices]

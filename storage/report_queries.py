@@ -1,0 +1,379 @@
+"""The outcome reports' SQL: aggregates only, one statement per view, SQLite and PostgreSQL.
+
+Every function groups in the database and returns one row per group (never a row per
+praktik). What an outcome or status means (job, education, …) comes in as a mapping of
+option value → category (`categories`), read by the caller from the flow files; what a
+report may see comes in as a `Scope`. Dates are compared with bound parameters computed
+by the caller (e.g. "ended at least 3 months ago" is `end_date <= :cutoff`), so no date
+arithmetic depends on the dialect except the two day counts in `_days`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Date, Integer, and_, case, cast, extract, func, literal, or_, select
+from sqlalchemy.sql import ColumnElement
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import FollowUp, Praktik, StatusRecord
+
+JOBS = ("ordinary_job", "subsidised_job")
+JOB_OR_EDUCATION = (*JOBS, "education")
+PERIODS = ("start_month", "start_quarter", "end_month", "end_quarter")
+DIMENSIONS = ("type", "target_group", "team", "period", "company")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which praktikker a report counts: all, some teams', or one consultant's."""
+
+    team_ids: frozenset[str] | None = None  # None: every team
+    consultant_id: int | None = None
+
+    def where(self) -> list[ColumnElement[bool]]:
+        clauses: list[ColumnElement[bool]] = []
+        if self.team_ids is not None:
+            clauses.append(col(Praktik.team_id).in_(sorted(self.team_ids)))
+        if self.consultant_id is not None:
+            clauses.append(col(Praktik.consultant_id) == self.consultant_id)
+        return clauses
+
+
+@dataclass(frozen=True)
+class Window:
+    """The praktikker counted: those whose start or end date (the period's basis) lies in
+    [date_from, date_to]; an end-based period counts only ended praktikker."""
+
+    period: str = "end_quarter"
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+    @property
+    def basis(self) -> Any:
+        return col(Praktik.start_date) if self.period.startswith("start") else col(Praktik.end_date)
+
+    def where(self) -> list[ColumnElement[bool]]:
+        clauses: list[ColumnElement[bool]] = []
+        if self.period.startswith("end"):
+            clauses.append(col(Praktik.status) == "ended")
+        if self.date_from is not None:
+            clauses.append(self.basis >= self.date_from)
+        if self.date_to is not None:
+            clauses.append(self.basis <= self.date_to)
+        return clauses
+
+
+def period_key(period: str) -> ColumnElement[int]:
+    """The period as a number: YYYYMM for months, YYYYQ for quarters."""
+    basis = col(Praktik.start_date) if period.startswith("start") else col(Praktik.end_date)
+    year = cast(extract("year", basis), Integer)
+    month = cast(extract("month", basis), Integer)
+    if period.endswith("quarter"):
+        return year * 10 + (month - 1) // 3 + 1
+    return year * 100 + month
+
+
+def dimension(name: str, period: str) -> ColumnElement[Any]:
+    if name == "type":
+        return func.coalesce(col(Praktik.type), "")
+    if name == "target_group":
+        return func.coalesce(col(Praktik.target_group), "")
+    if name == "team":
+        return func.coalesce(col(Praktik.team_id), "")
+    if name == "company":
+        return func.coalesce(col(Praktik.p_number), "")
+    if name == "period":
+        return period_key(period)
+    raise ValueError(f"unknown dimension {name!r}")
+
+
+def _category(column: Any, categories: Mapping[str, str]) -> Any:
+    """The category of an outcome/status value (values no flow offers any more: other)."""
+    if not categories:
+        return literal("other")
+    return case(
+        *((column == value, category) for value, category in sorted(categories.items())),
+        else_="other",
+    )
+
+
+def _count(condition: ColumnElement[bool]) -> Any:
+    return func.sum(case((condition, 1), else_=0))
+
+
+def _days(session: AsyncSession, later: Any, earlier: Any) -> Any:
+    """Whole days from `earlier` to `later` (dates or timestamps)."""
+    if session.get_bind().dialect.name == "sqlite":  # ISO text: the date is its first 10
+        return cast(
+            func.julianday(func.substr(later, 1, 10)) - func.julianday(func.substr(earlier, 1, 10)),
+            Integer,
+        )
+    return cast(later, Date) - cast(earlier, Date)
+
+
+async def _rows(session: AsyncSession, statement: Any) -> list[tuple[Any, ...]]:
+    connection = await session.connection()
+    return [tuple(row) for row in (await connection.execute(statement)).all()]
+
+
+def _host_hire(categories: Mapping[str, str]) -> ColumnElement[bool]:
+    """The end outcome is a job at the host company (the JSON is read only for jobs)."""
+    jobs = sorted(value for value, category in categories.items() if category in JOBS)
+    if not jobs:
+        return literal(False)
+    return and_(
+        col(Praktik.outcome).in_(jobs),
+        col(Praktik.outcome_detail)["outcome_at_host"].as_boolean().is_(True),
+    )
+
+
+async def exit_counts(
+    session: AsyncSession,
+    *,
+    dims: Sequence[str],
+    window: Window,
+    scope: Scope,
+    categories: Mapping[str, str],
+    cutoffs: Mapping[int, dt.date],
+) -> list[tuple[Any, ...]]:
+    """Per group and outcome value (None: not ended): praktikker, of them hired at the
+    host company, and per status mark M those whose M months have passed
+    (end_date <= cutoffs[M]). The caller maps outcome values to categories: grouping by
+    the value keeps the per-row work to comparisons."""
+    keys = [dimension(d, window.period).label(f"d{i}") for i, d in enumerate(dims)]
+    outcome = col(Praktik.outcome)
+    measures = [
+        func.count(),
+        _count(_host_hire(categories)),
+        *(_count(col(Praktik.end_date) <= cutoffs[m]) for m in sorted(cutoffs)),
+    ]
+    statement = (
+        select(*keys, outcome, *measures)
+        .where(*scope.where(), *window.where())
+        .group_by(*keys, outcome)
+    )
+    return await _rows(session, statement)
+
+
+CATEGORY_ORDER = (
+    "ordinary_job",
+    "subsidised_job",
+    "education",
+    "new_praktik",
+    "unemployed",
+    "other",
+)
+
+
+async def status_counts(
+    session: AsyncSession,
+    *,
+    dims: Sequence[str],
+    window: Window,
+    scope: Scope,
+    categories: Mapping[str, str],
+) -> list[tuple[Any, ...]]:
+    """Per group and status mark (months after the end): statuses recorded, of them job
+    or education, and of them a job at the host company."""
+    keys = [dimension(d, window.period).label(f"d{i}") for i, d in enumerate(dims)]
+    wanted = sorted(v for v, c in categories.items() if c in JOB_OR_EDUCATION) or [""]
+    jobs = sorted(v for v, c in categories.items() if c in JOBS) or [""]
+    status = col(StatusRecord.status)
+    host = and_(status.in_(jobs), col(StatusRecord.at_host).is_(True))
+    months = col(StatusRecord.months_after_end)
+    statement = (
+        select(
+            *keys,
+            months,
+            func.count(),
+            _count(status.in_(wanted)),
+            _count(host),
+        )
+        .join(Praktik, col(Praktik.id) == col(StatusRecord.praktik_id))
+        .where(*scope.where(), *window.where())
+        .group_by(*keys, months)
+    )
+    return await _rows(session, statement)
+
+
+FOLLOWUP_KINDS = ("opstart", "midtvejs", "afslutning")
+
+
+async def followup_compliance(
+    session: AsyncSession,
+    *,
+    scope: Scope,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+    late_after: int,
+    decided_before: dt.date,
+) -> list[tuple[Any, ...]]:
+    """Per team, the plan's date and kind (opstart, midtvejs, afslutning; the
+    type's plan only, cancelled ones left out) of the follow-ups that count — held, or
+    not held although the plan's date is before `decided_before` (its time for being on
+    time has run out): held on time (at most `late_after` working days after the plan's
+    date), held late, and not held."""
+    planned = func.coalesce(col(FollowUp.planned_due), col(FollowUp.due_date))
+    held = col(FollowUp.status) == "held"
+    late = func.coalesce(col(FollowUp.held_days_late), 0) > late_after
+    team = func.coalesce(col(Praktik.team_id), "")
+    statement = (
+        select(
+            team,
+            planned,
+            col(FollowUp.kind),
+            _count(and_(held, ~late)),
+            _count(and_(held, late)),
+            _count(and_(col(FollowUp.status) == "planned", planned < decided_before)),
+        )
+        .join(Praktik, col(Praktik.id) == col(FollowUp.praktik_id))
+        .where(*scope.where())
+        .where(col(FollowUp.source) == "plan")
+        .where(col(FollowUp.kind).in_(FOLLOWUP_KINDS))
+        .where(col(FollowUp.status) != "cancelled")
+        .where(or_(held, planned < decided_before))
+    )
+    if date_from is not None:
+        statement = statement.where(planned >= date_from)
+    if date_to is not None:
+        statement = statement.where(planned <= date_to)
+    statement = statement.group_by(team, planned, col(FollowUp.kind))
+    return await _rows(session, statement)
+
+
+async def overdue_now(
+    session: AsyncSession, *, scope: Scope, today: dt.date
+) -> list[tuple[Any, ...]]:
+    """Per team and kind: planned follow-ups due before today, of active praktikker (and
+    status follow-ups, which fall after the end)."""
+    team = func.coalesce(col(Praktik.team_id), "")
+    statement = (
+        select(team, col(FollowUp.kind), func.count())
+        .join(Praktik, col(Praktik.id) == col(FollowUp.praktik_id))
+        .where(*scope.where())
+        .where(col(FollowUp.status) == "planned")
+        .where(col(FollowUp.due_date) < today)
+        .where(or_(col(Praktik.status) == "active", col(FollowUp.kind) == "status"))
+        .group_by(team, col(FollowUp.kind))
+    )
+    return await _rows(session, statement)
+
+
+async def duration_counts(
+    session: AsyncSession,
+    *,
+    dims: Sequence[str],
+    window: Window,
+    scope: Scope,
+    rule_starts: Sequence[dt.date],
+) -> list[tuple[Any, ...]]:
+    """Per group, target group, rule set (the index in `rule_starts` of the set valid on
+    the start date), whether an extension was assessed, and length in days (first and
+    last day included): praktikker. The caller holds each length against the limits."""
+    keys = [dimension(d, window.period).label(f"d{i}") for i, d in enumerate(dims)]
+    length = (_days(session, col(Praktik.end_date), col(Praktik.start_date)) + 1).label("n")
+    later = [(col(Praktik.start_date) >= day, index) for index, day in enumerate(rule_starts)]
+    rules = (case(*reversed(later[1:]), else_=0) if len(later) > 1 else literal(0)).label("rules")
+    extension = col(Praktik.extension_assessed)
+    group = col(Praktik.target_group)
+    statement = (
+        select(*keys, group, rules, extension, length, func.count())
+        .where(*scope.where(), *window.where())
+        .group_by(*keys, group, rules, extension, length)
+    )
+    return await _rows(session, statement)
+
+
+LEAD_BUCKETS = ((None, -1), (0, 7), (8, 14), (15, 30), (31, None))
+
+
+async def lead_time_counts(
+    session: AsyncSession, *, dims: Sequence[str], window: Window, scope: Scope
+) -> list[tuple[Any, ...]]:
+    """Per group: praktikker, one count per LEAD_BUCKETS bucket of days from registration
+    to start (registered after the start: negative), and the sum of those days."""
+    keys = [dimension(d, window.period).label(f"d{i}") for i, d in enumerate(dims)]
+    days = _days(session, col(Praktik.start_date), col(Praktik.created_at))
+    buckets = []
+    for low, high in LEAD_BUCKETS:
+        conditions = []
+        if low is not None:
+            conditions.append(days >= low)
+        if high is not None:
+            conditions.append(days <= high)
+        buckets.append(_count(and_(*conditions)))
+    statement = select(*keys, func.count(), *buckets, func.sum(days)).where(
+        *scope.where(), *window.where()
+    )
+    if keys:
+        statement = statement.group_by(*keys)
+    return await _rows(session, statement)
+
+
+async def company_signals(
+    session: AsyncSession,
+    *,
+    scope: Scope,
+    categories: Mapping[str, str],
+    status_categories: Mapping[str, str],
+    recent_from: dt.date,
+    p_numbers: Sequence[str] | None = None,
+) -> list[tuple[Any, ...]]:
+    """Per P-nr.: praktikker, active now, ended, ended with a hire at the host company
+    after them (at the end, or in a later status), ended since `recent_from` and of them
+    with a hire, the consultants with active praktikker there, and the ratio limit of the
+    latest registration there."""
+    jobs = sorted(v for v, c in status_categories.items() if c in JOBS) or [""]
+    later = (
+        select(col(StatusRecord.praktik_id).label("praktik_id"))
+        .where(col(StatusRecord.status).in_(jobs), col(StatusRecord.at_host).is_(True))
+        .distinct()
+        .subquery()
+    )
+    ended = col(Praktik.status) == "ended"
+    hire = and_(ended, or_(_host_hire(categories), later.c.praktik_id.is_not(None)))
+    recent = and_(ended, col(Praktik.end_date) >= recent_from)
+    active = col(Praktik.status) == "active"
+    latest = (
+        select(func.max(col(Praktik.id)))
+        .where(col(Praktik.p_number).is_not(None))
+        .group_by(col(Praktik.p_number))
+    )
+    limit = case((col(Praktik.id).in_(latest), col(Praktik.ratio_limit)), else_=None)
+    statement = (
+        select(
+            col(Praktik.p_number),
+            func.count(),
+            _count(active),
+            _count(ended),
+            _count(hire),
+            _count(recent),
+            _count(and_(recent, hire)),
+            func.count(func.distinct(case((active, col(Praktik.consultant_id)), else_=None))),
+            func.max(limit),
+        )
+        .outerjoin(later, later.c.praktik_id == col(Praktik.id))
+        .where(col(Praktik.p_number).is_not(None), *scope.where())
+        .group_by(col(Praktik.p_number))
+    )
+    if p_numbers is not None:
+        statement = statement.where(col(Praktik.p_number).in_(list(p_numbers)))
+    return await _rows(session, statement)
+
+
+async def active_at_p_number(
+    session: AsyncSession, *, p_number: str, consultant_id: int | None
+) -> tuple[int, int]:
+    """(active praktikker at the P-nr. of other consultants, how many consultants)."""
+    statement = select(func.count(), func.count(func.distinct(col(Praktik.consultant_id)))).where(
+        col(Praktik.p_number) == p_number, col(Praktik.status) == "active"
+    )
+    if consultant_id is not None:
+        statement = statement.where(col(Praktik.consultant_id) != consultant_id)
+    [(count, consultants)] = await _rows(session, statement)
+    return int(count or 0), int(consultants or 0)
