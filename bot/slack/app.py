@@ -16,9 +16,20 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.access import GroupMembers
 from bot.reminders import actions as reminder_actions
 from bot.slack.deps import SlackDeps
-from bot.slack.listeners import actions, assistant, commands, errors, handover, home, messages
+from bot.slack.listeners import (
+    actions,
+    assistant,
+    commands,
+    errors,
+    forms,
+    handover,
+    home,
+    messages,
+)
 
-LISTENER_MODULES = (messages, commands, actions, home, handover, assistant, errors)
+# The assistant module's Messages-tab listener comes before Home's: Bolt runs the first
+# listener that matches an event.
+LISTENER_MODULES = (messages, commands, actions, forms, assistant, home, handover, errors)
 
 Registration = Callable[[AsyncApp], None]
 

@@ -10,7 +10,12 @@ What slack_sdk leaves unchecked is added here: unknown block and element types (
 sdk drops them with a log line), blocks per message (50) and per view (100), duplicate
 block_id in one message or view, duplicate action_id in one block, option text 75 and
 value 150 (the sdk keeps static-select options as raw dicts), empty text objects, the
-~13,000 characters of text in one message's blocks, a modal's title and submit button.
+~13,000 characters of text in one message's blocks, a modal's title and submit button, and
+the inputs of a form: radio buttons and check boxes offer 1 to 10 options, an initial
+option is one of the options (initial options a subset), a text input holds at most 3,000
+characters and its initial value fits, a number input says whether decimals are allowed
+and its limits and initial value are numbers in order, a date is YYYY-MM-DD, and an input
+block has a label, an element and a boolean dispatch_action.
 
 Each error string ends with a ``[json-pointer:/...]`` hint, as Slack's own messages do.
 """
@@ -18,6 +23,8 @@ Each error string ends with a ``[json-pointer:/...]`` hint, as Slack's own messa
 from __future__ import annotations
 
 import copy
+import datetime as dt
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -32,6 +39,9 @@ BLOCKS_TOO_LONG_PREFIX = "msg_blocks_too_long:"
 OPTION_TEXT_MAX = 75
 OPTION_VALUE_MAX = 150
 TEXT_OBJECT_TYPES = frozenset({"plain_text", "mrkdwn"})
+FEW_OPTIONS_MAX = 10  # radio buttons and check boxes
+TEXT_INPUT_MAX = 3000
+NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
 
 def validate_blocks(blocks: list[dict[str, Any]], *, surface: str) -> list[str]:
@@ -134,7 +144,83 @@ def _block_errors(block: Any, ptr: str, seen_block_ids: set[str]) -> list[str]:
     ):
         errors.append(f"header text must be plain_text [json-pointer:{ptr}/text/type]")
     errors.extend(_element_errors(block, ptr))
+    if block["type"] == "input":
+        errors.extend(_input_block_errors(block, ptr))
     return errors
+
+
+def _input_block_errors(block: dict[str, Any], ptr: str) -> Iterator[str]:
+    if not isinstance(block.get("label"), dict):
+        yield f"an input block needs a label [json-pointer:{ptr}/label]"
+    if not isinstance(block.get("element"), dict):
+        yield f"an input block needs an element [json-pointer:{ptr}/element]"
+    for flag in ("dispatch_action", "optional"):
+        if flag in block and not isinstance(block[flag], bool):
+            yield f"{flag} must be a boolean [json-pointer:{ptr}/{flag}]"
+
+
+def _same_option(a: Any, b: Any) -> bool:
+    return (
+        isinstance(a, dict)
+        and isinstance(b, dict)
+        and a.get("value") == b.get("value")
+        and _text_of(a.get("text")) == _text_of(b.get("text"))
+    )
+
+
+def _form_element_errors(element: dict[str, Any], eptr: str) -> Iterator[str]:
+    """Rules Slack applies to form inputs that slack_sdk's models do not check."""
+    kind = element["type"]
+    options = element.get("options")
+    options = options if isinstance(options, list) else []
+    if kind in ("radio_buttons", "checkboxes") and not 1 <= len(options) <= FEW_OPTIONS_MAX:
+        yield f"{kind} take 1 to {FEW_OPTIONS_MAX} options [json-pointer:{eptr}/options]"
+    initial = element.get("initial_option")
+    if initial is not None and options and not any(_same_option(initial, o) for o in options):
+        yield f"initial_option must be one of the options [json-pointer:{eptr}/initial_option]"
+    initials = element.get("initial_options")
+    initials = initials if isinstance(initials, list) else []
+    if options and not all(any(_same_option(i, o) for o in options) for i in initials):
+        yield f"initial_options must be among the options [json-pointer:{eptr}/initial_options]"
+    if kind == "plain_text_input":
+        limit = element.get("max_length", TEXT_INPUT_MAX)
+        if not isinstance(limit, int) or not 1 <= limit <= TEXT_INPUT_MAX:
+            yield f"max_length must be 1 to {TEXT_INPUT_MAX} [json-pointer:{eptr}/max_length]"
+        elif len(str(element.get("initial_value") or "")) > limit:
+            yield f"initial_value is longer than max_length [json-pointer:{eptr}/initial_value]"
+    if kind == "number_input":
+        yield from _number_input_errors(element, eptr)
+    if kind == "datepicker" and "initial_date" in element:
+        try:
+            dt.date.fromisoformat(str(element["initial_date"]))
+        except ValueError:
+            yield f"initial_date must be YYYY-MM-DD [json-pointer:{eptr}/initial_date]"
+
+
+def _number_input_errors(element: dict[str, Any], eptr: str) -> Iterator[str]:
+    decimals = element.get("is_decimal_allowed")
+    if not isinstance(decimals, bool):
+        yield f"is_decimal_allowed is required [json-pointer:{eptr}/is_decimal_allowed]"
+        return
+    numbers: dict[str, float] = {}
+    for key in ("min_value", "max_value", "initial_value"):
+        if key not in element:
+            continue
+        text = element[key]
+        if not isinstance(text, str) or not NUMBER.fullmatch(text):
+            yield f"{key} must be a number as text [json-pointer:{eptr}/{key}]"
+        elif not decimals and "." in text:
+            yield f"{key} must be a whole number [json-pointer:{eptr}/{key}]"
+        else:
+            numbers[key] = float(text)
+    low, high = numbers.get("min_value"), numbers.get("max_value")
+    if low is not None and high is not None and low > high:
+        yield f"min_value is above max_value [json-pointer:{eptr}/min_value]"
+    value = numbers.get("initial_value")
+    if value is not None and (
+        (low is not None and value < low) or (high is not None and value > high)
+    ):
+        yield f"initial_value is outside min_value..max_value [json-pointer:{eptr}/initial_value]"
 
 
 def _sdk_block_errors(block: dict[str, Any], ptr: str) -> list[str]:
@@ -193,6 +279,7 @@ def _element_errors(block: dict[str, Any], ptr: str) -> list[str]:
                 errors.append(f"duplicate action_id {action_id!r} [json-pointer:{eptr}/action_id]")
             action_ids.add(action_id)
         errors.extend(_option_errors(element, eptr))
+        errors.extend(_form_element_errors(element, eptr))
     return errors
 
 

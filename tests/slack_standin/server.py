@@ -3,6 +3,23 @@
 Point ``AsyncWebClient(token=..., base_url=standin.base_url)`` at it. Every call is
 recorded in ``calls``; the state it keeps (messages, views, ...) is plain dicts that
 tests read directly.
+
+Two messaging views, as Slack has them (``messaging``):
+
+- ``"agent"`` (``agent_view``, the default for new apps): the conversation is the Messages
+  tab; suggested prompts are pinned to the tab (``agent_prompts``, by channel), set
+  without a ``thread_ts`` — a call with one answers ok and does nothing (Slack drops it
+  silently; it is listed in ``dropped``).
+- ``"assistant"`` (``assistant_view``, legacy): prompts belong to an assistant thread
+  (``assistant_threads``, by channel and thread); without a ``thread_ts`` they go to the
+  channel's latest message, as Slack documents.
+
+Modals are modelled on the client side too: what a user enters in an input
+(``enter``), the state Slack sends back with a view (``view_payload``: entered values, else
+the initial ones, kept across ``views.update`` while an input's block_id and action_id
+stay), which required inputs block a submission (``missing_required``), and how the
+answer to a ``view_submission`` changes the modal (``answer_submission``: field errors,
+update, push, clear — checked as Slack checks them).
 """
 
 from __future__ import annotations
@@ -18,7 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import web
@@ -30,6 +47,22 @@ from .blockkit import (
     validate_view,
 )
 
+Messaging = Literal["agent", "assistant"]
+INPUT_VALUE_KEYS = {
+    "radio_buttons": "selected_option",
+    "static_select": "selected_option",
+    "checkboxes": "selected_options",
+    "multi_static_select": "selected_options",
+    "datepicker": "selected_date",
+    "plain_text_input": "value",
+    "number_input": "value",
+}
+INITIAL_KEYS = {
+    "selected_option": "initial_option",
+    "selected_options": "initial_options",
+    "selected_date": "initial_date",
+    "value": "initial_value",
+}
 TRIGGER_TTL_SECONDS = 3.0
 MODAL_STACK_LIMIT = 3
 SUGGESTED_PROMPTS_LIMIT = 4
@@ -97,7 +130,9 @@ class SlackStandIn:
         bot_token: str = "xoxb-test-token",  # noqa: S107 - a fake token for tests
         bot_user_id: str = "UBOT",
         team_id: str = "T0TEST",
+        messaging: Messaging = "assistant",
     ) -> None:
+        self.messaging: Messaging = messaging
         self.bot_token = bot_token
         self.bot_user_id = bot_user_id
         self.team_id = team_id
@@ -115,6 +150,12 @@ class SlackStandIn:
         self.views: dict[str, dict[str, Any]] = {}
         self.users: dict[str, dict[str, Any]] = {}
         self.assistant_threads: dict[tuple[str, str], dict[str, Any]] = {}
+        # Agent view: the prompts pinned to the top of a DM's Messages tab, by channel.
+        self.agent_prompts: dict[str, dict[str, Any]] = {}
+        self.dropped: list[RecordedCall] = []  # calls Slack accepts and silently ignores
+        # What the user entered in a modal's inputs: view id -> block id -> element state.
+        self.entered: dict[str, dict[str, dict[str, Any]]] = {}
+        self.view_errors: dict[str, dict[str, str]] = {}  # field errors shown in a modal
         self.usergroups: dict[str, list[str]] = {}  # user group id -> member user ids
         self._stacks: list[list[str]] = []
         self._failures: dict[str, list[_Failure]] = {}
@@ -283,8 +324,155 @@ class SlackStandIn:
             if view_id in stack:
                 for closed in stack[stack.index(view_id) :]:
                     self.views.pop(closed, None)
+                    self.entered.pop(closed, None)
+                    self.view_errors.pop(closed, None)
                 del stack[stack.index(view_id) :]
         self._stacks = [stack for stack in self._stacks if stack]
+
+    # ------------------------------------------------- what a user does in a modal
+    def open_modals(self) -> list[dict[str, Any]]:
+        """The view on top of each open modal stack."""
+        return [self.views[stack[-1]] for stack in self._stacks if stack]
+
+    def input_block(self, view_id: str, block_id: str) -> dict[str, Any]:
+        for block in self.views[view_id]["blocks"]:
+            if block.get("type") == "input" and block.get("block_id") == block_id:
+                return dict(block)
+        raise KeyError(f"no input block {block_id!r} in view {view_id}")
+
+    def enter(self, view_id: str, block_id: str, value: Any) -> dict[str, Any]:
+        """The user types, picks or ticks ``value`` in an input of an open modal (an option's
+        value, a list of them, a date, or text); returns the element's new state. A value
+        the element does not offer cannot be entered, as in Slack's client."""
+        element = self.input_block(view_id, block_id)["element"]
+        kind = element["type"]
+        key = INPUT_VALUE_KEYS.get(kind)
+        if key is None:
+            raise ValueError(f"the stand-in cannot enter a value in a {kind}")
+        options = {o["value"]: o for o in element.get("options") or []}
+        state: dict[str, Any] = {"type": kind}
+        if key == "selected_option":
+            if value is not None and value not in options:
+                raise ValueError(f"{value!r} is not an option of {block_id}")
+            state[key] = copy.deepcopy(options[value]) if value is not None else None
+        elif key == "selected_options":
+            if any(v not in options for v in value):
+                raise ValueError(f"{value!r} are not all options of {block_id}")
+            state[key] = [copy.deepcopy(options[v]) for v in value]
+        else:
+            state[key] = value
+        self.entered.setdefault(view_id, {})[block_id] = {
+            "action_id": element["action_id"],
+            **state,
+        }
+        return state
+
+    def view_state(self, view_id: str) -> dict[str, Any]:
+        """``view.state`` as Slack sends it: every input, with what the user entered, else
+        the input's initial value, else empty."""
+        values: dict[str, Any] = {}
+        entered = self.entered.get(view_id, {})
+        for block in self.views[view_id]["blocks"]:
+            if block.get("type") != "input":
+                continue
+            element = block["element"]
+            kind = element["type"]
+            key = INPUT_VALUE_KEYS.get(kind)
+            if key is None:
+                continue
+            mine = entered.get(block["block_id"])
+            if mine is not None and mine["action_id"] == element["action_id"]:
+                state = {k: v for k, v in mine.items() if k != "action_id"}
+            else:
+                empty: Any = [] if key == "selected_options" else None
+                state = {"type": kind, key: copy.deepcopy(element.get(INITIAL_KEYS[key], empty))}
+            values[block["block_id"]] = {element["action_id"]: state}
+        return {"values": values}
+
+    def view_payload(self, view_id: str) -> dict[str, Any]:
+        """The view as Slack sends it with an interaction: with its current state."""
+        view = copy.deepcopy(self.views[view_id])
+        view["state"] = self.view_state(view_id)
+        return view
+
+    def home_payload(self, user_id: str) -> dict[str, Any]:
+        """A user's Home view as Slack sends it with a click on it."""
+        view = copy.deepcopy(self.home_views[user_id])
+        view["state"] = {"values": {}}
+        return view
+
+    def missing_required(self, view_id: str) -> list[str]:
+        """Inputs that are not optional and empty: Slack's client will not submit them."""
+        missing = []
+        for block_id, elements in self.view_state(view_id)["values"].items():
+            block = self.input_block(view_id, block_id)
+            state = next(iter(elements.values()))
+            key = INPUT_VALUE_KEYS[state["type"]]
+            if not block.get("optional") and state.get(key) in (None, "", []):
+                missing.append(block_id)
+        return missing
+
+    def answer_submission(self, view_id: str, response: dict[str, Any] | None) -> None:
+        """Apply the app's answer to a ``view_submission`` of ``view_id`` as Slack does.
+        An answer Slack refuses is recorded as a refused call (``view_submission``)."""
+        action = (response or {}).get("response_action")
+        problems: list[str] = []
+        stack: list[str] | None = next((s for s in self._stacks if view_id in s), None)
+        if response is None or action == "clear":
+            self.close_view(stack[0] if stack else view_id)
+        elif action == "errors":
+            errors: Any = response.get("errors")
+            inputs = {
+                b.get("block_id") for b in self.views[view_id]["blocks"] if b.get("type") == "input"
+            }
+            if not isinstance(errors, dict) or not errors:
+                problems.append("errors must be a non-empty object [json-pointer:/errors]")
+            else:
+                for block_id, message in errors.items():
+                    if block_id not in inputs:
+                        problems.append(f"no input block {block_id!r} [json-pointer:/errors]")
+                    if not isinstance(message, str) or not message:
+                        problems.append(f"the error of {block_id!r} must be text")
+            if not problems:
+                self.view_errors[view_id] = dict(errors)
+        elif action in ("update", "push"):
+            raw = response.get("view") if response is not None else None
+            view: dict[str, Any] = raw if isinstance(raw, dict) else {}
+            problems = validate_view(view) if view else ["view is required"]
+            if not problems and view.get("type") != "modal":
+                problems.append("a submission can only show a modal")
+            if not problems and stack is not None:
+                if action == "update":
+                    current = self.views[view_id]
+                    self.views[view_id] = self._stored_view(
+                        view, view_id, current["root_view_id"], current["previous_view_id"]
+                    )
+                    self._keep_entered(view_id)
+                    self.view_errors.pop(view_id, None)
+                elif len(stack) >= MODAL_STACK_LIMIT:
+                    problems.append("push_limit_reached")
+                else:
+                    pushed = self._new_view_id()
+                    self.views[pushed] = self._stored_view(view, pushed, stack[0], stack[-1])
+                    stack.append(pushed)
+        else:
+            problems.append(f"unknown response_action {action!r}")
+        if problems:
+            refusal = {"ok": False, "error": "invalid_arguments", "errors": problems}
+            self.calls.append(RecordedCall("view_submission", response or {}, 200, refusal, 0.0))
+
+    def _keep_entered(self, view_id: str) -> None:
+        """After an update: what was entered stays in inputs whose block_id and action_id
+        are unchanged (Slack's rule); the rest starts afresh."""
+        kept = {}
+        for block_id, state in self.entered.get(view_id, {}).items():
+            try:
+                element = self.input_block(view_id, block_id)["element"]
+            except KeyError:
+                continue
+            if element.get("action_id") == state["action_id"] and element["type"] == state["type"]:
+                kept[block_id] = state
+        self.entered[view_id] = kept
 
     # ------------------------------------------------------------------- server
     async def _handle(self, request: web.Request) -> web.Response:
@@ -664,6 +852,8 @@ class SlackStandIn:
             self.home_views[user] = updated
         else:
             self.views[current["id"]] = updated
+            self._keep_entered(current["id"])
+            self.view_errors.pop(current["id"], None)
         return {"ok": True, "view": copy.deepcopy(updated)}
 
     def _views_publish(self, params: Params) -> dict[str, Any]:
@@ -707,6 +897,9 @@ class SlackStandIn:
         return {"ok": True}
 
     def _assistant_set_prompts(self, params: Params) -> dict[str, Any]:
+        """Agent view: the prompts are pinned to the channel's Messages tab, and a call
+        with a thread_ts is silently dropped. Assistant view: they belong to a thread (the
+        channel's latest message when no thread_ts is given)."""
         self._required(params, "channel_id")
         prompts = self._decode_json(params, "prompts", "invalid_arguments")
         if not isinstance(prompts, list) or not prompts:
@@ -724,6 +917,21 @@ class SlackStandIn:
                 raise _invalid_arguments(
                     [f"a prompt needs a title and a message [json-pointer:/prompts/{index}]"]
                 )
+        channel = str(params["channel_id"])
+        if self.messaging == "agent":
+            if params.get("thread_ts"):
+                self.dropped.append(
+                    RecordedCall("assistant.threads.setSuggestedPrompts", params, 200, {}, 0.0)
+                )
+                return {"ok": True}
+            self.agent_prompts[channel] = {
+                "title": params.get("title"),
+                "prompts": copy.deepcopy(prompts),
+            }
+            return {"ok": True}
+        if not params.get("thread_ts"):
+            latest = [m for m in self.messages.get(channel, []) if not m["thread_ts"]]
+            params = {**params, "thread_ts": latest[-1]["ts"] if latest else ""}
         thread = self._assistant_thread(params)
         thread["prompts"] = copy.deepcopy(prompts)
         if params.get("title"):
