@@ -346,6 +346,10 @@ def _accept(
         state.editing = None
         if old != value:
             _recheck_dependents(flow, state, env, step)
+    else:
+        # Later answers given before this one (in a form, then closed) are checked
+        # against it too; in a thread answered in order there are none.
+        _recheck_dependents(flow, state, env, step)
     if not recorded:
         recorded = (_record(step, env, value),)
     return _next(flow, state, env, messages=warnings, answers=recorded)

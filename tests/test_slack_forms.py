@@ -15,7 +15,7 @@ from dialogues.model import Flow
 from dialogues.state import FlowContext, PraktikFacts, UserInput
 from dialogues.structure import load_transcripts, parse_flow
 from storage.db import Database
-from storage.models import Answer, AuditEntry, CaseNote, Conversation, Praktik
+from storage.models import Answer, AuditEntry, CaseNote, Conversation, FollowUp, Praktik
 from tests.form_support import (
     click_home,
     click_in_modal,
@@ -135,6 +135,33 @@ async def test_a_whole_registration_in_a_modal(bot: SlackBot, db: Database) -> N
     text = "\n".join(message_text(m) for m in thread)
     assert "udfyldes som formular" in text
     assert "Udkast til journalnotat" in text and "Praktikken SAG-FORM-1 er oprettet" in text
+
+
+async def test_a_form_saves_exactly_what_the_thread_saves(bot: SlackBot, db: Database) -> None:
+    """The same registration, once in the thread and once as a form: the same praktik,
+    case note, follow-ups and audit (but for the case reference and ids)."""
+    await bot.register_praktik(ANNA, "SAG-SAMME-1")
+    await open_registration_form(bot)
+    answers = registration(bot, "SAG-SAMME-2")
+    del answers["advisor_job_match"]
+    answers |= {"type_method": "known", "contact_person": "Kontakt"}
+    await fill_all(bot, ANNA, answers)
+    await submit(bot, ANNA)
+    await submit(bot, ANNA)
+    thread, form = sorted(await rows(db, Praktik), key=lambda p: p.case_ref)
+    ignored = {"id", "case_ref", "short_ref", "created_at", "updated_at"}
+    assert {k: v for k, v in thread.model_dump().items() if k not in ignored} == {
+        k: v for k, v in form.model_dump().items() if k not in ignored
+    }
+    notes = {n.praktik_id: n.text for n in await rows(db, CaseNote)}
+    assert notes[form.id].replace("SAG-SAMME-2", "SAG-SAMME-1") == notes[thread.id]
+    plans = {
+        p.id: sorted((f.kind, f.due_date) for f in await rows(db, FollowUp) if f.praktik_id == p.id)
+        for p in (thread, form)
+    }
+    assert plans[thread.id] == plans[form.id] != []
+    audit = [(a.action, a.praktik_id) for a in await rows(db, AuditEntry)]
+    assert audit == [("create", thread.id), ("create", form.id)]
 
 
 async def continue_registration_in_thread(bot: SlackBot, root: str) -> None:
@@ -371,3 +398,35 @@ def test_a_form_longer_than_a_modal_comes_in_pages(ctx: FlowContext) -> None:
     assert state.status == "summary"
     summary = summary_view(engine.form(flow, state, ctx, now), key=key)
     assert validate_view(summary) == [] and "svar q129" in view_text(summary)
+
+
+def test_an_answer_from_a_closed_form_is_checked_again_by_an_earlier_one(
+    ctx: FlowContext, flows: dict[str, Flow]
+) -> None:
+    """A form may take a later answer before an earlier one (the end before a new start);
+    when the earlier one is then given in the thread, the later one is checked against
+    it, and asked again when it no longer holds."""
+    flow = flows["ret_periode"]
+    praktik = PraktikFacts(
+        id=3,
+        case_ref="KBH-77",
+        type="udviklingspraktik",
+        target_group="sygedagpenge",
+        company="Eksempel Køkken I/S",
+        subgoals=("At udvikle motivation",),
+        start_date=dt.date(2026, 12, 7),
+        end_date=dt.date(2027, 2, 26),
+        hours_per_week=12,
+    )
+    here = ctx.model_copy(update={"praktik": praktik})
+    now = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)
+    saved = engine.apply_form(
+        flow, engine.new_state(flow), {"end_date": "2027-01-15"}, here, now, submit=False
+    )
+    assert saved.turn.state.answers == {"end_date": "2027-01-15"}
+    assert saved.turn.prompt is not None and saved.turn.prompt.step_id == "start_date"
+    later = engine.advance(
+        flow, saved.turn.state, UserInput(value="2027-02-01", step_id="start_date"), here, now
+    )
+    assert "end_date" not in later.state.answers
+    assert later.prompt is not None and later.prompt.step_id == "end_date"
