@@ -12,16 +12,19 @@ from tests.slack_standin import SlackStandIn
 ANNA = "UANNA"
 
 
-def messages_tab_opened(user: str) -> dict[str, Any]:
-    """What Slack sends in the agent view when the consultant opens the app's DM."""
-    return {"type": "app_home_opened", "user": user, "channel": f"D{user}", "tab": "messages"}
+async def open_chat(bot: SlackBot, user: str) -> list[dict[str, Any]]:
+    """The consultant opens a chat with the app; Slack sends what its view sends."""
+    events = bot.slack.dm_opened(user)
+    for event in events:
+        response = await bot.event(event)
+        assert response.status == 200
+    await bot.wait_idle()
+    return events
 
 
 async def test_the_bot_in_the_agent_view(slack: SlackStandIn, bot: SlackBot) -> None:
     slack.messaging = "agent"
-    response = await bot.event(messages_tab_opened(ANNA))
-    assert response.status == 200
-    await bot.wait_idle()
+    assert [e["tab"] for e in await open_chat(bot, ANNA)] == ["messages"]
     pinned = slack.agent_prompts["DUANNA"]
     assert [p["title"] for p in pinned["prompts"]] == [
         "Ny praktik",
@@ -35,8 +38,7 @@ async def test_the_bot_in_the_agent_view(slack: SlackStandIn, bot: SlackBot) -> 
     greetings = [m for m in slack.messages["DUANNA"] if "Jeg er praktikbot" in m["text"]]
     assert len(greetings) == 1
     # Opened again: the prompts are pinned again, the greeting is not repeated.
-    await bot.event(messages_tab_opened(ANNA))
-    await bot.wait_idle()
+    await open_chat(bot, ANNA)
     assert len(slack.calls_to("assistant.threads.setSuggestedPrompts")) == 2
     assert [m for m in slack.messages["DUANNA"] if "Jeg er praktikbot" in m["text"]] == greetings
     # A clicked prompt is the consultant's message at the top of the tab: a flow starts in
@@ -56,9 +58,12 @@ async def test_the_assistant_container_keeps_its_thread_prompts(
     """The legacy assistant view (the stand-in's default): a new assistant thread gets the
     same prompts on the thread, and a greeting in it."""
     assert slack.messaging == "assistant"
-    thread = {"user_id": ANNA, "channel_id": "DUANNA", "thread_ts": "1700000000.000001"}
-    await bot.event({"type": "assistant_thread_started", "assistant_thread": thread})
-    await bot.wait_idle()
-    prompts = slack.assistant_threads[("DUANNA", "1700000000.000001")]["prompts"]
+    (started,) = await open_chat(bot, ANNA)
+    thread_ts = started["assistant_thread"]["thread_ts"]
+    prompts = slack.assistant_threads[("DUANNA", thread_ts)]["prompts"]
     assert prompts[-1] == {"title": "Mine praktikker", "message": "mine praktikker"}
-    assert "Jeg er praktikbot" in bot.last_text(ANNA, "1700000000.000001")
+    assert slack.agent_prompts == {}
+    assert "Jeg er praktikbot" in bot.last_text(ANNA, thread_ts)
+    # A prompt clicked in the container is the consultant's message in that thread.
+    await bot.dm(ANNA, prompts[0]["message"], thread_ts=thread_ts)
+    assert "Hvad er sagens reference" in bot.last_text(ANNA, thread_ts)

@@ -293,6 +293,39 @@ class SlackStandIn:
         message.pop("bot_id")
         return message
 
+    def dm_opened(self, user: str) -> list[dict[str, Any]]:
+        """The events Slack sends when ``user`` opens a chat with the app, in this
+        messaging view: the agent view sends ``app_home_opened`` for the Messages tab; the
+        assistant view starts an assistant thread (a root message of subtype
+        ``assistant_app_thread`` in the DM) and sends ``assistant_thread_started``."""
+        channel = self._dm_channel(user)
+        if self.messaging == "agent":
+            return [
+                {
+                    "type": "app_home_opened",
+                    "user": user,
+                    "channel": channel,
+                    "tab": "messages",
+                    "event_ts": self._next_ts(),
+                }
+            ]
+        root = self._new_message(channel, "Ny chat", None, None, None)
+        root.update(user=user, subtype="assistant_app_thread")
+        root.pop("bot_id")
+        root["thread_ts"] = root["ts"]
+        return [
+            {
+                "type": "assistant_thread_started",
+                "assistant_thread": {
+                    "user_id": user,
+                    "channel_id": channel,
+                    "thread_ts": root["ts"],
+                    "context": {},
+                },
+                "event_ts": self._next_ts(),
+            }
+        ]
+
     def fail_next(
         self,
         method: str,
