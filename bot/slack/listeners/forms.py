@@ -86,21 +86,22 @@ async def update(
         log.info("form view not updated: %s", exc.response.get("error"))
 
 
-def form_or_summary(reply: Reply, key: str, *, message: str | None = None) -> dict[str, Any]:
-    """The view that shows where the conversation is: its form, its summary, or why not."""
+def form_or_summary(
+    reply: Reply, key: str, *, message: str | None = None, summary: bool = True
+) -> dict[str, Any]:
+    """The view that shows where the conversation is: its form, its summary (not while
+    the form is being filled in: that comes with 'Videre'), or why neither."""
     form = reply.form
     if form is None:
         return info_view("praktikbot", reply.messages or [messages.NO_CONVERSATION])
-    if form.complete:
+    if form.complete and summary:
         return summary_view(form, key=key)
     return form_view(form, key=key, notes=reply.form_errors, message=message)
 
 
-async def supersede(
-    client: AsyncWebClient, *, channel: str, reply: Reply, closed: bool = False
-) -> None:
+async def supersede(client: AsyncWebClient, *, channel: str, reply: Reply) -> None:
     """Mark the thread's question answered in the form (once: the service forgets it)."""
-    if reply.previous_prompt_ref is None or reply.previous_question is None or closed:
+    if reply.previous_prompt_ref is None or reply.previous_question is None:
         return
     try:
         await client.chat_update(
@@ -308,9 +309,8 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         reply = await save(deps, request, submit=False, source_key=source_key)
         if reply.duplicate:
             return
-        await update(
-            client, request.view_id, form_or_summary_draft(reply, request.key), request.hash
-        )
+        view = form_or_summary(reply, request.key, summary=False)
+        await update(client, request.view_id, view, request.hash)
         await supersede(client, channel=request.where[0], reply=reply)
 
     @app.action(ids.FORM_FIELD)
@@ -437,13 +437,6 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         )
         if reply is not None:
             await continue_in_thread(deps, client, request, reply)
-
-
-def form_or_summary_draft(reply: Reply, key: str) -> dict[str, Any]:
-    """While the form is being filled in, it stays a form (the summary comes on Videre)."""
-    if reply.form is None:
-        return info_view("praktikbot", reply.messages or [messages.NO_CONVERSATION])
-    return form_view(reply.form, key=key, notes=reply.form_errors)
 
 
 async def continue_in_thread(
