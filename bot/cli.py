@@ -332,7 +332,7 @@ def cmd_manifest(args: argparse.Namespace) -> int:
     flows = _flows_or_exit(config)
     print(
         json.dumps(
-            manifest(args.mode, args.url, flows=flows, user_groups=groups),
+            manifest(args.mode, args.url, flows=flows, user_groups=groups, view=args.view),
             indent=2,
             ensure_ascii=False,
         )
@@ -514,6 +514,12 @@ def build_parser() -> argparse.ArgumentParser:
     manifest = sub.add_parser("manifest", help="print the Slack app manifest (JSON)")
     manifest.add_argument("--mode", choices=["http", "socket"], default="http")
     manifest.add_argument("--url", help="public base URL of the bot (HTTP mode)")
+    manifest.add_argument(
+        "--view",
+        choices=["agent", "assistant"],
+        default="agent",
+        help="Slack's messaging view: agent (default for new apps) or the legacy assistant",
+    )
     manifest.set_defaults(func=cmd_manifest)
 
     report = sub.add_parser(

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -30,7 +32,7 @@ from bot.effects import EFFECTS, CopyText, EffectRun
 from bot.reminders import planner
 from dialogues import engine
 from dialogues.model import Flow
-from dialogues.state import ConversationState, Prompt, Turn, UserInput
+from dialogues.state import ConversationState, Form, Prompt, Turn, UserInput
 from dialogues.structure import flow_lookups
 from storage import queries
 from storage.db import Database
@@ -72,13 +74,29 @@ class Reply:
     stale: bool = False
     refused: bool = False  # the actor may not act here (audited); tell only them
     # A button asked to start what the actor already has open (`start(resume_open=True)`):
-    # nothing changed; `messages` say where it is.
+    # nothing changed; `messages` say where it is, `open_key` which conversation it is.
     already_open: bool = False
+    open_key: str | None = None
+    # A form (FormInput, or `current`): the steps that apply now, and the fields whose
+    # values were not taken, with the validators' own messages.
+    form: Form | None = None
+    form_errors: dict[str, str] = field(default_factory=dict)
 
     @property
     def note(self) -> str | None:
         """The case-note draft (journalnotat) among the texts to copy, if any."""
         return next((n.text for n in self.notes if n.kind == "journalnotat"), None)
+
+
+@dataclass(frozen=True)
+class FormInput:
+    """Several answers at once, from a form: values by field id (None = left empty), the
+    option digests they were chosen under, and whether the form was submitted (every
+    field required) or only saved (changed or closed: what is valid is kept)."""
+
+    values: Mapping[str, Any]
+    options_keys: Mapping[str, str] = field(default_factory=dict)
+    submit: bool = False
 
 
 class ConversationService:
@@ -208,7 +226,7 @@ class ConversationService:
             )
             if found is None or self._expired(found, now):
                 return None
-            return self._open_reply(flow, praktik, here=False)
+            return self._open_reply(flow, praktik, here=False, key=found.key)
 
     async def refuse(self, *, actor: Actor, key: str | None, source_key: str, reason: str) -> Reply:
         """Refuse an input that may not reach the conversation under `key` (e.g. it came
@@ -224,9 +242,17 @@ class ConversationService:
             return Reply(messages=[messages.NOT_YOUR_CONVERSATION], refused=True, finished=True)
 
     async def answer(
-        self, *, actor: Actor, key: str, inp: UserInput, source_key: str, now: dt.datetime
+        self,
+        *,
+        actor: Actor,
+        key: str,
+        inp: UserInput | FormInput,
+        source_key: str,
+        now: dt.datetime,
     ) -> Reply:
-        """Feed one input to the conversation active under `key`."""
+        """Feed one input to the conversation active under `key` — or, from a form,
+        several answers at once (`FormInput`), in the same transaction and with the same
+        checks; the reply then carries the form as it is now."""
         async with self.db.transaction() as session:
             if not await queries.claim_input(session, source_key=source_key):
                 return Reply(duplicate=True)  # handled before: nothing to say, ever again
@@ -265,9 +291,16 @@ class ConversationService:
             state, restarted = self._state_for(flow, conversation, reply)
             ctx = flow_context(self.config, praktik)
             if flow_lookups(flow) and not restarted:
+                # A form brings several answers at once: their values are keys too.
+                given = (
+                    {**state.answers, **{k: v for k, v in inp.values.items() if v is not None}}
+                    if isinstance(inp, FormInput)
+                    else state.answers
+                )
                 found = await lookups.resolve(
                     session, config=self.config, flows=self.flows, flow=flow,
-                    answers=state.answers, step=conversation.step, inp=inp,
+                    answers=given, step=conversation.step,
+                    inp=inp if isinstance(inp, UserInput) else None,
                     consultant_id=consultant.id, now=now,
                 )  # fmt: skip
                 ctx = ctx.model_copy(update={"lookups": found})
@@ -276,7 +309,19 @@ class ConversationService:
             else:
                 before = engine.current_prompt(flow, state, ctx, now).prompt
                 reply.previous_question = before.text if before else None
-                turn = engine.advance(flow, state, inp, ctx, now)
+                if isinstance(inp, FormInput):
+                    form_turn = engine.apply_form(
+                        flow,
+                        state,
+                        inp.values,
+                        ctx,
+                        now,
+                        submit=inp.submit,
+                        options_keys=inp.options_keys,
+                    )
+                    turn, reply.form_errors = form_turn.turn, dict(form_turn.errors)
+                else:
+                    turn = engine.advance(flow, state, inp, ctx, now)
                 reply.stale = turn.stale
             await self._store(
                 session,
@@ -290,6 +335,13 @@ class ConversationService:
                 reply,
                 source_key,
             )
+            if isinstance(inp, FormInput):
+                # Several answers: the thread's question is replaced, not answered (the
+                # front end marks it so, once: the form is where it is answered now).
+                reply.answered_display = reply.answered_question = None
+                conversation.prompt_ref = None
+                if not reply.finished:
+                    reply.form = engine.form(flow, turn.state, ctx, now)
             return reply
 
     async def claim(self, source_key: str) -> bool:
@@ -331,6 +383,7 @@ class ConversationService:
             )
             reply.prompt = turn.prompt
             reply.messages.extend(turn.messages if restarted else ())
+            reply.form = engine.form(flow, turn.state, ctx, now)
             return reply
 
     # --- internals ----------------------------------------------------------------
@@ -470,10 +523,12 @@ class ConversationService:
     def _ref(praktik: Praktik | None) -> str:
         return (praktik.short_ref or "") if praktik is not None else ""
 
-    def _open_reply(self, flow: Flow, praktik: Praktik | None, *, here: bool) -> Reply:
+    def _open_reply(self, flow: Flow, praktik: Praktik | None, *, here: bool, key: str) -> Reply:
         about = f" for {praktik.short_ref}" if praktik is not None and praktik.short_ref else ""
         text = messages.ALREADY_OPEN_HERE if here else messages.ALREADY_OPEN_ELSEWHERE
-        return Reply(messages=[text.format(title=flow.title, about=about)], already_open=True)
+        return Reply(
+            messages=[text.format(title=flow.title, about=about)], already_open=True, open_key=key
+        )
 
     async def _already_open(
         self,
@@ -495,7 +550,7 @@ class ConversationService:
         if self._expired(found, now):
             await queries.close_conversation(session, conversation=found, status="expired")
             return None
-        return self._open_reply(flow, praktik, here=found.key == key)
+        return self._open_reply(flow, praktik, here=found.key == key, key=found.key)
 
     async def _accessible_praktik(
         self,

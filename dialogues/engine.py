@@ -13,7 +13,10 @@ personal data is held until the consultant confirms it or types a new one.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
+from collections.abc import Collection, Iterator, Mapping
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -40,6 +43,8 @@ from dialogues.rules import (
     CPR_EXEMPT_FORMS,
     ITEM_SOURCES,
     OPTION_SOURCES,
+    PLACEHOLDER,
+    PLACEHOLDERS,
     SUGGESTERS,
     VALIDATORS,
     Env,
@@ -53,6 +58,9 @@ from dialogues.state import (
     ConversationState,
     Effect,
     FlowContext,
+    Form,
+    FormField,
+    FormTurn,
     Prompt,
     RecordedAnswer,
     SummaryItem,
@@ -196,11 +204,17 @@ def _own_form_answer(flow: Flow, state: ConversationState, env: Env, inp: UserIn
     if state.status != "active" or state.pending_date is not None:
         return None
     step = _current_step(flow, state, env)
-    if step is None or step.kind != "text":
+    return _canonical_own_form(step, inp.text) if step is not None else None
+
+
+def _canonical_own_form(step: Step, text: str) -> str | None:
+    """`text` in the canonical form of the step's own-form rule (see CPR_EXEMPT_FORMS),
+    or None when the step has none or the text is not such a value."""
+    if step.kind != "text":
         return None
     for name in step.validate_:
         form = CPR_EXEMPT_FORMS.get(name)
-        canonical = form(inp.text) if form is not None else None
+        canonical = form(text) if form is not None else None
         if canonical is not None:
             return canonical
     return None
@@ -457,14 +471,21 @@ def _set_answer(
         state.editing = None
         if old != value:
             _recheck_dependents(flow, state, env, step)
+    else:
+        # Later answers given before this one (in a form, then closed) are checked
+        # against it too; in a thread answered in order there are none.
+        _recheck_dependents(flow, state, env, step)
 
 
-def _recheck_dependents(flow: Flow, state: ConversationState, env: Env, changed: Step) -> None:
+def _recheck_dependents(
+    flow: Flow, state: ConversationState, env: Env, changed: Step, keep: Collection[str] = ()
+) -> None:
     """After an answer changed, ask again the later steps that it invalidates: those whose
-    options or suggestion come from it, and those whose own checks now refuse."""
+    options or suggestion come from it, and those whose own checks now refuse. Steps in
+    `keep` were answered together with the change (a form) and checked then."""
     for step_id in dependents(flow, changed.id):
         step = flow.step(step_id)
-        if step_id not in state.answers:
+        if step_id not in state.answers or step_id in keep:
             continue
         value = state.answers[step_id]
         sourced = bool(source_depends(step))
@@ -828,3 +849,314 @@ def _together_prompt(state: ConversationState, step: Step, can_go_back: bool) ->
         options=YES_NO_OPTIONS,
         can_go_back=can_go_back,
     )
+
+
+# --- forms: every step that applies, answered at once ------------------------------------
+#
+# A form (a Slack modal) shows the steps that apply now and takes many answers in one go.
+# It reuses the thread's parsing, validators, records and summary, so an answer given in
+# a form is stored exactly as the same answer given in the thread, and a conversation can
+# move between the two at any point.
+
+ITEM_MARK = "."  # field id of item n of a for_each step: f"{step id}.{n}"
+
+
+def form(flow: Flow, state: ConversationState, ctx: FlowContext, now: dt.datetime) -> Form:
+    """The steps that apply now, in flow order, with their stored answers."""
+    state = _form_state(state)
+    env = _env(ctx, state, now)
+    _prune(flow, state, env)
+    fields = [
+        f for step in flow.steps if applies(step, env) for f in _fields(flow, state, env, step)
+    ]
+    complete = _current_step(flow, state, env) is None
+    return Form(
+        flow_id=flow.id,
+        title=flow.title,
+        intro=fill(flow.intro, placeholders(env)) if flow.intro else None,
+        fields=tuple(fields),
+        complete=complete,
+        summary=_summary_prompt(flow, state, env) if complete else None,
+    )
+
+
+def apply_form(
+    flow: Flow,
+    state: ConversationState,
+    values: Mapping[str, Any],
+    ctx: FlowContext,
+    now: dt.datetime,
+    *,
+    submit: bool,
+    options_keys: Mapping[str, str] | None = None,
+) -> FormTurn:
+    """Take the form's values (by field id; None = left empty), in flow order, each
+    checked as the thread checks it against the answers before it. A field that is not
+    taken keeps the stored answer and gets the validators' own message. Saving without
+    submitting (the form is changed or closed) takes what is valid and forgets answers
+    that were emptied; submitting also requires every shown field. `options_keys` are
+    the option digests the values were chosen under (see `FormField.options_key`)."""
+    state = _form_state(state)
+    env = _env(ctx, state, now)
+    errors: dict[str, str] = {}
+    recorded: list[RecordedAnswer] = []
+    changed: list[Step] = []
+    keys = options_keys or {}
+    for step in flow.steps:
+        if not applies(step, env):
+            continue
+        ids = _field_ids(step, env)
+        if not any(i in values for i in ids):
+            continue
+        options = options_for(step, env)
+        stale = {i for i in ids if i in keys and keys[i] != _options_key(options)}
+        for field_id in stale:
+            if submit:
+                errors[field_id] = texts.FORM_OPTIONS_CHANGED
+        taken = _take_fields(
+            step,
+            state,
+            env,
+            values,
+            ids,
+            stale,
+            submit=submit,
+            errors=errors,
+            partial_records=recorded,
+        )
+        if taken is None:
+            continue
+        value, answers = taken
+        if step.id in state.answers and state.answers[step.id] == value:
+            state.warnings.pop(step.id, None)
+            if value is not None and (warning := _warnings(step, value, env)):
+                state.warnings[step.id] = warning
+            continue
+        _take(state, env, step, value)
+        recorded.extend(answers)
+        changed.append(step)
+    _prune(flow, state, env)
+    answered_here = {s.id for s in flow.steps if any(i in values for i in _field_ids(s, env))}
+    for step in changed:
+        _recheck_dependents(flow, state, env, step, keep=answered_here)
+    return FormTurn(turn=_next(flow, state, env, answers=tuple(recorded)), errors=errors)
+
+
+def _form_state(state: ConversationState) -> ConversationState:
+    """A copy without the thread's pending questions: a form asks everything at once."""
+    state = state.model_copy(deep=True)
+    state.editing = None
+    state.pending_date = None
+    state.previous.clear()
+    if state.status == "summary":
+        state.status = "active"
+    return state
+
+
+def _field_ids(step: Step, env: Env) -> list[str]:
+    if step.for_each:
+        return [f"{step.id}{ITEM_MARK}{n}" for n in range(len(_items(step, env)))]
+    return [step.id]
+
+
+def _options_key(options: tuple[Option, ...]) -> str:
+    if not options:
+        return ""
+    text = "\x1f".join(f"{o.value}\x1e{o.label}" for o in options)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+
+
+def _empty(raw: Any) -> bool:
+    return raw is None or raw == [] or (isinstance(raw, str) and not raw.strip())
+
+
+def _has_cpr(raw: Any) -> bool:
+    texts_ = raw if isinstance(raw, list) else [raw]
+    return any(isinstance(t, str) and contains_cpr(t) for t in texts_)
+
+
+_DECIMAL = re.compile(r"-?[0-9]{1,12}(\.[0-9]{1,6})?")
+
+
+def _form_value(step: Step, state: ConversationState, env: Env, raw: Any) -> Any:
+    """A form field's value as an answer, through the same parsing as the thread: typed
+    text for text, the element's value for the rest. A number input sends '7.5'."""
+    own = _canonical_own_form(step, raw) if isinstance(raw, str) else None
+    if own is not None:  # e.g. a P-number that reads as a date: the field's own rule
+        return _parse(step, state, env, UserInput(text=own))
+    if _has_cpr(raw):
+        raise AnswerError(texts.CPR_REFUSED)
+    if step.kind == "text":
+        return _parse(step, state, env, UserInput(text=str(raw)))
+    if step.kind == "number" and isinstance(raw, str) and _DECIMAL.fullmatch(raw.strip()):
+        return parse_number(None, float(raw.strip()), step.min, step.max)
+    if step.kind == "number":
+        return _parse(step, state, env, UserInput(text=str(raw)))
+    return _parse(step, state, env, UserInput(value=raw))
+
+
+def _checked(step: Step, state: ConversationState, env: Env, raw: Any) -> Any:
+    value = _form_value(step, state, env, raw)
+    refusal = _refusal(step, value, env)
+    if refusal is not None:
+        raise AnswerError(refusal)
+    return value
+
+
+def _take_fields(
+    step: Step,
+    state: ConversationState,
+    env: Env,
+    values: Mapping[str, Any],
+    ids: list[str],
+    stale: set[str],
+    *,
+    submit: bool,
+    errors: dict[str, str],
+    partial_records: list[RecordedAnswer],
+) -> tuple[Any, list[RecordedAnswer]] | None:
+    """(answer, records) for the step from its fields, or None when nothing is taken (a
+    for_each step's first items may still be kept, as the thread keeps them: their
+    records go to `partial_records`)."""
+    if not step.for_each:
+        raw = values.get(step.id)
+        if step.id in stale:
+            return None
+        if _empty(raw):
+            if submit and step.optional:
+                return None, [_record(step, env, None)]
+            if submit:
+                errors[step.id] = texts.FORM_REQUIRED
+            elif state.answers.get(step.id) is not None:
+                _forget(state, step.id)
+            return None
+        try:
+            value = _checked(step, state, env, raw)
+        except AnswerError as exc:
+            errors[step.id] = exc.message
+            return None
+        return value, [_record(step, env, value)]
+    items = _items(step, env)
+    raws = [values.get(i) for i in ids]
+    if submit and step.optional and all(_empty(r) for r in raws):
+        return None, [_record(step, env, None)]
+    before = state.answers.get(step.id)
+    if not isinstance(before, list):
+        before = state.partial.get(step.id, [])
+    done: list[Any] = []
+    records: list[RecordedAnswer] = []
+    whole = True
+    for n, (field_id, raw) in enumerate(zip(ids, raws, strict=True)):
+        item_value: Any = None
+        if field_id in stale:
+            whole = False
+        elif _empty(raw):
+            whole = False
+            if submit:
+                errors[field_id] = texts.FORM_REQUIRED
+        else:
+            try:
+                item_value = _checked(step, state, env, raw)
+            except AnswerError as exc:
+                errors[field_id] = exc.message
+                whole = False
+        if not whole:
+            continue  # only a run from the first item can be kept (as the thread asks)
+        entry = {"item": items[n], "value": item_value}
+        done.append(entry)
+        if n >= len(before) or before[n] != entry:
+            records.append(_record(step, env, item_value, item=items[n]))
+    if whole:
+        state.partial.pop(step.id, None)
+        return done, records
+    if step.id not in state.answers and done:
+        state.partial[step.id] = done  # the items up to the first gap, as in the thread
+        partial_records.extend(records)
+    elif step.id not in state.answers:
+        state.partial.pop(step.id, None)
+    return None
+
+
+def _forget(state: ConversationState, step_id: str) -> None:
+    state.answers.pop(step_id, None)
+    state.warnings.pop(step_id, None)
+    if step_id in state.history:
+        state.history.remove(step_id)
+
+
+def _take(state: ConversationState, env: Env, step: Step, value: Any) -> None:
+    """Store an answer as `_accept` does in the thread, warnings and history included."""
+    state.answers[step.id] = value
+    state.partial.pop(step.id, None)
+    warning = _warnings(step, value, env) if value is not None and not step.for_each else ""
+    if warning:
+        state.warnings[step.id] = warning
+    else:
+        state.warnings.pop(step.id, None)
+    if step.id in state.history:
+        state.history.remove(step.id)
+    state.history.append(step.id)
+
+
+def _fields(flow: Flow, state: ConversationState, env: Env, step: Step) -> Iterator[FormField]:
+    readers = render_readers(flow)
+    if not step.for_each:
+        prompt = _prompt(_probe(state, step.id, 0), step, env)
+        yield FormField(
+            field_id=step.id,
+            step_id=step.id,
+            prompt=prompt,
+            value=state.answers.get(step.id),
+            answered=step.id in state.answers,
+            dispatch=step.id in readers,
+            options_key=_options_key(prompt.options),
+            warning=state.warnings.get(step.id) or None,
+        )
+        return
+    stored = state.answers.get(step.id)
+    done = stored if isinstance(stored, list) else state.partial.get(step.id, [])
+    for n, field_id in enumerate(_field_ids(step, env)):
+        prompt = _prompt(_probe(state, step.id, n), step, env)
+        entry = done[n] if n < len(done) and isinstance(done[n], dict) else None
+        known = entry is not None and entry.get("item") == prompt.item
+        yield FormField(
+            field_id=field_id,
+            step_id=step.id,
+            prompt=prompt,
+            value=entry.get("value") if known and entry is not None else None,
+            answered=known,
+            dispatch=step.id in readers,
+            options_key=_options_key(prompt.options),
+        )
+
+
+def _probe(state: ConversationState, step_id: str, n: int) -> ConversationState:
+    """A state that makes `_prompt` ask item n of a step, as the thread would ask it."""
+    return ConversationState(
+        flow_id=state.flow_id,
+        flow_version=state.flow_version,
+        partial={step_id: [None] * n} if n else {},
+    )
+
+
+@cache
+def render_readers(flow: Flow) -> frozenset[str]:
+    """The steps whose answers other steps' questions read — their presence (`when`),
+    options, items, suggestion or placeholders: a change to one must redraw the form."""
+    readers: set[str] = set()
+    for step in flow.steps:
+        if step.when is not None:
+            readers |= step.when.referenced_steps()
+            for check in step.when.referenced_checks():
+                readers |= set(CHECKS[check].needs.steps())
+        for name, table in (
+            (step.options_from, OPTION_SOURCES),
+            (step.for_each, ITEM_SOURCES),
+            (step.suggest, SUGGESTERS),
+        ):
+            if name:
+                readers |= set(table[name].needs.steps())
+        for text in (step.text, step.help or ""):
+            for placeholder in PLACEHOLDER.findall(text):
+                readers |= set(PLACEHOLDERS[placeholder].steps())
+    return frozenset(readers)

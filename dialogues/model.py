@@ -180,7 +180,13 @@ class Menu(Frozen):
     )
     prompt: bool = Field(
         default=False,
-        description="A suggested prompt in Slack's assistant panel (at most three flows).",
+        description="A suggested prompt in Slack's agent and assistant views (at most three "
+        "flows).",
+    )
+    form: bool = Field(
+        default=False,
+        description="Also offered as a form in Slack ('Udfyld som formular'): on Home next "
+        "to the flow's button, and with each question in its thread.",
     )
 
     @field_validator("keywords")

@@ -1,8 +1,9 @@
 """The flows offered to consultants: one registry, read from each flow file's `menu`.
 
 The terminal menu, Slack's help text and menu buttons, the words that start a flow in a
-DM or after /praktik, the assistant's suggested prompts and the Home buttons all derive
-from here; no code lists the flows. A flow without `menu` is offered nowhere.
+DM or after /praktik, the suggested prompts (Slack's agent and assistant views), the Home
+buttons and the flows offered as a form ("Udfyld som formular") all derive from here; no
+code lists the flows. A flow without `menu` is offered nowhere.
 """
 
 from __future__ import annotations
@@ -11,9 +12,11 @@ from collections.abc import Mapping
 
 from dialogues.model import Flow, normalise_words
 
-# Slack shows at most four suggested prompts in the assistant panel; one is the work list
-# ("Mine praktikker"), so at most three flows may set `menu.prompt`.
+# Slack shows at most four suggested prompts (agent and assistant views alike); one is the
+# work list ("Mine praktikker"), so at most three flows may set `menu.prompt`.
 PROMPT_PLACES = 3
+WORK_LIST_PROMPT = {"title": "Mine praktikker", "message": "mine praktikker"}
+PROMPTS_TITLE = "Hvad vil du gøre?"
 
 # Words the bot answers itself in a DM or after /praktik: no flow may claim them.
 LIST_WORDS = frozenset({"mine", "mine praktikker", "liste", "oversigt"})
@@ -37,6 +40,25 @@ def flow_for_words(flows: Mapping[str, Flow], text: str) -> Flow | None:
 def prompted(flows: Mapping[str, Flow]) -> list[Flow]:
     """The flows with a suggested prompt in Slack's assistant panel, in menu order."""
     return [f for f in offered(flows) if f.menu is not None and f.menu.prompt]
+
+
+def suggested_prompts(flows: Mapping[str, Flow]) -> list[dict[str, str]]:
+    """The suggested prompts, as Slack takes them: each prompt's message is the flow's
+    title, which starts it like a keyword; the work list comes last."""
+    chosen = prompted(flows)[:PROMPT_PLACES]
+    return [{"title": f.title, "message": f.title.casefold()} for f in chosen] + [
+        dict(WORK_LIST_PROMPT)
+    ]
+
+
+def as_form(flows: Mapping[str, Flow], *, about_praktik: bool) -> list[Flow]:
+    """The flows offered as a form ("Udfyld som formular"), in menu order: those about a
+    praktik (per praktik), or the others."""
+    return [
+        f
+        for f in offered(flows)
+        if f.menu is not None and f.menu.form and f.needs_praktik == about_praktik
+    ]
 
 
 def on_home(

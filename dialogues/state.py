@@ -159,3 +159,41 @@ class Turn(Frozen):
     @property
     def finished(self) -> bool:
         return self.state.status in ("done", "cancelled")
+
+
+# --- forms: a whole flow at once (Slack modals) -------------------------------------------
+
+
+class FormField(Frozen):
+    """One input of a form: a step, or one item of a `for_each` step."""
+
+    field_id: str  # the step id, or f"{step id}.{n}" for item n of a for_each step
+    step_id: str
+    prompt: Prompt  # the question as the thread would ask it (text, options, limits)
+    value: JsonValue = None  # the stored answer of the field, if any
+    answered: bool = False
+    # Other steps' questions, options or presence read this answer: a change re-renders.
+    dispatch: bool = False
+    # A digest of the options the field offers: a value chosen among other options (they
+    # changed with an earlier answer) is not taken.
+    options_key: str = ""
+    warning: str | None = None  # a soft issue of the stored answer
+
+
+class Form(Frozen):
+    """The steps that apply now, with the answers so far: what a form shows."""
+
+    flow_id: str
+    title: str
+    intro: str | None = None
+    fields: tuple[FormField, ...] = ()
+    complete: bool = False  # every step that applies is answered: the summary is next
+    summary: Prompt | None = None
+
+
+class FormTurn(Frozen):
+    """Several answers given at once: the turn, and the fields that were not taken, with
+    the validators' own Danish messages."""
+
+    turn: Turn
+    errors: dict[str, str] = Field(default_factory=dict)

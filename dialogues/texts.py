@@ -52,3 +52,7 @@ def special_category_warning(categories: list[str], words: list[str], *, questio
         "om borgeren eller er nødvendig for praktikken.\n"
         f"Spørgsmålet var: {question}"
     )
+
+
+FORM_REQUIRED = "Dette felt skal udfyldes."
+FORM_OPTIONS_CHANGED = "Mulighederne er ændret efter et tidligere svar - vælg igen."

@@ -188,9 +188,10 @@ async def test_a_new_flow_file_is_in_every_slack_surface(
         await bot.wait_idle()
         assert "Hvad handlede samtalen om?" in message_text(bot.slack.messages["DUANNA"][-1])
 
-        # Home: a flow about no praktik is a button at the top, next to Ny praktik. (A start
-        # button points to an open conversation of the same flow instead of starting a
-        # second: close the two just opened first.)
+        # Home: a flow about no praktik is a button at the top, next to Ny praktik (and
+        # Ny praktik's form: Telefonnotat's file does not offer one). A start button points
+        # to an open conversation of the same flow instead of starting a second: close the
+        # two just opened first.
         for conversation in await rows(db, Conversation):
             if conversation.active_key is not None and conversation.thread_ts:
                 await bot.dm(ANNA, "afbryd", thread_ts=conversation.thread_ts)
@@ -198,7 +199,11 @@ async def test_a_new_flow_file_is_in_every_slack_surface(
         await bot.wait_idle()
         home = bot.slack.home_views[ANNA]
         top = next(b for b in home["blocks"] if b.get("block_id") == "home_new")
-        assert [e["text"]["text"] for e in top["elements"]] == ["Ny praktik", "Telefonnotat"]
+        assert [e["text"]["text"] for e in top["elements"]] == [
+            "Ny praktik",
+            "Telefonnotat",
+            "Udfyld som formular",
+        ]
         before = len(new_threads(bot, ANNA))
         await bot.click(
             ANNA,

@@ -58,6 +58,38 @@ def test_printed_manifests_validate_against_slacks_schema(schema: dict[str, Any]
         jsonschema.validate(invalid, schema)
 
 
+def test_the_manifest_offers_the_agent_view_and_the_assistant_view(schema: dict[str, Any]) -> None:
+    """Slack's default for new apps is the agent view; the legacy assistant view stays
+    available while Slack supports it. Both validate against Slack's published schema
+    (which defines `features.agent_view`: agent_description ≤ 300, ≤ 4 prompts)."""
+    agent = printed_manifest("--mode", "socket")
+    assert printed_manifest("--mode", "socket", "--view", "agent") == agent
+    assistant = printed_manifest("--mode", "socket", "--view", "assistant")
+    for printed in (agent, assistant):
+        jsonschema.validate(printed, schema)
+    features = agent["features"]
+    assert "assistant_view" not in features
+    assert features["agent_view"]["agent_description"].startswith("Dialogværktøj")
+    titles = [p["title"] for p in features["agent_view"]["suggested_prompts"]]
+    assert titles == ["Ny praktik", "Forbered møde", "Opfølgning", "Mine praktikker"]
+    assert agent["settings"]["event_subscriptions"]["bot_events"] == [
+        "app_home_opened",  # the Messages tab opened: the agent view's start of a chat
+        "app_mention",
+        "message.im",
+    ]
+    assert "agent_view" not in assistant["features"]
+    assert (
+        assistant["features"]["assistant_view"]["suggested_prompts"]
+        == (features["agent_view"]["suggested_prompts"])
+    )
+    assert "assistant_thread_started" in assistant["settings"]["event_subscriptions"]["bot_events"]
+    # Slack's schema holds the agent view to its limits: the test of the test.
+    too_long = json.loads(json.dumps(agent))
+    too_long["features"]["agent_view"]["agent_description"] = "x" * 301
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(too_long, schema)
+
+
 def test_http_manifest_needs_a_url() -> None:
     code, out, err = run_cli("manifest", "--mode", "http")
     assert code == 2

@@ -486,7 +486,6 @@ def test_validate_view() -> None:
         {"type": "home", "blocks": []},
         {"type": "home", "blocks": [{"type": "divider"}] * 101},
         {"type": "home", "blocks": [section("s" * 3001)]},
-        {"type": "modal", "title": plain("Praktik"), "blocks": [section("x")]},
         {"type": "workflow_step", "blocks": [section("x")]},
     ):
         assert validate_view(bad), bad

@@ -22,12 +22,25 @@ from bot.slack.listeners import (
     commands,
     cpr_guard,
     errors,
+    forms,
     handover,
     home,
     messages,
 )
 
-LISTENER_MODULES = (cpr_guard, messages, commands, actions, home, handover, assistant, errors)
+# The assistant module's Messages-tab listener comes before Home's: Bolt runs the first
+# listener that matches an event.
+LISTENER_MODULES = (
+    cpr_guard,
+    messages,
+    commands,
+    actions,
+    forms,
+    assistant,
+    home,
+    handover,
+    errors,
+)
 
 Registration = Callable[[AsyncApp], None]
 

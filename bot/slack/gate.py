@@ -17,7 +17,10 @@ raise):
    (`actions` a non-empty list, `user.id` a Slack id, …). Anything else: 400.
 
 The shapes are the fields Bolt and the listeners read, with Slack's types; other fields
-pass.
+pass. The interactions served are clicks (`block_actions`, in a message or in a modal)
+and a modal's submission and closing (`view_submission`, `view_closed`): each with a
+`view` whose id, callback id, private metadata, hash, title and input state have Slack's
+types and limits. Shortcuts and any other interaction type: 400.
 """
 
 from __future__ import annotations
@@ -138,6 +141,7 @@ class Common(Loose):
     message: Object = Field(default_factory=dict)
     container: Object = Field(default_factory=dict)
     state: Object = Field(default_factory=dict)
+    view: Object = Field(default_factory=dict)
 
 
 class EventEnvelope(Loose):
@@ -165,7 +169,7 @@ class Action(Loose):
     block_id: Str | None = Field(default=None, max_length=255)
     type: Str | None = None
     value: Str | None = Field(default=None, max_length=2000)
-    action_ts: Str | None = None
+    action_ts: Str | None = Field(default=None, max_length=40)  # "1700000000.123456"
     selected_option: Option | None = None
     selected_options: list[Option] | None = None
     selected_date: Str | None = None
@@ -186,14 +190,36 @@ class Message(Loose):
 
 class StateElement(Loose):
     type: Str | None = None
-    value: Str | None = None
+    # Slack's limits: a text input holds at most 3,000 characters, a multi select 100.
+    value: Str | None = Field(default=None, max_length=3000)
     selected_option: Option | None = None
-    selected_options: list[Option] | None = None
-    selected_date: Str | None = None
+    selected_options: list[Option] | None = Field(default=None, max_length=100)
+    selected_date: Str | None = Field(default=None, max_length=10)
 
 
 class StateValues(Loose):
     values: dict[str, dict[str, StateElement]] = {}
+
+
+class Text(Loose):
+    type: Str | None = None
+    text: Str = Field(default="", max_length=3000)
+
+
+class View(Loose):
+    """A modal or Home view as Slack sends it back: what the listeners and Bolt read."""
+
+    id: SlackId
+    # Bolt treats other types as legacy workflow steps and reads fields they lack.
+    type: Literal["modal", "home"]
+    # Slack's limits: callback_id 255, private_metadata 3,000.
+    callback_id: Str = Field(default="", max_length=255)
+    private_metadata: Str = Field(default="", max_length=3000)
+    hash: Str | None = Field(default=None, max_length=100)
+    title: Text | None = None
+    state: StateValues = Field(default_factory=StateValues)
+    team_id: Str | None = None
+    app_installed_team_id: Str | None = None
 
 
 class BlockActions(Loose):
@@ -205,6 +231,28 @@ class BlockActions(Loose):
     container: Container | None = None
     message: Message | None = None
     state: StateValues | None = None
+    view: View | None = None  # a click in a modal or on Home
+
+
+class ViewSubmission(Loose):
+    type: Literal["view_submission"]
+    user: Id
+    view: View
+    trigger_id: Str | None = Field(default=None, max_length=100)
+
+
+class ViewClosed(Loose):
+    type: Literal["view_closed"]
+    user: Id
+    view: View
+    is_cleared: bool | None = None
+
+
+INTERACTION_SHAPES: dict[str, type[Loose]] = {
+    "block_actions": BlockActions,
+    "view_submission": ViewSubmission,
+    "view_closed": ViewClosed,
+}
 
 
 class Command(Loose):
@@ -267,7 +315,12 @@ def check(body: Any, content_type: str) -> bool:
             if set(body) <= {"ssl_check", "token"} and body.get("ssl_check") == "1":
                 return True  # Slack's certificate check of the command URL: Bolt acks it
             if "type" in body:
-                BlockActions.model_validate(body)  # no modals or shortcuts here
+                shape = (
+                    INTERACTION_SHAPES.get(body["type"]) if isinstance(body["type"], str) else None
+                )
+                if shape is None:
+                    return False  # shortcuts and other interactions: not served
+                shape.model_validate(body)
                 return "command" not in body
             Command.model_validate(body)
             return True

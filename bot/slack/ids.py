@@ -17,3 +17,14 @@ REMINDER_START = "pb_rem_start"  # reminder buttons that start a flow (value as 
 
 QUESTION_BLOCK = "q"  # block_id f"q|{step_id}" on a question's interactive block
 SLASH_COMMAND = "/praktik"
+
+# Forms (modals): the same conversations, filled in as a form.
+FORM_OPEN = "pb_form_open"  # "Udfyld som formular" with a question in a thread
+FORM_START = "pb_form_start"  # f"{FORM_START}:{n}" on Home: button or select, value as START
+FORM_VIEW = "pb_form"  # callback_id of the form modal; private_metadata = conversation key
+FORM_SUMMARY = "pb_form_summary"  # callback_id of the summary modal (submit = Gem)
+FORM_INFO = "pb_form_info"  # callback_id of a modal that only tells (loading, saved, refused)
+FORM_FIELD = "pb_form_field"  # action_id of a form input
+FORM_DISPATCH = "pb_form_dispatch"  # action_id of an input other questions read: redraws
+FORM_EDIT = "pb_form_edit"  # "Ret svar" in the summary modal
+FIELD_BLOCK = "f"  # block_id f"f|{field id}|{options key}" of a form input

@@ -1,5 +1,10 @@
 """The Slack app manifest: least-privilege scopes and exactly the events, the command and
-the interactivity the bot handles (a test holds the app to this)."""
+the interactivity the bot handles (a test holds the app to this).
+
+Two messaging views (the bot serves both): `agent` (`features.agent_view`, Slack's default
+for new apps: the conversation is the Messages tab, opened with `app_home_opened`) and
+`assistant` (`features.assistant_view`, the legacy assistant container, which Slack will
+deprecate: new threads arrive as `assistant_thread_started`). A manifest names one."""
 
 from __future__ import annotations
 
@@ -7,15 +12,19 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 from bot.slack import ids
-from bot.slack.listeners.assistant import suggested_prompts
 from dialogues.model import Flow
-from dialogues.registry import offered
+from dialogues.registry import offered, suggested_prompts
 
-BOT_EVENTS = ("app_home_opened", "app_mention", "message.im", "assistant_thread_started")
+View = Literal["agent", "assistant"]
+VIEWS: tuple[View, ...] = ("agent", "assistant")
+COMMON_EVENTS = ("app_home_opened", "app_mention", "message.im")
+VIEW_EVENTS: dict[View, tuple[str, ...]] = {"agent": (), "assistant": ("assistant_thread_started",)}
+# Every event the bot has a listener for (in one view or the other).
+BOT_EVENTS = (*COMMON_EVENTS, *(e for view in VIEWS for e in VIEW_EVENTS[view]))
 
 BOT_SCOPES = (
     "app_mentions:read",  # app_mention
-    "assistant:write",  # suggested prompts in the assistant surface
+    "assistant:write",  # suggested prompts (agent and assistant views)
     "chat:write",  # questions, answers, reminders, digests
     "commands",  # /praktik
     "im:history",  # message.im: replies in the DM threads
@@ -43,10 +52,12 @@ def manifest(
     *,
     flows: Mapping[str, Flow],
     user_groups: bool = False,
+    view: View = "agent",
 ) -> dict[str, Any]:
-    """The manifest for HTTP mode (with the public base URL) or Socket Mode. With
-    `user_groups` (roles in app.yaml name Slack user groups) it asks for usergroups:read.
-    The command's words and the suggested prompts come from the flow files."""
+    """The manifest for HTTP mode (with the public base URL) or Socket Mode, in the agent
+    view (default) or the legacy assistant view. With `user_groups` (roles in app.yaml
+    name Slack user groups) it asks for usergroups:read. The command's words and the
+    suggested prompts come from the flow files."""
     endpoint = f"{url.rstrip('/')}/slack/events" if mode == "http" and url else None
     words = [f.menu.keywords[0] for f in offered(flows) if f.menu] + ["mine"]
     command: dict[str, Any] = {
@@ -55,7 +66,7 @@ def manifest(
         "usage_hint": " | ".join([*words, "hjælp"])[:1000],
         "should_escape": False,
     }
-    events: dict[str, Any] = {"bot_events": list(BOT_EVENTS)}
+    events: dict[str, Any] = {"bot_events": [*COMMON_EVENTS, *VIEW_EVENTS[view]]}
     interactivity: dict[str, Any] = {"is_enabled": True}
     if endpoint:
         command["url"] = endpoint
@@ -77,10 +88,7 @@ def manifest(
             },
             "bot_user": {"display_name": "praktikbot", "always_online": True},
             "slash_commands": [command],
-            "assistant_view": {
-                "assistant_description": DESCRIPTION,
-                "suggested_prompts": suggested_prompts(flows),
-            },
+            **_view_feature(view, flows),
         },
         "oauth_config": {
             "scopes": {"bot": [*BOT_SCOPES, *(("usergroups:read",) if user_groups else ())]}
@@ -93,3 +101,10 @@ def manifest(
             "token_rotation_enabled": False,
         },
     }
+
+
+def _view_feature(view: View, flows: Mapping[str, Flow]) -> dict[str, Any]:
+    prompts = suggested_prompts(flows)
+    if view == "agent":
+        return {"agent_view": {"agent_description": DESCRIPTION, "suggested_prompts": prompts}}
+    return {"assistant_view": {"assistant_description": DESCRIPTION, "suggested_prompts": prompts}}

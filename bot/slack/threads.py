@@ -22,6 +22,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import messages
 from bot.conversations import Reply
 from bot.slack.deps import SlackDeps, conversation_key
+from bot.slack.forms import offer_blocks
 from bot.slack.render import (
     answered_blocks,
     fallback_text,
@@ -98,11 +99,13 @@ async def show_reply(
         )
     prompt_ts = None
     if reply.prompt is not None:
+        # A flow offered as a form says so with each question ('Udfyld som formular').
+        offer = offer_blocks(deps.flows.get(reply.flow_id or ""), reply.prompt)
         prompt_ts = await post_blocks(
             client,
             channel=channel,
             thread_ts=thread_ts,
-            blocks=prompt_blocks(reply.prompt),
+            blocks=prompt_blocks(reply.prompt) + offer,
             text=fallback_text(reply.prompt.text),
         )
     if reply.previous_prompt_ref is not None and reply.previous_question is not None:

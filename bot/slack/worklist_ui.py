@@ -11,6 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.config import AppConfig
 from bot.slack import ids
 from bot.slack.deps import SlackDeps
+from bot.slack.forms import start_controls
 from bot.slack.render import Block, action_rows, escape, mrkdwn_sections, plain, start_buttons
 from bot.slack.threads import post_blocks
 from bot.worklist import (
@@ -22,7 +23,7 @@ from bot.worklist import (
     work_items,
 )
 from dialogues.model import Flow
-from dialogues.registry import on_home
+from dialogues.registry import as_form, on_home
 
 HOME_PAGE_SIZE = 15  # 3 blocks each; with a lead's team section the view stays ≤ 100 blocks
 TEAM_SECTION_SIZE = 12  # 4 blocks each (with the hand-over picker)
@@ -75,7 +76,8 @@ def item_blocks(
             f"praktik_actions|{item.praktik_id}",
             start_buttons(
                 on_home(flows, about_praktik=True, praktik_status=state), str(n), item.praktik_id
-            ),
+            )
+            + start_controls(as_form(flows, about_praktik=True), str(n), item.praktik_id),
         ),
     ]
 
@@ -124,7 +126,9 @@ async def home_view(deps: SlackDeps, user_id: str, page: int = 0) -> dict[str, A
         )
     blocks: list[Block] = [
         {"type": "header", "text": plain("Mine praktikker", 150)},
-        *action_rows("home_new", top),
+        *action_rows(
+            "home_new", top + start_controls(as_form(deps.flows, about_praktik=False), "new", None)
+        ),
     ]
     if not items:
         blocks += mrkdwn_sections("Du har ingen aktive praktikker endnu.")

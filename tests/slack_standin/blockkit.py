@@ -7,12 +7,15 @@ button text 75 / value 2000, action_id and block_id 255, 100 options in a static
 and a view's private_metadata 3000 and callback_id 255.
 
 What slack_sdk leaves unchecked is added here: unknown block and element types (the
-sdk drops them with a log line), blocks per message (50) and per Home view (100),
-duplicate block_id in one message or view, duplicate action_id in one block, option text
-75 and value 150 (the sdk keeps static-select options as raw dicts), empty text objects,
-and the ~13,000 characters of text in one message's blocks.
-
-The surfaces are the two the bot posts to: messages and the Home tab (it opens no modals).
+sdk drops them with a log line), blocks per message (50) and per view (100), duplicate
+block_id in one message or view, duplicate action_id in one block, option text 75 and
+value 150 (the sdk keeps static-select options as raw dicts), empty text objects, the
+~13,000 characters of text in one message's blocks, a modal's title and submit button, and
+the inputs of a form: radio buttons and check boxes offer 1 to 10 options, an initial
+option is one of the options (initial options a subset), a text input holds at most 3,000
+characters and its initial value fits, a number input says whether decimals are allowed
+and its limits and initial value are numbers in order, a date is YYYY-MM-DD, and an input
+block has a label, an element and a boolean dispatch_action.
 
 The ``data_table`` and ``data_visualization`` blocks (Slack changelog 2026-05-20 and
 2026-06-16; slack_sdk has no models for them) are checked here against
@@ -32,13 +35,15 @@ Each error string ends with a ``[json-pointer:/...]`` hint, as Slack's own messa
 from __future__ import annotations
 
 import copy
+import datetime as dt
+import re
 from collections.abc import Iterator
 from typing import Any
 
 from slack_sdk.models.blocks import Block, BlockElement
 from slack_sdk.models.views import View
 
-SURFACE_MAX_BLOCKS = {"message": 50, "home": 100}
+SURFACE_MAX_BLOCKS = {"message": 50, "modal": 100, "home": 100}
 MESSAGE_TEXT_LIMIT = 40_000
 # Undocumented cumulative limit (bolt-js #2509); Slack answers msg_blocks_too_long.
 MESSAGE_BLOCKS_TEXT_LIMIT = 13_000
@@ -46,6 +51,9 @@ BLOCKS_TOO_LONG_PREFIX = "msg_blocks_too_long:"
 OPTION_TEXT_MAX = 75
 OPTION_VALUE_MAX = 150
 TEXT_OBJECT_TYPES = frozenset({"plain_text", "mrkdwn"})
+FEW_OPTIONS_MAX = 10  # radio buttons and check boxes
+TEXT_INPUT_MAX = 3000
+NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
 
 RICH_BLOCK_TYPES = frozenset({"data_table", "data_visualization"})
@@ -59,7 +67,7 @@ TABLE_COLUMNS = (1, 20)
 def validate_blocks(
     blocks: list[dict[str, Any]], *, surface: str, rich_blocks: bool = True
 ) -> list[str]:
-    """Return human-readable errors for ``blocks`` on ``surface`` (message or home).
+    """Return human-readable errors for ``blocks`` on ``surface`` (message, modal or home).
     `rich_blocks`: the workspace has the data_table and data_visualization blocks."""
     if surface not in SURFACE_MAX_BLOCKS:
         raise ValueError(f"unknown surface {surface!r}")
@@ -100,11 +108,13 @@ def validate_blocks(
 
 
 def validate_view(view: dict[str, Any], *, rich_blocks: bool = True) -> list[str]:
-    """Return human-readable errors for a Home ``view`` payload."""
+    """Return human-readable errors for a modal or home ``view`` payload. `rich_blocks`:
+    the workspace has the data_table and data_visualization blocks."""
     if not isinstance(view, dict):
         return ["view must be an object [json-pointer:/view]"]
-    if view.get("type") != "home":
-        return [f"type must be home, got {view.get('type')!r} [json-pointer:/view/type]"]
+    view_type = view.get("type")
+    if view_type not in ("modal", "home"):
+        return [f"type must be modal or home, got {view_type!r} [json-pointer:/view/type]"]
     errors: list[str] = []
     head = {key: value for key, value in view.items() if key != "blocks"}
     try:
@@ -113,14 +123,19 @@ def validate_view(view: dict[str, Any], *, rich_blocks: bool = True) -> list[str
         model.to_dict()
     except Exception as exc:  # the sdk raises whatever malformed input provokes
         errors.append(f"{exc} [json-pointer:/view]")
+    if view_type == "modal" and not _text_of(view.get("title")):
+        errors.append("a modal needs a title [json-pointer:/view/title]")
     blocks = view.get("blocks")
     if not isinstance(blocks, list) or not blocks:
         errors.append("views must contain between 1 and 100 blocks [json-pointer:/view/blocks]")
         return errors
     errors.extend(
         error.replace("[json-pointer:/blocks", "[json-pointer:/view/blocks")
-        for error in validate_blocks(blocks, surface="home", rich_blocks=rich_blocks)
+        for error in validate_blocks(blocks, surface=view_type, rich_blocks=rich_blocks)
     )
+    has_input = any(isinstance(b, dict) and b.get("type") == "input" for b in blocks)
+    if view_type == "modal" and has_input and not _text_of(view.get("submit")):
+        errors.append("a modal with input blocks needs a submit button [json-pointer:/view/submit]")
     return errors
 
 
@@ -168,7 +183,83 @@ def _block_errors(block: Any, ptr: str, seen_block_ids: set[str]) -> list[str]:
     ):
         errors.append(f"header text must be plain_text [json-pointer:{ptr}/text/type]")
     errors.extend(_element_errors(block, ptr))
+    if block["type"] == "input":
+        errors.extend(_input_block_errors(block, ptr))
     return errors
+
+
+def _input_block_errors(block: dict[str, Any], ptr: str) -> Iterator[str]:
+    if not isinstance(block.get("label"), dict):
+        yield f"an input block needs a label [json-pointer:{ptr}/label]"
+    if not isinstance(block.get("element"), dict):
+        yield f"an input block needs an element [json-pointer:{ptr}/element]"
+    for flag in ("dispatch_action", "optional"):
+        if flag in block and not isinstance(block[flag], bool):
+            yield f"{flag} must be a boolean [json-pointer:{ptr}/{flag}]"
+
+
+def _same_option(a: Any, b: Any) -> bool:
+    return (
+        isinstance(a, dict)
+        and isinstance(b, dict)
+        and a.get("value") == b.get("value")
+        and _text_of(a.get("text")) == _text_of(b.get("text"))
+    )
+
+
+def _form_element_errors(element: dict[str, Any], eptr: str) -> Iterator[str]:
+    """Rules Slack applies to form inputs that slack_sdk's models do not check."""
+    kind = element["type"]
+    options = element.get("options")
+    options = options if isinstance(options, list) else []
+    if kind in ("radio_buttons", "checkboxes") and not 1 <= len(options) <= FEW_OPTIONS_MAX:
+        yield f"{kind} take 1 to {FEW_OPTIONS_MAX} options [json-pointer:{eptr}/options]"
+    initial = element.get("initial_option")
+    if initial is not None and options and not any(_same_option(initial, o) for o in options):
+        yield f"initial_option must be one of the options [json-pointer:{eptr}/initial_option]"
+    initials = element.get("initial_options")
+    initials = initials if isinstance(initials, list) else []
+    if options and not all(any(_same_option(i, o) for o in options) for i in initials):
+        yield f"initial_options must be among the options [json-pointer:{eptr}/initial_options]"
+    if kind == "plain_text_input":
+        limit = element.get("max_length", TEXT_INPUT_MAX)
+        if not isinstance(limit, int) or not 1 <= limit <= TEXT_INPUT_MAX:
+            yield f"max_length must be 1 to {TEXT_INPUT_MAX} [json-pointer:{eptr}/max_length]"
+        elif len(str(element.get("initial_value") or "")) > limit:
+            yield f"initial_value is longer than max_length [json-pointer:{eptr}/initial_value]"
+    if kind == "number_input":
+        yield from _number_input_errors(element, eptr)
+    if kind == "datepicker" and "initial_date" in element:
+        try:
+            dt.date.fromisoformat(str(element["initial_date"]))
+        except ValueError:
+            yield f"initial_date must be YYYY-MM-DD [json-pointer:{eptr}/initial_date]"
+
+
+def _number_input_errors(element: dict[str, Any], eptr: str) -> Iterator[str]:
+    decimals = element.get("is_decimal_allowed")
+    if not isinstance(decimals, bool):
+        yield f"is_decimal_allowed is required [json-pointer:{eptr}/is_decimal_allowed]"
+        return
+    numbers: dict[str, float] = {}
+    for key in ("min_value", "max_value", "initial_value"):
+        if key not in element:
+            continue
+        text = element[key]
+        if not isinstance(text, str) or not NUMBER.fullmatch(text):
+            yield f"{key} must be a number as text [json-pointer:{eptr}/{key}]"
+        elif not decimals and "." in text:
+            yield f"{key} must be a whole number [json-pointer:{eptr}/{key}]"
+        else:
+            numbers[key] = float(text)
+    low, high = numbers.get("min_value"), numbers.get("max_value")
+    if low is not None and high is not None and low > high:
+        yield f"min_value is above max_value [json-pointer:{eptr}/min_value]"
+    value = numbers.get("initial_value")
+    if value is not None and (
+        (low is not None and value < low) or (high is not None and value > high)
+    ):
+        yield f"initial_value is outside min_value..max_value [json-pointer:{eptr}/initial_value]"
 
 
 def _sdk_block_errors(block: dict[str, Any], ptr: str) -> list[str]:
@@ -227,6 +318,7 @@ def _element_errors(block: dict[str, Any], ptr: str) -> list[str]:
                 errors.append(f"duplicate action_id {action_id!r} [json-pointer:{eptr}/action_id]")
             action_ids.add(action_id)
         errors.extend(_option_errors(element, eptr))
+        errors.extend(_form_element_errors(element, eptr))
     return errors
 
 

@@ -1,9 +1,18 @@
-"""The Slack AI-app assistant surface: suggested prompts that start the same flows.
+"""Slack's AI-app surfaces: suggested prompts that start the same flows, in both views.
 
-Messages in an assistant thread are ordinary DM thread messages and reach the message
-listener, which runs the same conversations as everywhere else. The prompts are the
-flows whose flow file sets `menu.prompt` (at most three, in menu order; the flow check
-enforces it), then the work list: Slack shows at most four.
+- The agent view (`agent_view`, the default for new apps): the conversation is the app's
+  Messages tab. Slack sends `app_home_opened` with `tab: "messages"` when the consultant
+  opens it; the bot pins the suggested prompts to the top of the tab
+  (`assistant.threads.setSuggestedPrompts` without a `thread_ts` — with one, Slack drops
+  the call silently for agent apps) and greets a consultant once, the first time.
+- The assistant view (`assistant_view`, legacy while Slack supports it): Slack sends
+  `assistant_thread_started` for each new assistant thread; the bot sets the prompts on
+  that thread and greets in it.
+
+Either way a clicked prompt arrives as an ordinary DM message (at top level in the agent
+view, in the thread in the assistant view) and reaches the message listener, which runs
+the same conversations as everywhere else. The prompts come from the flow registry
+(`menu.prompt`, see dialogues.registry).
 """
 
 from __future__ import annotations
@@ -16,15 +25,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.deps import SlackDeps
 from dialogues.model import Flow
-from dialogues.registry import PROMPT_PLACES, offered, prompted
-
-WORK_LIST_PROMPT = {"title": "Mine praktikker", "message": "mine praktikker"}
-
-
-def suggested_prompts(flows: Mapping[str, Flow]) -> list[dict[str, str]]:
-    """Each prompt's message is the flow's title, which starts it like a keyword."""
-    chosen = prompted(flows)[:PROMPT_PLACES]
-    return [{"title": f.title, "message": f.title.casefold()} for f in chosen] + [WORK_LIST_PROMPT]
+from dialogues.registry import PROMPTS_TITLE, offered, suggested_prompts
 
 
 def greeting(flows: Mapping[str, Flow]) -> str:
@@ -36,7 +37,25 @@ def greeting(flows: Mapping[str, Flow]) -> str:
     )
 
 
+async def messages_tab(event: dict[str, Any]) -> bool:
+    """The Messages tab was opened: in the agent view, the conversation with the bot."""
+    return event.get("tab") == "messages"
+
+
 def register(app: AsyncApp, deps: SlackDeps) -> None:
+    @app.event("app_home_opened", matchers=[messages_tab])
+    async def on_messages_tab(event: dict[str, Any], client: AsyncWebClient) -> None:
+        user_id = str(event["user"])
+        # The user's own DM as Slack opens it for them, not a channel the payload names.
+        channel = await deps.own_dm(client, user_id)
+        if channel is None:
+            return
+        await client.assistant_threads_setSuggestedPrompts(
+            channel_id=channel, title=PROMPTS_TITLE, prompts=suggested_prompts(deps.flows)
+        )
+        if await deps.service.claim(f"slack:agent_greeting:{user_id}"):
+            await client.chat_postMessage(channel=channel, text=greeting(deps.flows))
+
     @app.event("assistant_thread_started")
     async def on_thread_started(
         event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient
@@ -48,7 +67,10 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         if not await deps.service.claim(f"slack:assistant:{channel}:{thread_ts}"):
             return  # Slack retried the event: the prompts are already there
         await client.assistant_threads_setSuggestedPrompts(
-            channel_id=channel, thread_ts=thread_ts, prompts=suggested_prompts(deps.flows)
+            channel_id=channel,
+            thread_ts=thread_ts,
+            title=PROMPTS_TITLE,
+            prompts=suggested_prompts(deps.flows),
         )
         await client.chat_postMessage(
             channel=channel, thread_ts=thread_ts, text=greeting(deps.flows)
