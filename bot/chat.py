@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import TextIO
 
+from bot import messages
 from bot.config import AppConfig
 from bot.conversations import Actor, ConversationService, Reply
 from bot.worklist import next_followup_text, praktik_label, work_items
@@ -101,7 +102,7 @@ class TerminalChat:
                 continue
             praktik_id: int | None = None
             if self.flows[choice].needs_praktik:
-                praktik_id = await self.pick_praktik()
+                praktik_id = await self.pick_praktik(self.flows[choice].title)
                 if praktik_id is None:
                     continue
             reply = await self.service.start(
@@ -163,11 +164,14 @@ class TerminalChat:
         for number, (_, label) in enumerate(rows, start=1):
             self.say(f"  {number}) {label}")
 
-    async def pick_praktik(self) -> int | None:
+    async def pick_praktik(self, title: str) -> int | None:
         rows = await self._praktikker()
         if not rows:
             self.say("Du har ingen aktive praktikker. Vælg 'Ny praktik' for at oprette en.")
             return None
+        if len(rows) == 1:  # nothing to choose: say which, and go on
+            self.say(messages.ONLY_PRAKTIK.format(title=title, label=rows[0][1]))
+            return rows[0][0]
         self.say("Hvilken praktik drejer det sig om?")
         for number, (_, label) in enumerate(rows, start=1):
             self.say(f"  {number}) {label}")

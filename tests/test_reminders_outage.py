@@ -20,12 +20,26 @@ from bot.reminders.scheduler import tick
 from bot.reminders.sending import slack_client
 from storage.db import Database
 from tests.conftest import _truncate_all
-from tests.reminder_support import TOKEN, by_status, deliveries, local, seed, with_reminders
+from tests.reminder_support import (
+    TOKEN,
+    by_status,
+    deliveries,
+    due_day_only,
+    local,
+    seed,
+    with_reminders,
+)
 from tests.slack_standin import SlackStandIn
 
 pytestmark = pytest.mark.postgres
 MONDAY = dt.date(2026, 11, 30)
 AT_8 = local(MONDAY, 8)
+
+
+@pytest.fixture
+def config(config: AppConfig) -> AppConfig:
+    """Delivery mechanics on the due day only (lead times: tests/test_reminders_lead.py)."""
+    return due_day_only(config)
 
 
 class Proxy:

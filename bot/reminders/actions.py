@@ -1,4 +1,5 @@
-"""The reminder DM's buttons: postpone (1, 2, 5 working days or a chosen date) and held.
+"""The reminder DM's controls: held (a button); postpone by 1, 2 or 5 working days or to
+a chosen date (the overflow menu; choosing a date first shows the date picker).
 
 Each listener acks first, then checks that the click comes from the user's own DM with
 the bot and that the user is the responsible consultant of the follow-up's praktik (or
@@ -57,9 +58,11 @@ class ActionResult:
     answer; stale: the follow-up changed since the reminder was rendered), or duplicate
     (a repeated delivery of the same click: nothing)."""
 
-    status: str  # done, refused, invalid, stale, duplicate
+    status: str  # done, refused, invalid, stale, duplicate, pick_date
     text: str = ""
     followup: FollowUp | None = None
+    # pick_date: the reminder's controls with the date picker shown (nothing changed).
+    actions: dict[str, Any] | None = None
 
 
 def already_changed(followup: FollowUp) -> str:
@@ -102,6 +105,8 @@ async def apply_action(
     click applies only to the follow-up in the version the reminder was rendered for."""
     action = (body.get("actions") or [{}])[0]
     action_id = str(action.get("action_id") or "")
+    if action_id == render.MORE:  # the overflow menu: its option says what to do
+        action_id = str((action.get("selected_option") or {}).get("value") or "")
     user_id = str((body.get("user") or {}).get("id") or "")
     state = render.rendered_state(str(action.get("block_id") or ""))
     if state is None or not user_id:
@@ -140,6 +145,9 @@ async def apply_action(
             return ActionResult("refused", NOT_YOURS)
         if current.version != version or current.status != "planned":
             return ActionResult("stale", already_changed(current), current)
+        if action_id == render.MORE_PICK_DATE:  # shows the date picker; changes nothing
+            actions = render.reminder_actions(current, praktik, pick_date=True)
+            return ActionResult("pick_date", followup=current, actions=actions)
         await queries.audit(
             session,
             actor=f"slack:{user_id}",
@@ -162,7 +170,9 @@ async def apply_action(
                     session, config=config, followup_id=followup_id, now=now, to_date=chosen
                 )
             else:
-                match = re.fullmatch(rf"{render.POSTPONE}:(\d+)", action_id)
+                match = re.fullmatch(
+                    rf"(?:{render.POSTPONE}|{render.MORE_POSTPONE}):(\d+)", action_id
+                )
                 if match is None:
                     return ActionResult("invalid", UNREADABLE)
                 followup = await planner.postpone_followup(
@@ -201,7 +211,16 @@ async def handle_action(
         channel, ts = own_channel, None
     user_id = str((body.get("user") or {}).get("id") or "")
     try:
-        if result.status == "done" and channel and ts:
+        if result.status == "pick_date" and result.actions is not None and channel and ts:
+            blocks = (body.get("message") or {}).get("blocks") or []
+            text = (body.get("message") or {}).get("text") or "Påmindelse"
+            await client.chat_update(
+                channel=channel,
+                ts=ts,
+                text=text,
+                blocks=render.with_actions(blocks, result.actions),
+            )
+        elif result.status == "done" and channel and ts:
             blocks = (body.get("message") or {}).get("blocks") or []
             await client.chat_update(
                 channel=channel,
@@ -225,9 +244,10 @@ def register(
     resolver: RoleResolver | None = None,
     own_dm: OwnDm | None = None,
 ) -> None:
-    """Register the reminder listeners: pb_rem_postpone:N, pb_rem_postpone_date,
-    pb_rem_held. `own_dm` finds a user's own DM channel with the bot (without it, the
-    clicked message's channel is trusted)."""
+    """Register the reminder listeners: pb_rem_more (the overflow menu),
+    pb_rem_postpone_date, pb_rem_held, and pb_rem_postpone:N of older reminders. `own_dm`
+    finds a user's own DM channel with the bot (without it, the clicked message's channel
+    is trusted)."""
 
     async def listener(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
@@ -244,3 +264,4 @@ def register(
     app.action(re.compile(rf"^{render.POSTPONE}:\d+$"))(listener)
     app.action(render.POSTPONE_DATE)(listener)
     app.action(render.HELD)(listener)
+    app.action(render.MORE)(listener)

@@ -84,7 +84,7 @@ def _outgoing(
         return Outgoing(delivery, cancel="consultant has no Slack user")
     assert followup.id is not None
     current = planner.followup_occurrences(
-        config, days, followup_id=followup.id, due_date=followup.due_date
+        config, days, followup_id=followup.id, kind=followup.kind, due_date=followup.due_date
     )
     if delivery.key not in {o.key for o in current}:
         return Outgoing(delivery, cancel="follow-up moved")

@@ -7,9 +7,10 @@ holds only consultant mentions, short references and counts: nothing anybody typ
 case reference, company, target group, type or anything about the citizen (rules.md,
 data protection § 3).
 
-A reminder's buttons carry the state they were rendered for (the follow-up's id and
+A reminder's controls carry the state they were rendered for (the follow-up's id and
 version, in the actions block's block_id), so a click on a reminder whose follow-up has
-changed since — a double click, an old message — changes nothing.
+changed since — a double click, an old message — changes nothing. The main controls are
+buttons; postponing (1, 2, 5 working days, or a chosen date) is in an overflow menu.
 
 Block Kit limits: 50 blocks and about 13,000 characters per message, 3000 per section
 text; a long digest is split over several messages.
@@ -28,9 +29,15 @@ from dialogues.dates import format_danish_date
 from storage.models import FollowUp, Praktik
 
 START = "pb_rem_start"  # f"{START}:prepare" / f"{START}:form", value JSON {"flow", "praktik"}
-POSTPONE = "pb_rem_postpone"  # f"{POSTPONE}:{working days}", value = follow-up id
+# Buttons f"{POSTPONE}:{working days}" (value = follow-up id): reminders sent before the
+# overflow menu carry them, and they keep working.
+POSTPONE = "pb_rem_postpone"
 POSTPONE_DATE = "pb_rem_postpone_date"  # datepicker
 HELD = "pb_rem_held"  # value = follow-up id
+# The overflow menu ("⋯") with the rarer choices; option values below.
+MORE = "pb_rem_more"
+MORE_POSTPONE = "postpone"  # f"{MORE_POSTPONE}:{working days}"
+MORE_PICK_DATE = "pick_date"  # shows the date picker in the reminder
 # block_id f"rem|{followup id}|{version}" of the reminder's actions block: the state the
 # buttons were rendered for.
 BLOCK_PREFIX = "rem"
@@ -119,6 +126,8 @@ def reminder_message(
         left = f" (om {_days(working_days_left)})" if working_days_left else ""
         headline = f":calendar: *Kommende: {label}* for *{ref}* (sag {case_ref})"
         detail = f"Forfalder {due}{left}."
+        if followup.kind != "status":
+            detail += " Nu er der tid til at aftale mødet med borger og virksomhed."
         text = f"Påmindelse: {label} for {named} forfalder {due}."
     else:
         headline = f":bell: *I dag: {label}* for *{ref}* (sag {case_ref})"
@@ -148,7 +157,16 @@ def reminder_message(
     return text, blocks
 
 
-def reminder_actions(followup: FollowUp, praktik: Praktik) -> dict[str, Any]:
+def _option(text: str, value: str) -> dict[str, Any]:
+    return {"text": _plain(text), "value": value}
+
+
+def reminder_actions(
+    followup: FollowUp, praktik: Praktik, *, pick_date: bool = False
+) -> dict[str, Any]:
+    """The reminder's controls: the main ones as buttons (prepare the meeting, fill in
+    the form, mark held), postponing in an overflow menu; with `pick_date` (chosen there)
+    a date picker too. All in one actions block whose block_id records the state."""
     assert followup.id is not None and praktik.id is not None
     fid = str(followup.id)
     elements: Blocks = []
@@ -168,17 +186,26 @@ def reminder_actions(followup: FollowUp, praktik: Praktik) -> dict[str, Any]:
                 json.dumps({"flow": "opfoelgning", "praktik": praktik.id, "followup": followup.id}),
             ),
         ]
-    elements += [_button(f"{POSTPONE}:{n}", f"Udskyd {_days(n)}", fid) for n in POSTPONE_CHOICES]
-    elements.append(
-        {
-            "type": "datepicker",
-            "action_id": POSTPONE_DATE,
-            "initial_date": followup.due_date.isoformat(),
-            "placeholder": _plain("Udskyd til dato"),
-        }
-    )
-    elements.append(_button(HELD, "Markér som afholdt", fid))
+    elements.append(_button(HELD, "Markér som afholdt", fid, None if elements else "primary"))
+    if pick_date:
+        elements.append(
+            {
+                "type": "datepicker",
+                "action_id": POSTPONE_DATE,
+                "initial_date": followup.due_date.isoformat(),
+                "placeholder": _plain("Udskyd til dato"),
+            }
+        )
+    more = [_option(f"Udskyd {_days(n)}", f"{MORE_POSTPONE}:{n}") for n in POSTPONE_CHOICES]
+    if not pick_date:
+        more.append(_option("Udskyd til en anden dato …", MORE_PICK_DATE))
+    elements.append({"type": "overflow", "action_id": MORE, "options": more})
     return {"type": "actions", "block_id": state_block_id(followup), "elements": elements}
+
+
+def with_actions(blocks: Sequence[dict[str, Any]], actions: dict[str, Any]) -> Blocks:
+    """The reminder's blocks with its actions block replaced by `actions`."""
+    return [actions if b.get("type") == "actions" else b for b in blocks]
 
 
 def state_block_id(followup: FollowUp) -> str:

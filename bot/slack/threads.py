@@ -134,20 +134,27 @@ async def start_in_thread(
     source_key: str,
     followup_id: int | None = None,
     resume_open: bool = False,
+    say_first: str | None = None,
 ) -> Reply | None:
     """Start a flow in a thread of the user's own DM (the caller made sure); a flow about
-    a praktik without one asks which first. With `resume_open` (a button), an open
-    conversation of the same flow and praktik is pointed to instead. Returns the
-    service's reply, or None when nothing was started."""
+    a praktik without one asks which first — unless the user has only one, which it
+    starts on, saying so. With `resume_open` (a button), an open conversation of the same
+    flow and praktik is pointed to instead. `say_first` is posted in the thread before
+    its first question. Returns the service's reply, or None when nothing was started."""
     flow = deps.flows.get(flow_id)
     if flow is None:
         await post_help(deps.flows, client, channel=channel, thread_ts=thread_ts)
         return None
     if flow.needs_praktik and praktik_id is None:
-        await post_praktik_picker(
-            deps, client, user_id=user_id, channel=channel, thread_ts=thread_ts, flow_id=flow_id
-        )
-        return None
+        rows = await praktik_rows(deps, user_id)
+        if len(rows) != 1:
+            await post_praktik_picker(
+                deps, client, channel=channel, thread_ts=thread_ts, flow_id=flow_id, rows=rows
+            )
+            return None
+        # Only one to choose from: no question, but say which it is.
+        praktik_id, label = rows[0]
+        say_first = messages.ONLY_PRAKTIK.format(title=flow.title, label=label)
     reply = await deps.service.start(
         actor=await deps.actor(user_id),
         key=conversation_key(channel, thread_ts),
@@ -160,23 +167,30 @@ async def start_in_thread(
         thread_ts=thread_ts,
         resume_open=resume_open,
     )
+    if say_first and reply.prompt is not None:  # started: said before its first question
+        reply.messages.insert(0, say_first)
     await show_reply(deps, client, channel=channel, thread_ts=thread_ts, reply=reply)
     return reply
+
+
+async def praktik_rows(deps: SlackDeps, user_id: str) -> list[tuple[int, str]]:
+    """(id, label) of the praktikker the user may pick for a flow about a praktik."""
+    actor = await deps.actor(user_id)
+    items = await work_items(deps.db, user_key=actor.user_key)
+    return [(item.praktik_id, praktik_label(deps.config, item)) for item in items]
 
 
 async def post_praktik_picker(
     deps: SlackDeps,
     client: AsyncWebClient,
     *,
-    user_id: str,
     channel: str,
     thread_ts: str | None,
     flow_id: str,
+    rows: list[tuple[int, str]],
 ) -> None:
-    actor = await deps.actor(user_id)
-    items = await work_items(deps.db, user_key=actor.user_key)
     flow = deps.flows[flow_id]
-    if not items:
+    if not rows:
         text = "Du har ingen aktive praktikker. Skriv *ny* for at oprette en."
         await post_blocks(
             client,
@@ -186,7 +200,6 @@ async def post_praktik_picker(
             text=text,
         )
         return
-    rows = [(item.praktik_id, praktik_label(deps.config, item)) for item in items]
     await post_blocks(
         client,
         channel=channel,
@@ -271,11 +284,16 @@ async def start_in_dm(
     if flow is None:
         await post_help(deps.flows, client, channel=channel, thread_ts=None)
         return
+    only: str | None = None
     if flow.needs_praktik and praktik_id is None:
-        await post_praktik_picker(
-            deps, client, user_id=user_id, channel=channel, thread_ts=None, flow_id=flow_id
-        )
-        return
+        rows = await praktik_rows(deps, user_id)
+        if len(rows) != 1:
+            await post_praktik_picker(
+                deps, client, channel=channel, thread_ts=None, flow_id=flow_id, rows=rows
+            )
+            return
+        praktik_id = rows[0][0]  # the only one: said first in the thread
+        only = messages.ONLY_PRAKTIK.format(title=flow.title, label=rows[0][1])
     if resume_open:
         already = await deps.service.open_elsewhere(
             actor=await deps.actor(user_id),
@@ -302,6 +320,7 @@ async def start_in_dm(
         source_key=source_key,
         followup_id=followup_id,
         resume_open=resume_open,
+        say_first=only,
     )
 
 
