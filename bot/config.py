@@ -214,6 +214,13 @@ class AccessConfig(Frozen):
     group_cache_seconds: int = Field(default=600, ge=0, le=86_400)
 
 
+class AbsenceConfig(Frozen):
+    """Absences with a stand-in from the team (bot/absence.py)."""
+
+    # Longer than this is a hand-over (the team lead, from Home), not an absence.
+    max_days: int = Field(default=90, ge=1, le=366)
+
+
 class RetentionConfig(Frozen):
     """How long conversation data is kept (rules.md, data protection §4)."""
 
@@ -241,6 +248,7 @@ class AppConfig(Frozen):
     followup_plans: dict[str, tuple[PlannedFollowUp, ...]] = Field(default_factory=dict)
     reminders: ReminderConfig = ReminderConfig()
     access: AccessConfig = AccessConfig()
+    absence: AbsenceConfig = AbsenceConfig()
     retention: RetentionConfig = RetentionConfig()
 
     @field_validator("timezone")

@@ -9,20 +9,23 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 from sqlmodel import select
 
-from bot.config import AppConfig, ReminderConfig
+from bot.config import AppConfig, ReminderConfig, Team
 from bot.reminders.scheduler import tick
 from bot.reminders.sending import slack_client
-from bot.slack.render import bold_lines
+from bot.slack.render import bold_lines, plain
+from dialogues.model import Flow
 from storage.db import Database
-from storage.models import Delivery, FollowUp, Praktik
+from storage.models import AuditEntry, CaseNote, Delivery, FollowUp, Praktik
 from tests.reminder_support import local
-from tests.slack_harness import BOT_TOKEN, SlackBot, message_text
+from tests.slack_harness import BOT_TOKEN, SlackBot, message_text, running_bot
+from tests.slack_standin import SlackStandIn
 
 ANNA = "UANNA"
 
@@ -162,7 +165,7 @@ async def test_no_warning_from_the_praktiks_first_day_in_copenhagen(
     first_day = local(start, 0, 30)  # still the day before in UTC
     assert first_day.date() == eve.date()
     for now, warned in ((eve, True), (first_day, False)):
-        bot.deps.clock = lambda now=now: now
+        bot.deps.clock = clock_at(now)
         root = await bot.dm(ANNA, "afslut")
         await bot.click(
             ANNA,
@@ -173,6 +176,10 @@ async def test_no_warning_from_the_praktiks_first_day_in_copenhagen(
         said = "\n".join(message_text(m) for m in bot.bot_messages(ANNA, root))
         assert ("ikke startet endnu" in said) is warned
         await bot.dm(ANNA, "afbryd", thread_ts=root)
+
+
+def clock_at(now: dt.datetime) -> Callable[[], dt.datetime]:
+    return lambda: now
 
 
 def _danish(day: dt.date) -> str:
@@ -280,3 +287,57 @@ async def test_a_reminder_has_its_main_buttons_and_postponing_in_an_overflow_men
     assert (same.due_date, same.version) == (later, moved.version)
     assert bot.slack.ephemerals[-1]["text"].startswith("Opfølgningen er allerede udskudt til")
     assert json.dumps(picking["blocks"]).count("pb_rem_more") == 1
+
+
+# --- Home: a lead without praktikker of their own; recent case notes -----------------------
+
+
+async def home_of(bot: SlackBot, user: str) -> dict[str, Any]:
+    await bot.event({"type": "app_home_opened", "user": user, "tab": "home", "event_ts": "1.0"})
+    await bot.wait_idle()
+    return {"ts": "0", "channel": f"D{user}", "blocks": bot.slack.home_views[user]["blocks"]}
+
+
+async def test_a_lead_without_praktikker_of_their_own_sees_the_team_first(
+    slack: SlackStandIn, db: Database, config: AppConfig, flows: dict[str, Flow]
+) -> None:
+    team = Team(id="team_nord", name="Team Nord", members=(ANNA,), leads=("ULEAD",))
+    async with running_bot(slack, db, config.model_copy(update={"teams": (team,)}), flows) as bot:
+        await bot.register_praktik(ANNA, "SAG-2026-1420")
+        home = await home_of(bot, "ULEAD")
+        blocks = home["blocks"]
+        assert blocks[0] == {"type": "header", "text": plain("Teamets praktikker", 150)}
+        text = message_text(home)
+        assert "1 aktive praktikker i teamet · 0 med en overskreden opfølgning" in text
+        assert text.index("SAG-2026-1420") < text.index("Mine praktikker")
+        assert "Du har ingen aktive praktikker endnu" not in text
+        assert "Du har ingen egne aktive praktikker." in text
+        # A consultant with praktikker still sees their own first.
+        own = message_text(await home_of(bot, ANNA))
+        assert own.index("Mine praktikker") < own.index("SAG-2026-1420")
+
+
+async def test_recent_case_notes_are_on_home_and_open_as_copyable_text(
+    bot: SlackBot, db: Database
+) -> None:
+    await bot.register_praktik(ANNA, "SAG-2026-1421", company="Eksempel Note ApS")
+    [note] = await rows(db, CaseNote)
+    home = await home_of(bot, ANNA)
+    listed = [b for b in home["blocks"] if b.get("block_id") == f"note|{note.id}"]
+    assert len(listed) == 1
+    assert "Ny praktik* · P-1001 · SAG-2026-1421" in listed[0]["text"]["text"]
+    await bot.click_button(ANNA, home, "Vis notat")
+    [opened] = [c for c in bot.slack.calls_to("views.open") if c.response.get("ok")]
+    view = opened.params["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    shown = json.dumps(view["blocks"], ensure_ascii=False)
+    assert "```" in shown and "Eksempel Note ApS" in shown  # a code block: copies as text
+    viewed = [e for e in await rows(db, AuditEntry) if e.detail.get("what") == "case_note"]
+    assert [(e.action, e.actor) for e in viewed] == [("view", f"slack:{ANNA}")]
+    # Someone else's click on it (a forged payload) opens nothing and is refused.
+    await bot.click_button("UBO", home, "Vis notat")
+    assert len([c for c in bot.slack.calls_to("views.open") if c.response.get("ok")]) == 1
+    refused = [e for e in await rows(db, AuditEntry) if e.detail.get("what") == "case_note"]
+    assert refused[-1].action == "denied" and refused[-1].actor == "slack:UBO"
+    # Only her own praktikker's notes: Bo's Home lists none of them.
+    assert "Seneste journalnotater" not in message_text(await home_of(bot, "UBO"))

@@ -28,7 +28,8 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.access import RoleResolver, Roles, may_access
+from bot import absence
+from bot.access import Access, RoleResolver, Roles, access
 from bot.config import AppConfig
 from bot.reminders import planner, render
 from bot.slack.payloads import clicked_message
@@ -99,8 +100,9 @@ async def apply_action(
 ) -> ActionResult:
     """Apply one reminder button click from a block_actions payload (no Slack calls).
 
-    The responsible consultant may act, and so may the praktik's team lead and an
-    administrator (`roles` of the clicking user), from their own DM with the bot
+    The responsible consultant may act, and so may the praktik's team lead, an
+    administrator (`roles` of the clicking user) and the stand-in while its consultant
+    is absent (audited as such), from their own DM with the bot
     (`from_own_dm`, checked by the listener); anyone else is refused and audited. The
     click applies only to the follow-up in the version the reminder was rendered for."""
     action = (body.get("actions") or [{}])[0]
@@ -121,16 +123,26 @@ async def apply_action(
         if current is None or followup_id not in found:
             return ActionResult("invalid", "Opfølgningen findes ikke længere.")
         _, praktik, consultant = found[followup_id]
-        allowed = from_own_dm and (
-            consultant.slack_user_id == user_id
-            or may_access(
+        basis: Access | None = None
+        if from_own_dm and consultant.slack_user_id == user_id:
+            basis = Access("owner")
+        elif from_own_dm:
+            clicker = await queries.consultant_by_key(session, user_key=f"slack:{user_id}")
+            covers = (
+                await absence.covers_of(
+                    session, consultant_id=clicker.id, day=planner.local_today(config, now)
+                )
+                if clicker is not None and clicker.id is not None
+                else ()
+            )
+            basis = access(
                 roles=roles or Roles(),
-                consultant_id=None,
+                consultant_id=clicker.id if clicker else None,
                 owner_id=praktik.consultant_id,
                 team_id=praktik.team_id,
+                covers=covers,
             )
-        )
-        if not allowed:
+        if basis is None:
             await queries.audit(
                 session,
                 actor=f"slack:{user_id}",
@@ -148,12 +160,17 @@ async def apply_action(
         if action_id == render.MORE_PICK_DATE:  # shows the date picker; changes nothing
             actions = render.reminder_actions(current, praktik, pick_date=True)
             return ActionResult("pick_date", followup=current, actions=actions)
+        stand_in = (
+            {"stand_in_for": basis.cover.owner_id, "absence": basis.cover.absence_id}
+            if basis.cover is not None
+            else {}
+        )
         await queries.audit(
             session,
             actor=f"slack:{user_id}",
             action="change",
             praktik_id=praktik.id,
-            detail={"followup": followup_id, "action": action_id[:40]},
+            detail={"followup": followup_id, "action": action_id[:40], **stand_in},
         )
         try:
             if action_id == render.HELD:

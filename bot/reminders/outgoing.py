@@ -2,6 +2,11 @@
 cancelled instead: the follow-up is gone, no longer planned, moved, or its praktik ended;
 the consultant has no Slack user; the team or its digest is no longer configured.
 
+While the responsible consultant is absent (bot/absence.py: an absence in effect on the
+row's local day), a reminder about a praktik the arrangement covers goes to the stand-in
+and says whose praktik it is; in a digest the stand-in is mentioned for the absent
+consultant's follow-ups.
+
 Everything is loaded in one short transaction before any Slack call, and decided again
 at sending time rather than trusted from when the row was made: a follow-up held or
 moved after its row was enqueued is not reminded.
@@ -13,12 +18,13 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from bot import absence
 from bot.config import AppConfig
 from bot.reminders import planner, render
 from bot.workdays import WorkingDays
 from storage import queries
 from storage.db import Database
-from storage.models import Consultant, Delivery, FollowUp, Praktik
+from storage.models import Absence, Consultant, Delivery, FollowUp, Praktik
 
 
 @dataclass
@@ -41,6 +47,19 @@ async def prepare(
     teams = {d.team_id for d in claimed if d.kind == "digest" and d.team_id}
     async with db.transaction() as session:
         details = await queries.followups_with_praktik(session, followup_ids=followup_ids)
+        covered: StandIns = {}
+        for day in sorted({d.occurs_on for d in claimed if d.followup_id in details}):
+            owners = sorted(
+                {
+                    details[d.followup_id][1].consultant_id
+                    for d in claimed
+                    if d.occurs_on == day and d.followup_id in details
+                }
+            )
+            for owner, found in (
+                await absence.stand_ins_on(session, consultant_ids=owners, day=day)
+            ).items():
+                covered[(owner, day)] = found
         digests: dict[tuple[str, dt.date], list[render.DigestEntry]] = {}
         for delivery in claimed:
             if delivery.kind != "digest" or delivery.team_id not in teams:
@@ -50,8 +69,22 @@ async def prepare(
             rows = await queries.planned_followups_of_team(
                 session, team_id=delivery.team_id, due_to=week_end
             )
-            digests[(delivery.team_id, day)] = [render.DigestEntry(*row) for row in rows]
-    return [_outgoing(config, days, d, details, digests) for d in claimed]
+            stand_ins = {
+                owner.slack_user_id: stand_in.slack_user_id
+                for _, owner, stand_in in await queries.absences_in_effect(
+                    session, day=day, team_id=delivery.team_id
+                )
+                if owner.slack_user_id
+            }
+            digests[(delivery.team_id, day)] = [
+                render.DigestEntry(*row, stand_in=stand_ins.get(row[0]) if row[0] else None)
+                for row in rows
+            ]
+    return [_outgoing(config, days, d, details, digests, covered) for d in claimed]
+
+
+# (absent consultant id, local day) → (absence, absent consultant, stand-in)
+StandIns = dict[tuple[int, dt.date], tuple[Absence, Consultant, Consultant]]
 
 
 def _outgoing(
@@ -60,6 +93,7 @@ def _outgoing(
     delivery: Delivery,
     details: dict[int, tuple[FollowUp, Praktik, Consultant]],
     digests: dict[tuple[str, dt.date], list[render.DigestEntry]],
+    covered: StandIns,
 ) -> Outgoing:
     if delivery.kind == "digest":
         team = next((t for t in config.teams if t.id == delivery.team_id), None)
@@ -91,11 +125,25 @@ def _outgoing(
     left = None
     if delivery.kind == "early":
         left = days.between(delivery.occurs_on + dt.timedelta(days=1), followup.due_date)
+    recipient = consultant.slack_user_id
+    stand_in_for: render.StandIn | None = None
+    cover = covered.get((praktik.consultant_id, delivery.occurs_on))
+    if cover is not None:
+        arrangement, _, stand_in = cover
+        last = absence.effective_last_day(arrangement)
+        if (
+            stand_in.slack_user_id
+            and last is not None
+            and absence.routes_to_stand_in(arrangement, praktik.team_id)
+        ):
+            recipient = stand_in.slack_user_id
+            stand_in_for = render.StandIn(owner=consultant.slack_user_id, last_day=last)
     text, blocks = render.reminder_message(
         delivery_kind=delivery.kind,
         followup=followup,
         praktik=praktik,
         type_label=config.praktik_type(praktik.type).label,
         working_days_left=left,
+        stand_in_for=stand_in_for,
     )
-    return Outgoing(delivery, messages=[(text, blocks)], dm_user=consultant.slack_user_id)
+    return Outgoing(delivery, messages=[(text, blocks)], dm_user=recipient)

@@ -102,6 +102,15 @@ def _days(n: int) -> str:
 # --- reminder DM -------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class StandIn:
+    """A reminder sent to a stand-in: whose praktik it is (their Slack user) and the last
+    day of the arrangement."""
+
+    owner: str
+    last_day: dt.date
+
+
 def reminder_message(
     *,
     delivery_kind: str,
@@ -109,8 +118,10 @@ def reminder_message(
     praktik: Praktik,
     type_label: str,
     working_days_left: int | None = None,
+    stand_in_for: StandIn | None = None,
 ) -> tuple[str, Blocks]:
-    """The DM about one follow-up: (fallback text, blocks)."""
+    """The DM about one follow-up: (fallback text, blocks). To a stand-in it says first
+    whose praktik it is and that it comes under a stand-in arrangement."""
     assert followup.id is not None and praktik.id is not None
     label = followup_label(followup.kind)
     case_ref = escape(praktik.case_ref)
@@ -134,7 +145,18 @@ def reminder_message(
         detail = f"Forfalder {due}."
         text = f"Påmindelse: {label} for {named} forfalder i dag, {due}."
     period = f"{format_danish_date(praktik.start_date)} – {format_danish_date(praktik.end_date)}"
-    blocks: Blocks = [
+    blocks: Blocks = []
+    if stand_in_for is not None:
+        owner = f"<@{stand_in_for.owner}>"
+        blocks.append(
+            _context(
+                f":busts_in_silhouette: Du er stedfortræder for {owner} til og med "
+                f"{format_danish_date(stand_in_for.last_day)}: praktikken er {owner}s, og "
+                "påmindelsen kommer til dig, fordi de er fraværende."
+            )
+        )
+        text = f"Som stedfortræder for {owner}: {text}"
+    blocks += [
         _section(f"{headline}\n{detail}"),
         {
             "type": "section",
@@ -243,6 +265,7 @@ class DigestEntry:
     consultant_name: str
     short_ref: str | None
     due_date: dt.date
+    stand_in: str | None = None  # the Slack user standing in for the consultant that day
 
 
 def _refs(short_refs: Sequence[str]) -> str:
@@ -252,6 +275,8 @@ def _refs(short_refs: Sequence[str]) -> str:
 
 
 def _person(entry: DigestEntry) -> str:
+    if entry.stand_in and entry.slack_user_id:
+        return f"<@{entry.stand_in}> (stedfortræder for <@{entry.slack_user_id}>)"
     if entry.slack_user_id:
         return f"<@{entry.slack_user_id}>"
     return escape(entry.consultant_name)
@@ -269,6 +294,8 @@ def digest_messages(
         if entry.due_date > week_end:
             continue
         key = entry.slack_user_id or f"name:{entry.consultant_name}"
+        if entry.stand_in:
+            key = f"{entry.stand_in}:for:{key}"
         _, overdue, this_week = people.setdefault(key, (_person(entry), [], []))
         (overdue if entry.due_date < day else this_week).append(short_ref(entry.short_ref))
     total_overdue = sum(len(o) for _, o, _ in people.values())

@@ -34,7 +34,7 @@ from bot.slack.render import (
     split_messages,
     superseded_blocks,
 )
-from bot.worklist import praktik_label, work_items
+from bot.worklist import covered_work_items, praktik_label, work_items
 from dialogues.model import Flow
 from dialogues.registry import offered
 
@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 
 HELP_INTRO = "Jeg er praktikbot - dialogværktøjet til virksomhedspraktik. Skriv eller vælg:"
 HELP_LIST_LINE = "• *mine* - se dine aktive praktikker"
+HELP_ABSENCE_LINE = "• *fravær* - registrér fravær og en stedfortræder fra dit team"
 HELP_END = (
     "Samtalen foregår i en tråd: svar med knapperne eller ved at skrive i tråden. "
     "Skriv aldrig CPR-numre."
@@ -51,7 +52,7 @@ HELP_END = (
 def help_text(flows: Mapping[str, Flow]) -> str:
     """What the bot understands: each offered flow by its first keyword, then the list."""
     lines = [f"• *{f.menu.keywords[0]}* - {f.menu.hint}" for f in offered(flows) if f.menu]
-    return "\n".join([HELP_INTRO, *lines, HELP_LIST_LINE, HELP_END])
+    return "\n".join([HELP_INTRO, *lines, HELP_LIST_LINE, HELP_ABSENCE_LINE, HELP_END])
 
 
 async def post_blocks(
@@ -174,10 +175,18 @@ async def start_in_thread(
 
 
 async def praktik_rows(deps: SlackDeps, user_id: str) -> list[tuple[int, str]]:
-    """(id, label) of the praktikker the user may pick for a flow about a praktik."""
+    """(id, label) of the praktikker the user may pick for a flow about a praktik: their
+    own, and those of an absent colleague they stand in for today."""
     actor = await deps.actor(user_id)
     items = await work_items(deps.db, user_key=actor.user_key)
-    return [(item.praktik_id, praktik_label(deps.config, item)) for item in items]
+    today = deps.clock().astimezone(deps.config.tz).date()
+    covered = await covered_work_items(
+        deps.db, user_key=actor.user_key, roles=actor.roles, today=today
+    )
+    return [(item.praktik_id, praktik_label(deps.config, item)) for item in items] + [
+        (item.praktik_id, f"{praktik_label(deps.config, item)} (som stedfortræder)")
+        for item in covered
+    ]
 
 
 async def post_praktik_picker(
