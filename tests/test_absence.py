@@ -195,6 +195,9 @@ async def test_an_absence_routes_two_reminders_and_the_digest_to_the_stand_in_un
     assert "hvor tæt er borgeren på ansættelse" in bot.last_text(BO, root)
     home = await home_of(bot, BO)
     assert "Du er stedfortræder" in message_text(home) and "SAG-2026-1410" in message_text(home)
+    listed = await bot.dm(BO, "mine")
+    assert "Som stedfortræder (1)" in bot.last_text(BO, listed)
+    assert "Ansvarlig: <@UANNA>" in bot.last_text(BO, listed)
 
     # Half past midnight in Copenhagen — the same UTC date as half past eleven — it is over.
     after = local(last_day + dt.timedelta(days=1), 0, 30)

@@ -98,14 +98,25 @@ async def post_work_list(
 
 
 async def work_list_blocks(deps: SlackDeps, user_id: str) -> list[Block]:
+    """The work list of `mine`: the user's own praktikker, then those they cover as a
+    stand-in today."""
     actor = await deps.actor(user_id)
     items = await work_items(deps.db, user_key=actor.user_key)
     today = deps.clock().astimezone(deps.config.tz).date()
+    covered = await covered_work_items(
+        deps.db, user_key=actor.user_key, roles=actor.roles, today=today
+    )
+    blocks: list[Block] = []
     if not items:
-        return mrkdwn_sections("Du har ingen aktive praktikker. Skriv *ny* for at oprette en.")
-    blocks: list[Block] = mrkdwn_sections(f"*Dine aktive praktikker ({len(items)})*")
+        blocks += mrkdwn_sections("Du har ingen aktive praktikker. Skriv *ny* for at oprette en.")
+    else:
+        blocks += mrkdwn_sections(f"*Dine aktive praktikker ({len(items)})*")
     for n, item in enumerate(items):
         blocks += item_blocks(deps.config, deps.flows, item, today, n)
+    if covered:
+        blocks += mrkdwn_sections(f"*Som stedfortræder ({len(covered)})*")
+    for n, item in enumerate(covered):
+        blocks += item_blocks(deps.config, deps.flows, item, today, 1000 + n, owner=True)
     return blocks
 
 
