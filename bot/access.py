@@ -1,16 +1,20 @@
-"""Roles and ownership: who may see and act on which praktik.
+"""Roles and ownership: who may see and act on which praktik — the one place it is decided.
 
 A konsulent acts on their own praktikker; a teamleder on their team's; an administrator
-on all. Roles come from app.yaml by Slack user id (U…/W…) or Slack user group (S…);
-group members are asked from Slack and cached for `access.group_cache_seconds`.
+on all; and a stand-in, while a colleague of the same team is absent, on that
+colleague's praktikker of the team (`Cover`, from bot/absence.py: an absence in effect
+today, by the local date). Roles come from app.yaml by Slack user id (U…/W…) or Slack
+user group (S…); group members are asked from Slack and cached for
+`access.group_cache_seconds`.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 from bot.config import AppConfig
 
@@ -30,16 +34,88 @@ class Roles:
         """The team a consultant's new praktikker belong to (the first one configured)."""
         return next(iter(sorted(self.member_of | self.lead_of)), None)
 
+    @property
+    def teams(self) -> frozenset[str]:
+        """Every team the user is in (as a member or a lead)."""
+        return self.member_of | self.lead_of
+
+
+@dataclass(frozen=True)
+class Cover:
+    """An absence in effect today for which the actor is the stand-in: the absent
+    consultant (`owner_id`) and the team both were in when it was set."""
+
+    absence_id: int
+    owner_id: int
+    team_id: str
+
+
+Basis = Literal["admin", "owner", "lead", "stand_in"]
+
+
+@dataclass(frozen=True)
+class Access:
+    """Why someone may act on a praktik; `cover` when it is as a stand-in."""
+
+    basis: Basis
+    cover: Cover | None = None
+
+
+def covering(
+    covers: Sequence[Cover], *, roles: Roles, owner_id: int, team_id: str | None
+) -> Cover | None:
+    """The stand-in arrangement that lets the actor act on a praktik of `owner_id` in
+    `team_id`: the owner is absent with the actor as stand-in, the praktik is of the
+    arrangement's team (or of none), and the actor is in that team now."""
+    for cover in covers:
+        if (
+            cover.owner_id == owner_id
+            and team_id in (None, cover.team_id)
+            and cover.team_id in roles.teams
+        ):
+            return cover
+    return None
+
+
+def access(
+    *,
+    roles: Roles,
+    consultant_id: int | None,
+    owner_id: int,
+    team_id: str | None,
+    covers: Sequence[Cover] = (),
+) -> Access | None:
+    """On what basis someone with `roles` (and consultant id) may act on a praktik owned
+    by `owner_id` in `team_id`, or None when they may not."""
+    if roles.admin:
+        return Access("admin")
+    if consultant_id is not None and consultant_id == owner_id:
+        return Access("owner")
+    if team_id is not None and team_id in roles.lead_of:
+        return Access("lead")
+    cover = covering(covers, roles=roles, owner_id=owner_id, team_id=team_id)
+    return Access("stand_in", cover) if cover is not None else None
+
 
 def may_access(
-    *, roles: Roles, consultant_id: int | None, owner_id: int, team_id: str | None
+    *,
+    roles: Roles,
+    consultant_id: int | None,
+    owner_id: int,
+    team_id: str | None,
+    covers: Sequence[Cover] = (),
 ) -> bool:
     """May someone with `roles` (and consultant id) act on a praktik owned by `owner_id`?"""
-    if roles.admin:
-        return True
-    if consultant_id is not None and consultant_id == owner_id:
-        return True
-    return team_id is not None and team_id in roles.lead_of
+    return (
+        access(
+            roles=roles,
+            consultant_id=consultant_id,
+            owner_id=owner_id,
+            team_id=team_id,
+            covers=covers,
+        )
+        is not None
+    )
 
 
 def is_group(entry: str) -> bool:

@@ -187,6 +187,9 @@ class TerminalChat:
                 else "Du har ingen aktive praktikker. Vælg 'Ny praktik' for at oprette en."
             )
             return None
+        if len(rows) == 1:  # nothing to choose: say which, and go on
+            self.say(messages.ONLY_PRAKTIK.format(title=flow.title, label=rows[0][1]))
+            return rows[0][0]
         self.say("Hvilken praktik drejer det sig om?")
         for number, (_, label) in enumerate(rows, start=1):
             self.say(f"  {number}) {label}")

@@ -179,17 +179,52 @@ class DeliveryConfig(Frozen):
         return self
 
 
+# Working days before its due day a follow-up of each kind is reminded too, unless
+# app.yaml says otherwise: a start meeting needs booking with citizen and company, a
+# status on job or education is a look in the case.
+DEFAULT_DAYS_BEFORE: dict[FollowUpKind, int] = {
+    "opstart": 3,
+    "midtvejs": 2,
+    "afslutning": 3,
+    "status": 0,
+}
+
+
+def _days_before(value: Any) -> Any:
+    """One number for every kind, or some kinds (the others keep their default)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return dict.fromkeys(FOLLOWUP_LABELS, value)
+    if isinstance(value, dict):
+        return {**DEFAULT_DAYS_BEFORE, **value}
+    return value
+
+
+DaysBefore = Annotated[
+    dict[FollowUpKind, Annotated[int, Field(ge=0, le=20)]], BeforeValidator(_days_before)
+]
+
+
 class ReminderConfig(Frozen):
     """DM reminders to the responsible consultant about a due follow-up."""
 
     time: LocalTime = dt.time(8, 0)
-    remind_days_before: int = Field(default=0, ge=0, le=10)  # 0: only on the day
+    # Per follow-up kind: also remind this many working days before the due day (0: only
+    # on the day). One number applies to every kind.
+    remind_days_before: DaysBefore = Field(default_factory=lambda: dict(DEFAULT_DAYS_BEFORE))
     overdue_every_working_days: int = Field(default=2, ge=0, le=20)  # 0: never again
     overdue_max_reminders: int = Field(default=3, ge=0, le=20)
     # Completing the follow-up form marks held the earliest planned follow-up due up to
     # this many working days from today.
     form_window_working_days: int = Field(default=5, ge=0, le=20)
     delivery: DeliveryConfig = DeliveryConfig()
+
+    def days_before(self, kind: str) -> int:
+        """How many working days before its due day a follow-up of `kind` is reminded."""
+        return self.remind_days_before.get(kind, 0)  # type: ignore[call-overload]
+
+    @property
+    def most_days_before(self) -> int:
+        return max(self.remind_days_before.values(), default=0)
 
 
 class AccessConfig(Frozen):
@@ -199,6 +234,13 @@ class AccessConfig(Frozen):
     administrators: tuple[str, ...] = ()
     # How long a user group's members are cached before Slack is asked again.
     group_cache_seconds: int = Field(default=600, ge=0, le=86_400)
+
+
+class AbsenceConfig(Frozen):
+    """Absences with a stand-in from the team (bot/absence.py)."""
+
+    # Longer than this is a hand-over (the team lead, from Home), not an absence.
+    max_days: int = Field(default=90, ge=1, le=366)
 
 
 class RetentionConfig(Frozen):
@@ -276,6 +318,7 @@ class AppConfig(Frozen):
     followup_plans: dict[str, tuple[PlannedFollowUp, ...]] = Field(default_factory=dict)
     reminders: ReminderConfig = ReminderConfig()
     access: AccessConfig = AccessConfig()
+    absence: AbsenceConfig = AbsenceConfig()
     retention: RetentionConfig = RetentionConfig()
     case_reference: CaseRefRule = CaseRefRule()
     special_categories: SpecialCategoriesConfig = SpecialCategoriesConfig()

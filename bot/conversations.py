@@ -24,8 +24,8 @@ from typing import Any
 from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import lookups, messages
-from bot.access import Roles, may_access
+from bot import absence, lookups, messages
+from bot.access import Access, Roles, access
 from bot.config import AppConfig
 from bot.context import flow_context
 from bot.effects import EFFECTS, CopyText, EffectRun
@@ -141,7 +141,7 @@ class ConversationService:
                 if praktik_id is None:
                     return Reply(messages=[messages.NEEDS_PRAKTIK])
                 praktik = await self._accessible_praktik(
-                    session, actor, known, praktik_id, lock=True
+                    session, actor, known, praktik_id, now=now, lock=True
                 )
                 if praktik is None:
                     await queries.audit(
@@ -169,7 +169,10 @@ class ConversationService:
                     actor=actor.user_key,
                     action="view",
                     praktik_id=praktik.id,
-                    detail={"flow": flow.id},
+                    detail={
+                        "flow": flow.id,
+                        **await self._as_stand_in(session, actor, known, praktik, now),
+                    },
                 )
             reply = Reply()
             if previous is not None:
@@ -218,7 +221,7 @@ class ConversationService:
                 return None
             praktik = None
             if praktik_id is not None:
-                praktik = await self._accessible_praktik(session, actor, known, praktik_id)
+                praktik = await self._accessible_praktik(session, actor, known, praktik_id, now=now)
                 if praktik is None:
                     return None  # start() refuses it, audited
             found = await queries.open_conversation_of(
@@ -282,7 +285,7 @@ class ConversationService:
             if conversation.praktik_id is not None:
                 # Locked until this turn commits: a hand-over waits for it, or it for that.
                 praktik = await self._accessible_praktik(
-                    session, actor, consultant, conversation.praktik_id, lock=True
+                    session, actor, consultant, conversation.praktik_id, now=now, lock=True
                 )
                 if praktik is None:
                     return await self._revoke(session, actor, conversation, flow)
@@ -369,7 +372,7 @@ class ConversationService:
             if conversation.praktik_id is not None:
                 known = await queries.consultant_by_key(session, user_key=actor.user_key)
                 praktik = await self._accessible_praktik(
-                    session, actor, known, conversation.praktik_id
+                    session, actor, known, conversation.praktik_id, now=now
                 )
                 if praktik is None:
                     return None  # the next input is refused and closes it
@@ -559,19 +562,60 @@ class ConversationService:
         consultant: Consultant | None,
         praktik_id: int,
         *,
+        now: dt.datetime,
         lock: bool = False,
     ) -> Praktik | None:
-        """The praktik, if the actor may act on it (own, team lead's team, administrator),
-        by the roles the actor has now."""
+        """The praktik, if the actor may act on it (own, team lead's team, administrator,
+        stand-in for its absent owner today), by the roles the actor has now."""
         praktik = await queries.get_praktik(session, praktik_id=praktik_id, lock=lock)
-        if praktik is None or not may_access(
-            roles=actor.roles,
-            consultant_id=consultant.id if consultant else None,
-            owner_id=praktik.consultant_id,
-            team_id=praktik.team_id,
-        ):
+        if praktik is None or await self._access(session, actor, consultant, praktik, now) is None:
             return None
         return praktik
+
+    async def _access(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        consultant: Consultant | None,
+        praktik: Praktik,
+        now: dt.datetime,
+    ) -> Access | None:
+        """On what basis the actor may act on `praktik` now (bot.access decides); the
+        stand-in arrangements are read only when no role allows it."""
+        consultant_id = consultant.id if consultant else None
+        found = access(
+            roles=actor.roles,
+            consultant_id=consultant_id,
+            owner_id=praktik.consultant_id,
+            team_id=praktik.team_id,
+        )
+        if found is not None or consultant_id is None:
+            return found
+        covers = await absence.covers_of(
+            session, consultant_id=consultant_id, day=now.astimezone(self.config.tz).date()
+        )
+        return access(
+            roles=actor.roles,
+            consultant_id=consultant_id,
+            owner_id=praktik.consultant_id,
+            team_id=praktik.team_id,
+            covers=covers,
+        )
+
+    async def _as_stand_in(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        consultant: Consultant | None,
+        praktik: Praktik,
+        now: dt.datetime,
+    ) -> dict[str, int]:
+        """Audit detail when the actor acts on `praktik` as a stand-in: for whom, and the
+        absence (ids); empty otherwise."""
+        found = await self._access(session, actor, consultant, praktik, now)
+        if found is None or found.cover is None:
+            return {}
+        return {"stand_in_for": found.cover.owner_id, "absence": found.cover.absence_id}
 
     async def _store(
         self,
@@ -590,7 +634,7 @@ class ConversationService:
         if turn.effects and conversation.praktik_id is not None:
             # At saving, once more: the effects act on the praktik in the actor's name.
             allowed = await self._accessible_praktik(
-                session, actor, consultant, conversation.praktik_id, lock=True
+                session, actor, consultant, conversation.praktik_id, now=now, lock=True
             )
             if allowed is None:
                 flow_reply = await self._revoke(session, actor, conversation, flow)
@@ -643,12 +687,17 @@ class ConversationService:
         for effect in turn.effects:
             await EFFECTS[effect.name](run, effect.payload)
         if turn.effects and run.praktik is not None:
+            stand_in = (
+                await self._as_stand_in(session, actor, consultant, praktik, now)
+                if praktik is not None
+                else {}
+            )
             await queries.audit(
                 session,
                 actor=consultant.user_key,
                 action="create" if praktik is None else "change",
                 praktik_id=run.praktik.id,
-                detail={"flow": flow.id, "effects": [e.name for e in turn.effects]},
+                detail={"flow": flow.id, "effects": [e.name for e in turn.effects], **stand_in},
             )
         reply.messages.extend(run.lines)
         reply.notes = run.notes

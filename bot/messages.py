@@ -13,6 +13,7 @@ NO_CONVERSATION = "Du har ingen samtale i gang. Vælg, hvad du vil gøre."
 REPLACED = "Din tidligere samtale '{title}' er lukket, fordi du startede en ny."
 UNKNOWN_FLOW = "Det forløb kender jeg ikke."
 NEEDS_PRAKTIK = "Vælg først, hvilken praktik det drejer sig om."
+ONLY_PRAKTIK = "Du har én aktiv praktik, så '{title}' handler om den: {label}."
 PRAKTIK_NOT_FOUND = "Praktikken findes ikke, eller du har ikke adgang til den."
 NOT_YOUR_CONVERSATION = (
     "Den samtale er ikke din. Start din egen med 'ny', 'forbered' eller 'opfølgning'."

@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from bot import absence
+from bot.access import Roles, covering
 from bot.config import AppConfig, followup_label
 from bot.reminders import planner
 from bot.workdays import WorkingDays
@@ -23,6 +25,8 @@ class WorkItem:
     praktik: Praktik
     next_followup: FollowUp | None
     owner_slack_user: str | None = None
+    # When the user stands in for its absent owner: the arrangement's last day.
+    stand_in_until: dt.date | None = None
 
     @property
     def praktik_id(self) -> int:
@@ -100,6 +104,51 @@ async def team_work_items(
                 detail={"what": "team_worklist", "praktikker": [p.id for p in praktikker]},
             )
     return [WorkItem(p, upcoming.get(p.id or 0), owners.get(p.consultant_id)) for p in praktikker]
+
+
+async def covered_work_items(
+    db: Database, *, user_key: str, roles: Roles, today: dt.date
+) -> list[WorkItem]:
+    """The active praktikker the user may act on today as a stand-in for an absent
+    colleague (bot/access.py decides which), oldest start first. Audited as viewed."""
+    async with db.transaction() as session:
+        me = await queries.consultant_by_key(session, user_key=user_key)
+        if me is None or me.id is None:
+            return []
+        covers = await absence.covers_of(session, consultant_id=me.id, day=today)
+        if not covers:
+            return []
+        lasts = {
+            a.id: absence.effective_last_day(a)
+            for a, _, _ in await queries.absences_in_effect(session, day=today, stand_in_id=me.id)
+        }
+        found: list[tuple[Praktik, dt.date | None]] = []
+        for owner_id in sorted({c.owner_id for c in covers}):
+            for praktik in await queries.praktikker_of(session, consultant_id=owner_id):
+                cover = covering(covers, roles=roles, owner_id=owner_id, team_id=praktik.team_id)
+                if cover is not None:
+                    found.append((praktik, lasts.get(cover.absence_id)))
+        found.sort(key=lambda p: (p[0].start_date, p[0].id or 0))
+        upcoming = await queries.next_followups(
+            session, praktik_ids=[p.id for p, _ in found if p.id is not None]
+        )
+        owners = await queries.slack_users_of(
+            session, consultant_ids=sorted({p.consultant_id for p, _ in found})
+        )
+        if found:
+            await queries.audit(
+                session,
+                actor=user_key,
+                action="view",
+                detail={
+                    "what": "stand_in_worklist",
+                    "praktikker": [p.id for p, _ in found],
+                    "stand_in_for": sorted({p.consultant_id for p, _ in found}),
+                },
+            )
+    return [
+        WorkItem(p, upcoming.get(p.id or 0), owners.get(p.consultant_id), last) for p, last in found
+    ]
 
 
 def due_marker(followup: FollowUp, today: dt.date) -> str:

@@ -21,6 +21,7 @@ PROMPTS_TITLE = "Hvad vil du gøre?"
 # Words the bot answers itself in a DM or after /praktik: no flow may claim them.
 LIST_WORDS = frozenset({"mine", "mine praktikker", "liste", "oversigt"})
 HELP_WORDS = frozenset({"hjælp", "help", "?", ""})
+ABSENCE_WORDS = frozenset({"fravær", "fravaer", "ferie", "stedfortræder", "vikar"})
 
 
 def offered(flows: Mapping[str, Flow]) -> list[Flow]:
@@ -90,7 +91,7 @@ def check_registry(flows: Mapping[str, Flow]) -> list[tuple[str, str]]:
                 (flow.source, f"menu: order {flow.menu.order} is taken by {other.source} too")
             )
         for word in flow.words:
-            if word in LIST_WORDS | HELP_WORDS:
+            if word in LIST_WORDS | HELP_WORDS | ABSENCE_WORDS:
                 problems.append(
                     (flow.source, f"menu: the word '{word}' is the bot's own; choose another")
                 )

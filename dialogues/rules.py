@@ -404,6 +404,23 @@ def _colleagues_at_p_number(value: Any, env: Env) -> Issue | None:
     return Issue("warn", " ".join(parts)) if parts else None
 
 
+def _outcome_after_start(value: Any, env: Env) -> Issue | None:
+    """An outcome recorded before the praktik has started: said, with the dates, before
+    it is saved. A warning, not a refusal: a praktik can end before its first day (the
+    citizen got the job first), and only an outcome closes it and stops its reminders."""
+    praktik = env.ctx.praktik
+    if praktik is None or env.today >= praktik.start_date:
+        return None
+    return Issue(
+        "warn",
+        f"Praktikken er ikke startet endnu: den starter {format_danish_date(praktik.start_date)}"
+        f", og i dag er det {format_danish_date(env.today)}. Gemmer du resultatet, afsluttes "
+        "praktikken, før den er begyndt, og resultatet tæller med i opgørelsen. Er det den "
+        "forkerte praktik, så skriv 'afbryd'; skal den blot begynde senere, så brug 'Ret "
+        "periode' i stedet.",
+    )
+
+
 VALIDATORS: dict[str, Validator] = {
     "case_ref": Part(_case_ref, Needs(on_kinds=("text",))),
     "p_number": Part(_p_number, Needs(on_kinds=("text",))),
@@ -427,6 +444,7 @@ VALIDATORS: dict[str, Validator] = {
     "colleagues_at_p_number": Part(
         _colleagues_at_p_number, Needs(on_kinds=("text",), lookups=(P_NUMBER_ACTIVITY,))
     ),
+    "outcome_after_start": Part(_outcome_after_start, Needs(praktik=True, on_kinds=("choice",))),
 }
 
 

@@ -298,3 +298,32 @@ class RefCounter(SQLModel, table=True):
 
     name: str = Field(max_length=40, primary_key=True)
     value: int
+
+
+class Absence(SQLModel, table=True):
+    """A consultant's absence, and the colleague of the same team who stands in meanwhile.
+
+    In effect on the local days (Copenhagen) from `first_day` to `last_day`, both
+    included, and before `ended_on` when it was ended early (set to the day it was
+    ended; a period ended before it began was never in effect). Nothing runs when it
+    ends: whether it is in effect is a date check. `team_id` is the team both were in
+    when it was set: the stand-in acts only on the absent consultant's praktikker of that
+    team (or of none). No typed text: days and ids only.
+    """
+
+    __tablename__ = "absences"
+    __table_args__ = (
+        Index("ix_absences_consultant_last_day", "consultant_id", "last_day"),
+        Index("ix_absences_stand_in_last_day", "stand_in_id", "last_day"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    consultant_id: int = Field(foreign_key="consultants.id")
+    stand_in_id: int = Field(foreign_key="consultants.id")
+    team_id: str = Field(max_length=40)
+    first_day: dt.date
+    last_day: dt.date
+    ended_on: dt.date | None = None
+    created_by: str = Field(max_length=80)  # the user key of who set it
+    created_at: dt.datetime = _ts(default_factory=utcnow)
+    updated_at: dt.datetime = _ts(default_factory=utcnow)

@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import insert_for
 from storage.models import (
+    Absence,
     Answer,
     AuditEntry,
     CaseNote,
@@ -39,6 +40,12 @@ async def claim_input(session: AsyncSession, *, source_key: str) -> bool:
         .returning(col(ProcessedInput.source_key))
     )
     return (await session.exec(statement)).first() is not None
+
+
+async def input_claimed(session: AsyncSession, *, source_key: str) -> bool:
+    """Whether an input was marked handled (without marking it)."""
+    found = await session.get(ProcessedInput, source_key)
+    return found is not None
 
 
 async def get_or_create_consultant(
@@ -468,3 +475,125 @@ async def ended_praktikker_with_status_due(
 
 async def store_mark(session: AsyncSession, *, name: str) -> StoreMark | None:
     return await session.get(StoreMark, name)
+
+
+# --- absences ------------------------------------------------------------------------------
+
+
+def _in_effect_on(day: dt.date) -> Any:
+    """The SQL condition: an absence in effect on `day` (see models.Absence)."""
+    return (
+        (col(Absence.first_day) <= day)
+        & (col(Absence.last_day) >= day)
+        & (col(Absence.ended_on).is_(None) | (col(Absence.ended_on) > day))
+    )
+
+
+async def absences_in_effect(
+    session: AsyncSession,
+    *,
+    day: dt.date,
+    consultant_ids: Sequence[int] | None = None,
+    stand_in_id: int | None = None,
+    team_id: str | None = None,
+) -> list[tuple[Absence, Consultant, Consultant]]:
+    """(absence, absent consultant, stand-in) of the absences in effect on `day`: of
+    these absent consultants, with this stand-in, or of this team."""
+    query = (
+        select(Absence, Consultant)
+        .join(Consultant, col(Consultant.id) == col(Absence.stand_in_id))
+        .where(_in_effect_on(day))
+    )
+    if consultant_ids is not None:
+        if not consultant_ids:
+            return []
+        query = query.where(col(Absence.consultant_id).in_(consultant_ids))
+    if stand_in_id is not None:
+        query = query.where(Absence.stand_in_id == stand_in_id)
+    if team_id is not None:
+        query = query.where(Absence.team_id == team_id)
+    found = (await session.exec(query.order_by(col(Absence.id)))).all()
+    owners = await _consultants(session, {a.consultant_id for a, _ in found})
+    return [(a, owners[a.consultant_id], s) for a, s in found if a.consultant_id in owners]
+
+
+async def _consultants(session: AsyncSession, ids: set[int]) -> dict[int, Consultant]:
+    if not ids:
+        return {}
+    query = select(Consultant).where(col(Consultant.id).in_(sorted(ids)))
+    return {c.id: c for c in (await session.exec(query)).all() if c.id is not None}
+
+
+async def absences_not_over(
+    session: AsyncSession,
+    *,
+    today: dt.date,
+    consultant_ids: Sequence[int] = (),
+    team_ids: Sequence[str] = (),
+) -> list[tuple[Absence, Consultant, Consultant]]:
+    """(absence, absent consultant, stand-in) of the absences of these consultants or
+    with them as stand-in, or of these teams, that are in effect today or later (not
+    ended), earliest first."""
+    if not consultant_ids and not team_ids:
+        return []
+    query = (
+        select(Absence)
+        .where(
+            col(Absence.consultant_id).in_(consultant_ids)
+            | col(Absence.stand_in_id).in_(consultant_ids)
+            | col(Absence.team_id).in_(team_ids)
+        )
+        .where(col(Absence.last_day) >= today)
+        .where(col(Absence.ended_on).is_(None) | (col(Absence.ended_on) > today))
+        .order_by(col(Absence.first_day), col(Absence.id))
+    )
+    found = list((await session.exec(query)).all())
+    people = await _consultants(
+        session, {a.consultant_id for a in found} | {a.stand_in_id for a in found}
+    )
+    return [
+        (a, people[a.consultant_id], people[a.stand_in_id])
+        for a in found
+        if a.consultant_id in people and a.stand_in_id in people
+    ]
+
+
+async def get_absence(
+    session: AsyncSession, *, absence_id: int, lock: bool = False
+) -> Absence | None:
+    query = select(Absence).where(Absence.id == absence_id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return (await session.exec(query)).first()
+
+
+async def add_absence(session: AsyncSession, *, absence: Absence) -> Absence:
+    session.add(absence)
+    await session.flush()
+    return absence
+
+
+async def recent_case_notes(
+    session: AsyncSession, *, consultant_id: int, limit: int
+) -> list[tuple[CaseNote, Praktik]]:
+    """The newest case-note drafts of the praktikker the consultant is responsible for."""
+    query = (
+        select(CaseNote, Praktik)
+        .join(Praktik, col(Praktik.id) == col(CaseNote.praktik_id))
+        .where(Praktik.consultant_id == consultant_id)
+        .order_by(col(CaseNote.created_at).desc(), col(CaseNote.id).desc())
+        .limit(limit)
+    )
+    return [(n, p) for n, p in (await session.exec(query)).all()]
+
+
+async def case_note_with_praktik(
+    session: AsyncSession, *, note_id: int
+) -> tuple[CaseNote, Praktik] | None:
+    query = (
+        select(CaseNote, Praktik)
+        .join(Praktik, col(Praktik.id) == col(CaseNote.praktik_id))
+        .where(CaseNote.id == note_id)
+    )
+    found = (await session.exec(query)).first()
+    return (found[0], found[1]) if found is not None else None

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlmodel import col, select
 
-from bot.config import AppConfig, Team
+from bot.config import AppConfig, ReminderConfig, Team
 from storage.db import Database
 from storage.models import Consultant, Delivery, FollowUp, Praktik
 
@@ -22,14 +22,22 @@ TOKEN = "xoxb-test-token"
 
 
 def with_reminders(config: AppConfig, **changes: Any) -> AppConfig:
-    """`config` with reminder settings changed; `delivery={...}` changes delivery ones."""
+    """`config` with reminder settings changed (validated as app.yaml would be);
+    `delivery={...}` changes delivery ones."""
     delivery = changes.pop("delivery", None)
-    reminders = config.reminders.model_copy(update=changes)
+    reminders = ReminderConfig.model_validate({**config.reminders.model_dump(), **changes})
     if delivery:
         reminders = reminders.model_copy(
             update={"delivery": reminders.delivery.model_copy(update=delivery)}
         )
     return config.model_copy(update={"reminders": reminders})
+
+
+def due_day_only(config: AppConfig) -> AppConfig:
+    """`config` reminding on the due day only (no reminders ahead of it): for the tests of
+    delivery mechanics, which count the rows of one occurrence. The lead times per kind
+    are tested on their own (tests/test_slack_edges.py)."""
+    return with_reminders(config, remind_days_before=0)
 
 
 def with_teams(config: AppConfig, *teams: Team) -> AppConfig:

@@ -202,7 +202,7 @@ class SlackBot:
         if element["type"] == "button":
             action["value"] = element.get("value")
             action["text"] = element["text"]
-        elif element["type"] == "static_select":
+        elif element["type"] in ("static_select", "overflow"):
             option = next(o for o in element["options"] if o["value"] == selected)
             action["selected_option"] = option
         elif element["type"] == "datepicker":

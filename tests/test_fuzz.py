@@ -79,6 +79,12 @@ action_ids = st.one_of(
             "pb_rem_postpone:2",
             "pb_rem_postpone_date",
             "pb_rem_start:form",
+            "pb_rem_more",
+            "pb_abs_open",
+            "pb_abs_save",
+            "pb_abs_end",
+            "pb_abs_stand_in",
+            "pb_note_open",
             "pb_multi_input",
             "unknown_action",
         ]

@@ -11,6 +11,7 @@ import urllib.parse
 import uuid
 from typing import Any
 
+import pytest
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
@@ -19,7 +20,16 @@ from bot.config import AppConfig
 from bot.reminders.actions import ActionResult, handle_action, register
 from bot.reminders.scheduler import tick
 from storage.db import Database
-from tests.reminder_support import TOKEN, Seeded, by_status, deliveries, followup, local, seed
+from tests.reminder_support import (
+    TOKEN,
+    Seeded,
+    by_status,
+    deliveries,
+    due_day_only,
+    followup,
+    local,
+    seed,
+)
 from tests.slack_harness import sign
 from tests.slack_standin import SlackStandIn
 
@@ -27,6 +37,12 @@ MONDAY = dt.date(2026, 11, 30)
 AT_8 = local(MONDAY, 8)
 CLICK = local(MONDAY, 9)
 SECRET = "fedcba9876543210fedcba9876543210"
+
+
+@pytest.fixture
+def config(config: AppConfig) -> AppConfig:
+    """Delivery mechanics on the due day only (lead times: tests/test_slack_edges.py)."""
+    return due_day_only(config)
 
 
 async def reminded(
@@ -42,18 +58,26 @@ async def reminded(
 def click(
     message: dict[str, Any], action_id: str, user: str, *, selected_date: str | None = None
 ) -> dict[str, Any]:
-    """A block_actions payload as Slack sends it for a click on `action_id`."""
+    """A block_actions payload as Slack sends it for a click on `action_id`, or for the
+    choice of the overflow menu's option "postpone:N" / "pick_date" when `action_id` is
+    "pb_rem_postpone:N" / "pick_date" and the message has no such button."""
+    wanted = action_id.replace("pb_rem_postpone:", "postpone:")
     for block in message["blocks"]:
         for element in block.get("elements") or []:
-            if element.get("action_id") == action_id:
+            options = {o["value"]: o for o in element.get("options") or []}
+            if element.get("action_id") == action_id or (
+                element.get("type") == "overflow" and wanted in options
+            ):
                 action: dict[str, Any] = {
                     "type": element["type"],
-                    "action_id": action_id,
+                    "action_id": element["action_id"],
                     "block_id": block["block_id"],
                     "action_ts": f"{time.time():.6f}{uuid.uuid4().int % 1000:03d}",
                 }
                 if element["type"] == "button":
                     action["value"] = element["value"]
+                elif element["type"] == "overflow":
+                    action["selected_option"] = options[wanted]
                 else:
                     action["selected_date"] = selected_date
                 return {
@@ -78,6 +102,21 @@ async def act(
     db: Database, config: AppConfig, client: AsyncWebClient, body: dict[str, Any]
 ) -> ActionResult:
     return await handle_action(db=db, config=config, client=client, body=body, now=CLICK)
+
+
+async def with_date_picker(
+    db: Database,
+    config: AppConfig,
+    client: AsyncWebClient,
+    slack: SlackStandIn,
+    message: dict[str, Any],
+    user: str,
+) -> dict[str, Any]:
+    """The reminder after "Udskyd til en anden dato …" in its overflow menu: the same
+    state, now with the date picker (nothing about the follow-up changed)."""
+    result = await act(db, config, client, click(message, "pick_date", user))
+    assert result.status == "pick_date"
+    return copy.deepcopy(slack.message(message["channel"], message["ts"]))
 
 
 async def test_postpone_two_working_days(
@@ -128,6 +167,14 @@ async def test_postpone_to_a_chosen_date(
 ) -> None:
     seeded, message = await reminded(db, client, slack, config)
     anna = seeded.slack_users[0]
+    assert "pb_rem_postpone_date" not in json.dumps(message["blocks"])  # in the menu only
+    before = await followup(db, seeded.followup_ids[0])
+    message = await with_date_picker(db, config, client, slack, message, anna)
+    assert (await followup(db, seeded.followup_ids[0])).version == before.version
+    [actions] = [b for b in message["blocks"] if b["type"] == "actions"]
+    assert actions["block_id"] == f"rem|{before.id}|{before.version}"
+    [picker] = [e for e in actions["elements"] if e["type"] == "datepicker"]
+    assert picker["initial_date"] == "2026-11-30"
     past = click(message, "pb_rem_postpone_date", anna, selected_date="2026-11-27")
     refused = await act(db, config, client, past)
     assert (refused.status, refused.text) == ("invalid", "Vælg en dato fra i dag eller senere.")
@@ -220,6 +267,9 @@ async def test_register_wires_the_listeners_into_bolt(
     )
     register(app, db=db, config=config, clock=lambda: CLICK)
     anna = seeded.slack_users[0]
+    response = await app.async_dispatch(signed(click(message, "pick_date", anna)))
+    assert response.status == 200
+    picking = copy.deepcopy(slack.message(message["channel"], message["ts"]))
     response = await app.async_dispatch(signed(click(message, "pb_rem_postpone:5", anna)))
     assert response.status == 200
     assert (await followup(db, seeded.followup_ids[0])).due_date == dt.date(2026, 12, 7)
@@ -228,7 +278,7 @@ async def test_register_wires_the_listeners_into_bolt(
     assert (await app.async_dispatch(bad)).status == 401
     # The same reminder again: rendered for the follow-up before it was postponed.
     response = await app.async_dispatch(
-        signed(click(message, "pb_rem_postpone_date", anna, selected_date="2026-12-10"))
+        signed(click(picking, "pb_rem_postpone_date", anna, selected_date="2026-12-10"))
     )
     assert response.status == 200
     stored = await followup(db, seeded.followup_ids[0])
@@ -238,6 +288,8 @@ async def test_register_wires_the_listeners_into_bolt(
         db=db, client=client, config=config, now=local(dt.date(2026, 12, 7), 8), instance_id="i2"
     )
     fresh = copy.deepcopy(slack.messages[message["channel"]][-1])
+    response = await app.async_dispatch(signed(click(fresh, "pick_date", anna)))
+    fresh = copy.deepcopy(slack.message(fresh["channel"], fresh["ts"]))
     response = await app.async_dispatch(
         signed(click(fresh, "pb_rem_postpone_date", anna, selected_date="2026-12-10"))
     )

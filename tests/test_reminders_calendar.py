@@ -69,8 +69,11 @@ def test_plan_across_easter(config: AppConfig) -> None:
         ("status", D(2027, 4, 16)),
     ]
     days = WorkingDays(config.calendar)
-    occurrences = planner.followup_occurrences(config, days, followup_id=7, due_date=D(2026, 4, 1))
+    occurrences = planner.followup_occurrences(
+        config, days, followup_id=7, kind="midtvejs", due_date=D(2026, 4, 1)
+    )
     assert [(o.kind, o.day) for o in occurrences] == [
+        ("early", D(2026, 3, 30)),  # midtvejs: two working days ahead (app.yaml)
         ("due", D(2026, 4, 1)),
         ("overdue", D(2026, 4, 8)),  # 2, 3 (holidays), 6 (2. påskedag) skipped
         ("overdue", D(2026, 4, 10)),
@@ -97,7 +100,9 @@ def test_plan_across_christmas_and_new_year(config: AppConfig) -> None:
     assert plan(later, "udviklingspraktik", start, end)[2] == ("midtvejs", D(2026, 12, 28))
     early = with_reminders(config, remind_days_before=2)
     days = WorkingDays(config.calendar)
-    occurrences = planner.followup_occurrences(early, days, followup_id=1, due_date=D(2026, 12, 28))
+    occurrences = planner.followup_occurrences(
+        early, days, followup_id=1, kind="midtvejs", due_date=D(2026, 12, 28)
+    )
     assert [(o.kind, o.day) for o in occurrences] == [
         ("early", D(2026, 12, 22)),  # 23 Dec is one working day before 28 Dec
         ("due", D(2026, 12, 28)),

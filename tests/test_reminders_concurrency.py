@@ -40,6 +40,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 def _config_file(tmp_path: Path, **delivery: object) -> Path:
     raw = yaml.safe_load((ROOT / "app.yaml").read_text(encoding="utf-8"))
     raw.setdefault("reminders", {}).setdefault("delivery", {}).update(delivery)
+    raw["reminders"]["remind_days_before"] = 0  # one occurrence per follow-up: the due day
     path = tmp_path / "app.yaml"
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     return path

@@ -29,6 +29,7 @@ from tests.reminder_support import (
     TOKEN,
     by_status,
     deliveries,
+    due_day_only,
     followup,
     local,
     seed,
@@ -40,6 +41,12 @@ from tests.slack_standin import SlackStandIn
 ROOT = Path(__file__).resolve().parent.parent
 MONDAY = dt.date(2026, 11, 30)
 AT_8 = local(MONDAY, 8)  # 07:00 UTC
+
+
+@pytest.fixture
+def config(config: AppConfig) -> AppConfig:
+    """Delivery mechanics on the due day only (lead times: tests/test_slack_edges.py)."""
+    return due_day_only(config)
 
 
 def quiet(config: AppConfig, **delivery: Any) -> AppConfig:
@@ -107,15 +114,19 @@ async def test_reminder_content(
     fid = seeded.followup_ids[0]
     assert actions["block_id"] == f"rem|{fid}|0"  # the follow-up's version it acts on
     elements = {e["action_id"]: e for e in actions["elements"]}
-    assert set(elements) == {
+    # The main controls as buttons; postponing in the overflow menu.
+    assert list(elements) == [
         "pb_rem_start:prepare",
         "pb_rem_start:form",
-        "pb_rem_postpone:1",
-        "pb_rem_postpone:2",
-        "pb_rem_postpone:5",
-        "pb_rem_postpone_date",
         "pb_rem_held",
-    }
+        "pb_rem_more",
+    ]
+    assert [(o["text"]["text"], o["value"]) for o in elements["pb_rem_more"]["options"]] == [
+        ("Udskyd 1 arbejdsdag", "postpone:1"),
+        ("Udskyd 2 arbejdsdage", "postpone:2"),
+        ("Udskyd 5 arbejdsdage", "postpone:5"),
+        ("Udskyd til en anden dato …", "pick_date"),
+    ]
     pid = seeded.praktik_ids[0]
     assert json.loads(elements["pb_rem_start:prepare"]["value"]) == {
         "flow": "forbered_moede",
@@ -127,9 +138,7 @@ async def test_reminder_content(
         "praktik": pid,
         "followup": fid,
     }
-    assert elements["pb_rem_postpone:2"]["value"] == str(fid)
     assert elements["pb_rem_held"]["value"] == str(fid)
-    assert elements["pb_rem_postpone_date"]["initial_date"] == "2026-11-30"
 
 
 async def test_early_and_overdue_reminders(
@@ -409,6 +418,7 @@ async def _black_hole() -> tuple[asyncio.Server, str]:
 def write_config(tmp_path: Path, **delivery: Any) -> Path:
     raw = yaml.safe_load((ROOT / "app.yaml").read_text(encoding="utf-8"))
     raw.setdefault("reminders", {}).setdefault("delivery", {}).update(delivery)
+    raw["reminders"]["remind_days_before"] = 0  # as the `config` fixture here: the due day
     path = tmp_path / "app.yaml"
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     return path

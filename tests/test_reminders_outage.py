@@ -18,12 +18,25 @@ from bot.config import AppConfig
 from bot.health import SchedulerHealth
 from bot.reminders.scheduler import tick
 from storage.db import Database
-from tests.reminder_support import by_status, deliveries, local, seed, with_reminders
+from tests.reminder_support import (
+    by_status,
+    deliveries,
+    due_day_only,
+    local,
+    seed,
+    with_reminders,
+)
 from tests.slack_standin import SlackStandIn
 
 pytestmark = pytest.mark.postgres
 MONDAY = dt.date(2026, 11, 30)
 AT_8 = local(MONDAY, 8)
+
+
+@pytest.fixture
+def config(config: AppConfig) -> AppConfig:
+    """Delivery mechanics on the due day only (lead times: tests/test_slack_edges.py)."""
+    return due_day_only(config)
 
 
 class Proxy:

@@ -17,6 +17,7 @@ from storage.models import Consultant, FollowUp, Praktik
 from tests.reminder_support import (
     by_status,
     deliveries,
+    due_day_only,
     followup,
     local,
     seed,
@@ -28,6 +29,12 @@ from tests.test_conversations import REGISTER, Driver, rows
 D = dt.date
 MONDAY = D(2026, 11, 30)
 AT_8 = local(MONDAY, 8)
+
+
+@pytest.fixture
+def config(config: AppConfig) -> AppConfig:
+    """Delivery mechanics on the due day only (lead times: tests/test_slack_edges.py)."""
+    return due_day_only(config)
 
 
 async def materialise(db: Database, config: AppConfig, now: dt.datetime) -> planner.Materialised:

@@ -97,14 +97,11 @@ async def test_register_prepare_and_follow_up_in_slack(bot: SlackBot, db: Databa
     assert any("✅ Jobpraktik" in t for t in answered)
 
     # Prepare the opstart meeting with the citizen, from the DM.
+    # Her only praktik: no picker, but the thread says which praktik it is about.
     root2 = await bot.dm(ANNA, "forbered")
-    picker = bot.last(ANNA, root2)
-    await bot.click(
-        ANNA,
-        picker,
-        lambda e: e["type"] == "static_select",
-        selected=f"forbered_moede:{praktik.id}",
-    )
+    started = "\n".join(message_text(m) for m in bot.bot_messages(ANNA, root2))
+    assert "Du har én aktiv praktik, så 'Forbered møde' handler om den: P-1001" in started
+    assert "hvilken praktik drejer det sig om" not in started
     assert "Hvilket møde forbereder du?" in bot.last_text(ANNA, root2)
     await bot.click_button(ANNA, bot.last(ANNA, root2), "Opstart (forventningsafstemning)")
     await bot.click_button(ANNA, bot.last(ANNA, root2), "Borgeren")

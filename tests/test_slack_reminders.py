@@ -69,10 +69,10 @@ async def test_postpone_then_mark_held_from_the_reminder(bot: SlackBot, db: Data
     assert "Eksempel Lager ApS" in text  # a DM to the responsible consultant may name it
 
     # Someone else's hand-made click on Anna's reminder changes nothing.
-    await bot.click(BO, reminder, lambda e: e["action_id"] == "pb_rem_postpone:2")
+    await bot.click(BO, reminder, lambda e: e["type"] == "overflow", selected="postpone:2")
     assert (await first_followup(db)).due_date == opstart.due_date
 
-    await bot.click(ANNA, reminder, lambda e: e["action_id"] == "pb_rem_postpone:2")
+    await bot.click(ANNA, reminder, lambda e: e["type"] == "overflow", selected="postpone:2")
     moved = next(f for f in await rows(db, FollowUp) if f.id == opstart.id)
     assert moved.due_date > opstart.due_date
     assert "Udskudt til" in message_text(bot.slack.message("DUANNA", reminder["ts"]))

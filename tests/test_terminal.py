@@ -129,9 +129,10 @@ async def test_a_consultants_day_in_the_terminal(db_url: str) -> None:
     assert "Velkommen til praktikbot" in welcome and "Skriv aldrig CPR-numre" in welcome
     await register_jobpraktik(term)
 
-    # Prepare the midway meeting with the company.
-    await term.send("2", "Hvilken praktik drejer det sig om?")
-    out = await term.send("1", "Hvilket møde forbereder du?")
+    # Prepare the midway meeting with the company: her only praktik, so no question which.
+    out = await term.send("2", "Hvilket møde forbereder du?")
+    assert "Du har én aktiv praktik, så 'Forbered møde' handler om den: P-1001" in out
+    assert "Hvilken praktik drejer det sig om?" not in out
     assert "Formål: Virksomhedspraktik med henblik på job" in out
     await term.send("2", "Hvem er samtalen med?")
     await term.send("2", "Hvornår er (eller var) mødet?")
@@ -146,8 +147,7 @@ async def test_a_consultants_day_in_the_terminal(db_url: str) -> None:
     assert "Tæt på ansættelse (1-10): 8 af 10" in out
 
     # The follow-up form.
-    await term.send("3", "Hvilken praktik")
-    await term.send("1", "(1 af 3)")
+    await term.send("3", "(1 af 3)")
     await term.send("1", "(2 af 3)")
     await term.send("2", "(3 af 3)")
     await term.send("3", "hvor tæt er borgeren på ansættelse")
@@ -160,8 +160,8 @@ async def test_a_consultants_day_in_the_terminal(db_url: str) -> None:
     assert "markeret som afholdt" in out
 
     # The outcome.
-    await term.send("6", "Hvilken praktik")
-    await term.send("1", "Hvad blev resultatet")
+    out = await term.send("6", "Hvad blev resultatet")
+    assert "så 'Afslutning' handler om den" in out
     await term.send("1", "i praktikvirksomheden")
     await term.send("ja", "Hvor mange timer")
     await term.send("37", "Hvornår starter jobbet")

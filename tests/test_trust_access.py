@@ -38,17 +38,24 @@ async def denials(db: Database) -> list[AuditEntry]:
 
 
 async def open_add_followup(bot: SlackBot, user: str, praktik_id: int) -> str:
-    """`user` starts "Tilføj opfølgning" on a praktik in their DM; returns the thread."""
+    """`user` starts "Tilføj opfølgning" on their only praktik in their DM (no picker: it
+    starts on it); returns the thread."""
     root = await bot.dm(user, "tilføj opfølgning")
-    picker = bot.last(user, root)
-    await bot.click(
-        user,
-        picker,
-        lambda e: e["type"] == "static_select",
-        selected=f"ny_opfoelgning:{praktik_id}",
-    )
+    [conversation] = [c for c in await rows(bot.deps.db, Conversation) if c.active_key]
+    assert conversation.praktik_id == praktik_id
     assert "Hvilken slags opfølgning" in bot.last_text(user, root)
     return root
+
+
+async def second_praktik(db: Database, of: Praktik, case_ref: str) -> Praktik:
+    """Another active praktik of the same consultant, stored directly (synthetic)."""
+    data = of.model_dump(exclude={"id", "short_ref", "case_ref"})
+    async with db.transaction() as session:
+        other = Praktik(**data, case_ref=case_ref)
+        session.add(other)
+        await session.flush()
+        await session.refresh(other)
+        return other
 
 
 async def open_from_home(bot: SlackBot, user: str) -> str:
@@ -184,6 +191,7 @@ async def test_nothing_from_another_consultant_changes_a_conversation_in_a_dm_th
     async with running_bot(slack, db, with_team(config), flows) as bot:
         await bot.register_praktik(BO, "SAG-2026-7003")
         [bos] = await rows(db, Praktik)
+        await second_praktik(db, bos, "SAG-2026-7005")  # with two, "forbered" asks which
         anna_root = await bot.dm(ANNA, "ny")
         await bot.dm(ANNA, "SAG-2026-7004", thread_ts=anna_root)
         [annas] = [c for c in await rows(db, Conversation) if c.active_key]

@@ -1,4 +1,5 @@
-"""The reminder DM's buttons: postpone (1, 2, 5 working days or a chosen date) and held.
+"""The reminder DM's controls: held (a button); postpone by 1, 2 or 5 working days or to
+a chosen date (the overflow menu; choosing a date first shows the date picker).
 
 Each listener acks first, then checks that the click comes from the user's own DM with
 the bot and that the user is the responsible consultant of the follow-up's praktik (or
@@ -27,7 +28,8 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.access import RoleResolver, Roles, may_access
+from bot import absence
+from bot.access import Access, RoleResolver, Roles, access
 from bot.config import AppConfig
 from bot.reminders import planner, render
 from bot.slack.payloads import clicked_message
@@ -57,9 +59,11 @@ class ActionResult:
     answer; stale: the follow-up changed since the reminder was rendered), or duplicate
     (a repeated delivery of the same click: nothing)."""
 
-    status: str  # done, refused, invalid, stale, duplicate
+    status: str  # done, refused, invalid, stale, duplicate, pick_date
     text: str = ""
     followup: FollowUp | None = None
+    # pick_date: the reminder's controls with the date picker shown (nothing changed).
+    actions: dict[str, Any] | None = None
 
 
 def already_changed(followup: FollowUp) -> str:
@@ -96,12 +100,15 @@ async def apply_action(
 ) -> ActionResult:
     """Apply one reminder button click from a block_actions payload (no Slack calls).
 
-    The responsible consultant may act, and so may the praktik's team lead and an
-    administrator (`roles` of the clicking user), from their own DM with the bot
+    The responsible consultant may act, and so may the praktik's team lead, an
+    administrator (`roles` of the clicking user) and the stand-in while its consultant
+    is absent (audited as such), from their own DM with the bot
     (`from_own_dm`, checked by the listener); anyone else is refused and audited. The
     click applies only to the follow-up in the version the reminder was rendered for."""
     action = (body.get("actions") or [{}])[0]
     action_id = str(action.get("action_id") or "")
+    if action_id == render.MORE:  # the overflow menu: its option says what to do
+        action_id = str((action.get("selected_option") or {}).get("value") or "")
     user_id = str((body.get("user") or {}).get("id") or "")
     state = render.rendered_state(str(action.get("block_id") or ""))
     if state is None or not user_id:
@@ -116,16 +123,26 @@ async def apply_action(
         if current is None or followup_id not in found:
             return ActionResult("invalid", "Opfølgningen findes ikke længere.")
         _, praktik, consultant = found[followup_id]
-        allowed = from_own_dm and (
-            consultant.slack_user_id == user_id
-            or may_access(
+        basis: Access | None = None
+        if from_own_dm and consultant.slack_user_id == user_id:
+            basis = Access("owner")
+        elif from_own_dm:
+            clicker = await queries.consultant_by_key(session, user_key=f"slack:{user_id}")
+            covers = (
+                await absence.covers_of(
+                    session, consultant_id=clicker.id, day=planner.local_today(config, now)
+                )
+                if clicker is not None and clicker.id is not None
+                else ()
+            )
+            basis = access(
                 roles=roles or Roles(),
-                consultant_id=None,
+                consultant_id=clicker.id if clicker else None,
                 owner_id=praktik.consultant_id,
                 team_id=praktik.team_id,
+                covers=covers,
             )
-        )
-        if not allowed:
+        if basis is None:
             await queries.audit(
                 session,
                 actor=f"slack:{user_id}",
@@ -140,12 +157,20 @@ async def apply_action(
             return ActionResult("refused", NOT_YOURS)
         if current.version != version or current.status != "planned":
             return ActionResult("stale", already_changed(current), current)
+        if action_id == render.MORE_PICK_DATE:  # shows the date picker; changes nothing
+            actions = render.reminder_actions(current, praktik, pick_date=True)
+            return ActionResult("pick_date", followup=current, actions=actions)
+        stand_in = (
+            {"stand_in_for": basis.cover.owner_id, "absence": basis.cover.absence_id}
+            if basis.cover is not None
+            else {}
+        )
         await queries.audit(
             session,
             actor=f"slack:{user_id}",
             action="change",
             praktik_id=praktik.id,
-            detail={"followup": followup_id, "action": action_id[:40]},
+            detail={"followup": followup_id, "action": action_id[:40], **stand_in},
         )
         try:
             if action_id == render.HELD:
@@ -162,7 +187,9 @@ async def apply_action(
                     session, config=config, followup_id=followup_id, now=now, to_date=chosen
                 )
             else:
-                match = re.fullmatch(rf"{render.POSTPONE}:(\d+)", action_id)
+                match = re.fullmatch(
+                    rf"(?:{render.POSTPONE}|{render.MORE_POSTPONE}):(\d+)", action_id
+                )
                 if match is None:
                     return ActionResult("invalid", UNREADABLE)
                 followup = await planner.postpone_followup(
@@ -201,7 +228,16 @@ async def handle_action(
         channel, ts = own_channel, None
     user_id = str((body.get("user") or {}).get("id") or "")
     try:
-        if result.status == "done" and channel and ts:
+        if result.status == "pick_date" and result.actions is not None and channel and ts:
+            blocks = (body.get("message") or {}).get("blocks") or []
+            text = (body.get("message") or {}).get("text") or "Påmindelse"
+            await client.chat_update(
+                channel=channel,
+                ts=ts,
+                text=text,
+                blocks=render.with_actions(blocks, result.actions),
+            )
+        elif result.status == "done" and channel and ts:
             blocks = (body.get("message") or {}).get("blocks") or []
             await client.chat_update(
                 channel=channel,
@@ -225,9 +261,10 @@ def register(
     resolver: RoleResolver | None = None,
     own_dm: OwnDm | None = None,
 ) -> None:
-    """Register the reminder listeners: pb_rem_postpone:N, pb_rem_postpone_date,
-    pb_rem_held. `own_dm` finds a user's own DM channel with the bot (without it, the
-    clicked message's channel is trusted)."""
+    """Register the reminder listeners: pb_rem_more (the overflow menu),
+    pb_rem_postpone_date, pb_rem_held, and pb_rem_postpone:N of older reminders. `own_dm`
+    finds a user's own DM channel with the bot (without it, the clicked message's channel
+    is trusted)."""
 
     async def listener(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
@@ -244,3 +281,4 @@ def register(
     app.action(re.compile(rf"^{render.POSTPONE}:\d+$"))(listener)
     app.action(render.POSTPONE_DATE)(listener)
     app.action(render.HELD)(listener)
+    app.action(render.MORE)(listener)

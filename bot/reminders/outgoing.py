@@ -2,6 +2,11 @@
 cancelled instead: the follow-up is gone, no longer planned, moved, or its praktik ended;
 the consultant has no Slack user; the team or its digest is no longer configured.
 
+While the responsible consultant is absent (bot/absence.py: an absence in effect on the
+row's local day), a reminder about a praktik the arrangement covers goes to the stand-in
+and says whose praktik it is; in a digest the stand-in is mentioned for the absent
+consultant's follow-ups.
+
 Everything is loaded in one short transaction before any Slack call, and decided again
 at sending time rather than trusted from when the row was made: a follow-up held or
 moved after its row was enqueued is not reminded.
@@ -13,6 +18,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from bot import absence
 from bot.config import AppConfig
 from bot.followup_plan import add_months
 from bot.reminders import planner, render
@@ -21,7 +27,7 @@ from bot.workdays import WorkingDays
 from dialogues.structure import FLOWS_DIR, load_flows
 from storage import queries
 from storage.db import Database
-from storage.models import Consultant, Delivery, FollowUp, Praktik
+from storage.models import Absence, Consultant, Delivery, FollowUp, Praktik
 
 
 @dataclass
@@ -49,6 +55,19 @@ async def prepare(
     }
     async with db.transaction() as session:
         details = await queries.followups_with_praktik(session, followup_ids=followup_ids)
+        covered: StandIns = {}
+        for day in sorted({d.occurs_on for d in claimed if d.followup_id in details}):
+            owners = sorted(
+                {
+                    details[d.followup_id][1].consultant_id
+                    for d in claimed
+                    if d.occurs_on == day and d.followup_id in details
+                }
+            )
+            for owner, found in (
+                await absence.stand_ins_on(session, consultant_ids=owners, day=day)
+            ).items():
+                covered[(owner, day)] = found
         digests: dict[tuple[str, dt.date], list[render.DigestEntry]] = {}
         for delivery in claimed:
             if delivery.kind != "digest" or delivery.team_id not in teams:
@@ -58,8 +77,18 @@ async def prepare(
             rows = await queries.planned_followups_of_team(
                 session, team_id=delivery.team_id, due_to=week_end
             )
-            digests[(delivery.team_id, day)] = [render.DigestEntry(*row) for row in rows]
-    return [_outgoing(config, days, d, details, digests, overviews) for d in claimed]
+            stand_ins = {
+                owner.slack_user_id: stand_in.slack_user_id
+                for _, owner, stand_in in await queries.absences_in_effect(
+                    session, day=day, team_id=delivery.team_id
+                )
+                if owner.slack_user_id
+            }
+            digests[(delivery.team_id, day)] = [
+                render.DigestEntry(*row, stand_in=stand_ins.get(row[0]) if row[0] else None)
+                for row in rows
+            ]
+    return [_outgoing(config, days, d, details, digests, overviews, covered) for d in claimed]
 
 
 async def overview_report(db: Database, config: AppConfig, day: dt.date) -> list[Report]:
@@ -86,6 +115,10 @@ async def overview_report(db: Database, config: AppConfig, day: dt.date) -> list
     ]  # fmt: skip
 
 
+# (absent consultant id, local day) → (absence, absent consultant, stand-in)
+StandIns = dict[tuple[int, dt.date], tuple[Absence, Consultant, Consultant]]
+
+
 def _outgoing(
     config: AppConfig,
     days: WorkingDays,
@@ -93,6 +126,7 @@ def _outgoing(
     details: dict[int, tuple[FollowUp, Praktik, Consultant]],
     digests: dict[tuple[str, dt.date], list[render.DigestEntry]],
     overviews: dict[str, list[Report]],
+    covered: StandIns,
 ) -> Outgoing:
     if delivery.kind == "overview":
         overview = config.report.monthly_overview
@@ -126,18 +160,32 @@ def _outgoing(
         return Outgoing(delivery, cancel="consultant has no Slack user")
     assert followup.id is not None
     current = planner.followup_occurrences(
-        config, days, followup_id=followup.id, due_date=followup.due_date
+        config, days, followup_id=followup.id, kind=followup.kind, due_date=followup.due_date
     )
     if delivery.key not in {o.key for o in current}:
         return Outgoing(delivery, cancel="follow-up moved")
     left = None
     if delivery.kind == "early":
         left = days.between(delivery.occurs_on + dt.timedelta(days=1), followup.due_date)
+    recipient = consultant.slack_user_id
+    stand_in_for: render.StandIn | None = None
+    cover = covered.get((praktik.consultant_id, delivery.occurs_on))
+    if cover is not None:
+        arrangement, _, stand_in = cover
+        last = absence.effective_last_day(arrangement)
+        if (
+            stand_in.slack_user_id
+            and last is not None
+            and absence.routes_to_stand_in(arrangement, praktik.team_id)
+        ):
+            recipient = stand_in.slack_user_id
+            stand_in_for = render.StandIn(owner=consultant.slack_user_id, last_day=last)
     text, blocks = render.reminder_message(
         delivery_kind=delivery.kind,
         followup=followup,
         praktik=praktik,
         type_label=config.praktik_type(praktik.type).label,
         working_days_left=left,
+        stand_in_for=stand_in_for,
     )
-    return Outgoing(delivery, messages=[(text, blocks)], dm_user=consultant.slack_user_id)
+    return Outgoing(delivery, messages=[(text, blocks)], dm_user=recipient)

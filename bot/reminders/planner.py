@@ -5,7 +5,8 @@ Occurrences
 A planned follow-up due on working day D reminds its praktik's responsible consultant
 (by DM) at `reminders.time`, local time in `timezone` (Europe/Copenhagen):
 
-- ``early``: ``remind_days_before`` working days before D (when that is > 0);
+- ``early``: ``remind_days_before`` working days before D, set per follow-up kind (e.g.
+  an opstart three working days ahead, in time to book the meeting; when that is > 0);
 - ``due``: on D;
 - ``overdue``: every ``overdue_every_working_days`` working days after D, at most
   ``overdue_max_reminders`` times, while it is still planned.
@@ -128,13 +129,15 @@ def reminder_due_at(config: AppConfig, day: dt.date) -> dt.datetime:
 
 
 def followup_occurrences(
-    config: AppConfig, days: WorkingDays, *, followup_id: int, due_date: dt.date
+    config: AppConfig, days: WorkingDays, *, followup_id: int, kind: str, due_date: dt.date
 ) -> list[Occurrence]:
-    """Every reminder occurrence of a follow-up due on `due_date`, earliest first."""
+    """Every reminder occurrence of a follow-up of `kind` due on `due_date`, earliest
+    first."""
     rules = config.reminders
     dated: list[tuple[str, dt.date]] = []
-    if rules.remind_days_before:
-        dated.append(("early", days.add(due_date, -rules.remind_days_before)))
+    before = rules.days_before(kind)
+    if before:
+        dated.append(("early", days.add(due_date, -before)))
     dated.append(("due", due_date))
     if rules.overdue_every_working_days:
         for n in range(1, rules.overdue_max_reminders + 1):
@@ -253,7 +256,8 @@ def due_window(config: AppConfig, now: dt.datetime, days: WorkingDays) -> tuple[
     back = rules.overdue_every_working_days * rules.overdue_max_reminders
     today = local_today(config, now)
     # Due dates are working days, so the early reminders reach exactly this far ahead.
-    due_to = days.add(today, rules.remind_days_before) if rules.remind_days_before else today
+    ahead = rules.most_days_before
+    due_to = days.add(today, ahead) if ahead else today
     return first_day - dt.timedelta(days=_calendar_days(back)), due_to
 
 
@@ -307,7 +311,7 @@ async def materialise(
         assert followup.id is not None
         since = max(earliest, as_utc(followup.scheduled_at or followup.created_at))
         for occurrence in followup_occurrences(
-            config, days, followup_id=followup.id, due_date=followup.due_date
+            config, days, followup_id=followup.id, kind=followup.kind, due_date=followup.due_date
         ):
             add(
                 occurrence,

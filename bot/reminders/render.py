@@ -7,9 +7,10 @@ holds only consultant mentions, short references and counts: nothing anybody typ
 case reference, company, target group, type or anything about the citizen (rules.md,
 data protection § 3).
 
-A reminder's buttons carry the state they were rendered for (the follow-up's id and
+A reminder's controls carry the state they were rendered for (the follow-up's id and
 version, in the actions block's block_id), so a click on a reminder whose follow-up has
-changed since — a double click, an old message — changes nothing.
+changed since — a double click, an old message — changes nothing. The main controls are
+buttons; postponing (1, 2, 5 working days, or a chosen date) is in an overflow menu.
 
 Block Kit limits: 50 blocks and about 13,000 characters per message, 3000 per section
 text; a long digest is split over several messages.
@@ -31,9 +32,15 @@ if TYPE_CHECKING:
     from bot.report import Report
 
 START = "pb_rem_start"  # f"{START}:prepare" / f"{START}:form", value JSON {"flow", "praktik"}
-POSTPONE = "pb_rem_postpone"  # f"{POSTPONE}:{working days}", value = follow-up id
+# Buttons f"{POSTPONE}:{working days}" (value = follow-up id): reminders sent before the
+# overflow menu carry them, and they keep working.
+POSTPONE = "pb_rem_postpone"
 POSTPONE_DATE = "pb_rem_postpone_date"  # datepicker
 HELD = "pb_rem_held"  # value = follow-up id
+# The overflow menu ("⋯") with the rarer choices; option values below.
+MORE = "pb_rem_more"
+MORE_POSTPONE = "postpone"  # f"{MORE_POSTPONE}:{working days}"
+MORE_PICK_DATE = "pick_date"  # shows the date picker in the reminder
 # block_id f"rem|{followup id}|{version}" of the reminder's actions block: the state the
 # buttons were rendered for.
 BLOCK_PREFIX = "rem"
@@ -104,6 +111,15 @@ def _days(n: int) -> str:
 # --- reminder DM -------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class StandIn:
+    """A reminder sent to a stand-in: whose praktik it is (their Slack user) and the last
+    day of the arrangement."""
+
+    owner: str
+    last_day: dt.date
+
+
 def reminder_message(
     *,
     delivery_kind: str,
@@ -111,8 +127,10 @@ def reminder_message(
     praktik: Praktik,
     type_label: str,
     working_days_left: int | None = None,
+    stand_in_for: StandIn | None = None,
 ) -> tuple[str, Blocks]:
-    """The DM about one follow-up: (fallback text, blocks)."""
+    """The DM about one follow-up: (fallback text, blocks). To a stand-in it says first
+    whose praktik it is and that it comes under a stand-in arrangement."""
     assert followup.id is not None and praktik.id is not None
     label = followup_label(followup.kind, followup.months_after_end)
     case_ref = escape(praktik.case_ref)
@@ -128,13 +146,26 @@ def reminder_message(
         left = f" (om {_days(working_days_left)})" if working_days_left else ""
         headline = f":calendar: *Kommende: {label}* for *{ref}* (sag {case_ref})"
         detail = f"Forfalder {due}{left}."
+        if followup.kind != "status":
+            detail += " Nu er der tid til at aftale mødet med borger og virksomhed."
         text = f"Påmindelse: {label} for {named} forfalder {due}."
     else:
         headline = f":bell: *I dag: {label}* for *{ref}* (sag {case_ref})"
         detail = f"Forfalder {due}."
         text = f"Påmindelse: {label} for {named} forfalder i dag, {due}."
     period = f"{format_danish_date(praktik.start_date)} – {format_danish_date(praktik.end_date)}"
-    blocks: Blocks = [
+    blocks: Blocks = []
+    if stand_in_for is not None:
+        owner = f"<@{stand_in_for.owner}>"
+        blocks.append(
+            _context(
+                f":busts_in_silhouette: Du er stedfortræder for {owner} til og med "
+                f"{format_danish_date(stand_in_for.last_day)}: praktikken er {owner}s, og "
+                "påmindelsen kommer til dig, fordi de er fraværende."
+            )
+        )
+        text = f"Som stedfortræder for {owner}: {text}"
+    blocks += [
         _section(f"{headline}\n{detail}"),
         {
             "type": "section",
@@ -166,10 +197,18 @@ def _start_value(flow: str, praktik: Praktik, followup: FollowUp | None) -> str:
     return json.dumps(value)
 
 
-def reminder_actions(followup: FollowUp, praktik: Praktik) -> dict[str, Any]:
-    """The reminder's buttons. A status follow-up is answered by the status flow (which
-    marks it held), once the praktik's end outcome is recorded; before that, the button
-    records the outcome."""
+def _option(text: str, value: str) -> dict[str, Any]:
+    return {"text": _plain(text), "value": value}
+
+
+def reminder_actions(
+    followup: FollowUp, praktik: Praktik, *, pick_date: bool = False
+) -> dict[str, Any]:
+    """The reminder's controls: the main ones as buttons (prepare the meeting, fill in
+    the form, mark held), postponing in an overflow menu; with `pick_date` (chosen there)
+    a date picker too. All in one actions block whose block_id records the state. A
+    status follow-up is answered by the status flow (which marks it held), once the
+    praktik's end outcome is recorded; before that, the button records the outcome."""
     assert followup.id is not None and praktik.id is not None
     fid = str(followup.id)
     elements: Blocks = []
@@ -194,29 +233,36 @@ def reminder_actions(followup: FollowUp, praktik: Praktik) -> dict[str, Any]:
             _button(
                 f"{START}:prepare",
                 "Forbered møde",
-                json.dumps(
-                    {"flow": "forbered_moede", "praktik": praktik.id, "followup": followup.id}
-                ),
+                _start_value("forbered_moede", praktik, followup),
                 "primary",
             ),
             _button(
                 f"{START}:form",
                 "Udfyld opfølgningsskema",
-                json.dumps({"flow": "opfoelgning", "praktik": praktik.id, "followup": followup.id}),
+                _start_value("opfoelgning", praktik, followup),
             ),
         ]
-    elements += [_button(f"{POSTPONE}:{n}", f"Udskyd {_days(n)}", fid) for n in POSTPONE_CHOICES]
-    elements.append(
-        {
-            "type": "datepicker",
-            "action_id": POSTPONE_DATE,
-            "initial_date": followup.due_date.isoformat(),
-            "placeholder": _plain("Udskyd til dato"),
-        }
-    )
     if followup.kind != "status":  # a status is held by recording it
-        elements.append(_button(HELD, "Markér som afholdt", fid))
+        elements.append(_button(HELD, "Markér som afholdt", fid, None if elements else "primary"))
+    if pick_date:
+        elements.append(
+            {
+                "type": "datepicker",
+                "action_id": POSTPONE_DATE,
+                "initial_date": followup.due_date.isoformat(),
+                "placeholder": _plain("Udskyd til dato"),
+            }
+        )
+    more = [_option(f"Udskyd {_days(n)}", f"{MORE_POSTPONE}:{n}") for n in POSTPONE_CHOICES]
+    if not pick_date:
+        more.append(_option("Udskyd til en anden dato …", MORE_PICK_DATE))
+    elements.append({"type": "overflow", "action_id": MORE, "options": more})
     return {"type": "actions", "block_id": state_block_id(followup), "elements": elements}
+
+
+def with_actions(blocks: Sequence[dict[str, Any]], actions: dict[str, Any]) -> Blocks:
+    """The reminder's blocks with its actions block replaced by `actions`."""
+    return [actions if b.get("type") == "actions" else b for b in blocks]
 
 
 def state_block_id(followup: FollowUp) -> str:
@@ -254,6 +300,7 @@ class DigestEntry:
     consultant_name: str
     short_ref: str | None
     due_date: dt.date
+    stand_in: str | None = None  # the Slack user standing in for the consultant that day
 
 
 def _refs(short_refs: Sequence[str]) -> str:
@@ -263,6 +310,8 @@ def _refs(short_refs: Sequence[str]) -> str:
 
 
 def _person(entry: DigestEntry) -> str:
+    if entry.stand_in and entry.slack_user_id:
+        return f"<@{entry.stand_in}> (stedfortræder for <@{entry.slack_user_id}>)"
     if entry.slack_user_id:
         return f"<@{entry.slack_user_id}>"
     return escape(entry.consultant_name)
@@ -280,6 +329,8 @@ def digest_messages(
         if entry.due_date > week_end:
             continue
         key = entry.slack_user_id or f"name:{entry.consultant_name}"
+        if entry.stand_in:
+            key = f"{entry.stand_in}:for:{key}"
         _, overdue, this_week = people.setdefault(key, (_person(entry), [], []))
         (overdue if entry.due_date < day else this_week).append(short_ref(entry.short_ref))
     total_overdue = sum(len(o) for _, o, _ in people.values())

@@ -17,6 +17,7 @@ from bot.access import GroupMembers
 from bot.reminders import actions as reminder_actions
 from bot.slack.deps import SlackDeps
 from bot.slack.listeners import (
+    absence,
     actions,
     assistant,
     commands,
@@ -39,6 +40,7 @@ LISTENER_MODULES = (
     assistant,
     home,
     handover,
+    absence,
     errors,
 )
 

@@ -8,6 +8,7 @@ Long text is split into sections of at most 3,000 characters and messages of at 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -24,6 +25,9 @@ MESSAGE_BLOCK_LIMIT = 50
 MAX_BUTTON_OPTIONS = 5
 MAX_CHECKBOXES = 10
 MAX_ACTIONS = 25  # elements in one actions block
+OPTION_TEXT_LIMIT = 75  # Slack's limit for an option's (and a button's) text
+# A line of a question that is an item of a list, not part of the question itself.
+LIST_ITEM = re.compile(r"^\s*(?:[•◦▪\-–]\s|\d{1,3}[.)]\s)")
 
 COMMAND_LABELS = {"back": "Tilbage", "skip": "Spring over", "cancel": "Afbryd", "help": "Hjælp"}
 
@@ -31,6 +35,20 @@ COMMAND_LABELS = {"back": "Tilbage", "skip": "Spring over", "cancel": "Afbryd", 
 def escape(text: str) -> str:
     """Escape the three characters Slack's mrkdwn treats as control characters."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def bold_lines(text: str) -> str:
+    """A question as mrkdwn: Slack does not carry bold across a line break, so each line
+    is bold on its own. List items (•, -, 1.) and blank lines stay plain. Escaped here:
+    pass the text as written, never already escaped."""
+    lines = []
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if not stripped or LIST_ITEM.match(line):
+            lines.append(escape(line.rstrip()))
+        else:
+            lines.append(f"*{escape(stripped)}*")
+    return "\n".join(lines)
 
 
 def plain(text: str, limit: int = 75) -> dict[str, Any]:
@@ -110,21 +128,52 @@ def _button(text: str, action_id: str, value: str, *, primary: bool = False) -> 
     return button
 
 
-def _option(option: Option) -> Block:
-    return {"text": plain(option.label), "value": option.value[:150]}
+def full_text(option: Option) -> str:
+    """An option's whole text (its label may be a shortened form of it)."""
+    return option.detail or option.label
+
+
+def cut_options(options: Sequence[Option]) -> bool:
+    """True when Slack cannot show some option's whole text on its button or check box."""
+    return any(o.detail or len(o.label) > OPTION_TEXT_LIMIT for o in options)
+
+
+def _option(option: Option, number: int | None = None) -> Block:
+    """A select or check-box option; with `number`, its text starts with it (the number
+    to type in the thread, and to find the whole text in the list above)."""
+    text = full_text(option) if number is not None else option.label
+    shown = f"{number}. {text}" if number is not None else text
+    return {"text": plain(shown, OPTION_TEXT_LIMIT), "value": option.value[:150]}
 
 
 def _question_block_id(prompt: Prompt) -> str:
     return f"{ids.QUESTION_BLOCK}|{prompt.step_id}"[:255]
 
 
+def numbered(prompt: Prompt) -> bool:
+    """Whether the options are shown with their numbers: always for check boxes (the hint
+    says to type the numbers), and wherever a label is cut (the whole texts are listed,
+    numbered, above the buttons)."""
+    return prompt.kind == "multi" or cut_options(prompt.options)
+
+
 def _answer_elements(prompt: Prompt) -> list[Block]:
     options = list(prompt.options)
     kind = prompt.kind
+    numbers = numbered(prompt)
+
+    def number(n: int) -> int | None:
+        return n + 1 if numbers else None
+
     confirms = ("confirm_date", "confirm_sensitive", "confirm_answers")
     if (kind in ("choice", "yesno") or kind in confirms) and len(options) <= MAX_BUTTON_OPTIONS:
         return [
-            _button(o.label, f"{ids.ANSWER}:{n}", o.value, primary=o.value == prompt.suggested)
+            _button(
+                f"{n + 1}. {full_text(o)}" if numbers else o.label,
+                f"{ids.ANSWER}:{n}",
+                o.value,
+                primary=o.value == prompt.suggested,
+            )
             for n, o in enumerate(options)
         ]
     if kind == "choice":
@@ -132,11 +181,13 @@ def _answer_elements(prompt: Prompt) -> list[Block]:
             "type": "static_select",
             "action_id": ids.ANSWER_SELECT,
             "placeholder": plain("Vælg"),
-            "options": [_option(o) for o in options[:100]],
+            "options": [_option(o, number(n)) for n, o in enumerate(options[:100])],
         }
-        suggested = next((o for o in options if o.value == prompt.suggested), None)
+        suggested = next(
+            (n for n, o in enumerate(options[:100]) if o.value == prompt.suggested), None
+        )
         if suggested is not None:
-            select["initial_option"] = _option(suggested)
+            select["initial_option"] = _option(options[suggested], number(suggested))
         return [select]
     if kind == "scale":
         low, high = int(prompt.min or 1), int(prompt.max or 10)
@@ -156,14 +207,14 @@ def _answer_elements(prompt: Prompt) -> list[Block]:
             element = {
                 "type": "checkboxes",
                 "action_id": ids.MULTI_INPUT,
-                "options": [_option(o) for o in options],
+                "options": [_option(o, n + 1) for n, o in enumerate(options)],
             }
         else:
             element = {
                 "type": "multi_static_select",
                 "action_id": ids.MULTI_INPUT,
                 "placeholder": plain("Vælg en eller flere"),
-                "options": [_option(o) for o in options[:100]],
+                "options": [_option(o, n + 1) for n, o in enumerate(options[:100])],
             }
         return [element, _button("Videre", ids.MULTI_SUBMIT, "submit", primary=True)]
     return []
@@ -186,10 +237,11 @@ def prompt_blocks(prompt: Prompt) -> list[Block]:
     text = prompt.text
     if prompt.item_position is not None:
         text = f"({prompt.item_position[0]} af {prompt.item_position[1]}) {text}"
-    blocks: list[Block] = sections(f"*{escape(text)}*", escaped=True)
-    long_options = [o for o in prompt.options if o.detail]
-    if long_options:
-        listing = "\n".join(f"• {o.detail or o.label}" for o in prompt.options)
+    blocks: list[Block] = sections(bold_lines(text), escaped=True)
+    if cut_options(prompt.options):
+        # Slack cuts a button's or check box's text at 75 characters: the whole texts
+        # here, with the numbers the buttons and boxes carry.
+        listing = "\n".join(f"{n}. {full_text(o)}" for n, o in enumerate(prompt.options, 1))
         blocks += sections(listing)
     elements = _answer_elements(prompt)
     if elements:
@@ -263,14 +315,14 @@ def summary_blocks(prompt: Prompt) -> list[Block]:
 
 def answered_blocks(question: str, answer: str) -> list[Block]:
     """A question message once answered: the question, the answer, no buttons."""
-    blocks = sections(f"*{escape(question)}*", escaped=True)
+    blocks = sections(bold_lines(question), escaped=True)
     blocks += sections(f"✅ {escape(answer)}", escaped=True)
     return blocks
 
 
 def superseded_blocks(question: str) -> list[Block]:
     """A question message that was asked again further down (or left)."""
-    blocks = sections(f"*{escape(question)}*", escaped=True)
+    blocks = sections(bold_lines(question), escaped=True)
     blocks.append(
         {"type": "context", "elements": [{"type": "mrkdwn", "text": "Se nedenfor i tråden."}]}
     )

@@ -35,7 +35,7 @@ from bot.slack.render import (
     split_messages,
     superseded_blocks,
 )
-from bot.worklist import items_for, praktik_label
+from bot.worklist import covered_work_items, items_for, praktik_label
 from dialogues.model import Flow
 from dialogues.registry import offered
 
@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 
 HELP_INTRO = "Jeg er praktikbot - dialogværktøjet til virksomhedspraktik. Skriv eller vælg:"
 HELP_LIST_LINE = "• *mine* - se dine aktive praktikker"
+HELP_ABSENCE_LINE = "• *fravær* - registrér fravær og en stedfortræder fra dit team"
 HELP_END = (
     "Samtalen foregår i en tråd: svar med knapperne eller ved at skrive i tråden. "
     "Skriv aldrig CPR-numre."
@@ -52,7 +53,7 @@ HELP_END = (
 def help_text(flows: Mapping[str, Flow]) -> str:
     """What the bot understands: each offered flow by its first keyword, then the list."""
     lines = [f"• *{f.menu.keywords[0]}* - {f.menu.hint}" for f in offered(flows) if f.menu]
-    return "\n".join([HELP_INTRO, *lines, HELP_LIST_LINE, HELP_END])
+    return "\n".join([HELP_INTRO, *lines, HELP_LIST_LINE, HELP_ABSENCE_LINE, HELP_END])
 
 
 async def post_blocks(
@@ -137,20 +138,27 @@ async def start_in_thread(
     source_key: str,
     followup_id: int | None = None,
     resume_open: bool = False,
+    say_first: str | None = None,
 ) -> Reply | None:
     """Start a flow in a thread of the user's own DM (the caller made sure); a flow about
-    a praktik without one asks which first. With `resume_open` (a button), an open
-    conversation of the same flow and praktik is pointed to instead. Returns the
-    service's reply, or None when nothing was started."""
+    a praktik without one asks which first — unless the user has only one, which it
+    starts on, saying so. With `resume_open` (a button), an open conversation of the same
+    flow and praktik is pointed to instead. `say_first` is posted in the thread before
+    its first question. Returns the service's reply, or None when nothing was started."""
     flow = deps.flows.get(flow_id)
     if flow is None:
         await post_help(deps.flows, client, channel=channel, thread_ts=thread_ts)
         return None
     if flow.needs_praktik and praktik_id is None:
-        await post_praktik_picker(
-            deps, client, user_id=user_id, channel=channel, thread_ts=thread_ts, flow_id=flow_id
-        )
-        return None
+        rows = await praktik_rows(deps, user_id, flow)
+        if len(rows) != 1:
+            await post_praktik_picker(
+                deps, client, channel=channel, thread_ts=thread_ts, flow_id=flow_id, rows=rows
+            )
+            return None
+        # Only one to choose from: no question, but say which it is.
+        praktik_id, label = rows[0]
+        say_first = messages.ONLY_PRAKTIK.format(title=flow.title, label=label)
     reply = await deps.service.start(
         actor=await deps.actor(user_id),
         key=conversation_key(channel, thread_ts),
@@ -163,23 +171,42 @@ async def start_in_thread(
         thread_ts=thread_ts,
         resume_open=resume_open,
     )
+    if say_first and reply.prompt is not None:  # started: said before its first question
+        reply.messages.insert(0, say_first)
     await show_reply(deps, client, channel=channel, thread_ts=thread_ts, reply=reply)
     return reply
+
+
+async def praktik_rows(deps: SlackDeps, user_id: str, flow: Flow) -> list[tuple[int, str]]:
+    """(id, label) of the praktikker the user may pick for `flow` (about a praktik): their
+    own (active ones, or for a flow about an ended praktik those with a status due), and
+    the active ones of an absent colleague they stand in for today."""
+    actor = await deps.actor(user_id)
+    now = deps.clock()
+    items = await items_for(deps.db, deps.config, flow, user_key=actor.user_key, now=now)
+    today = now.astimezone(deps.config.tz).date()
+    covered = (
+        await covered_work_items(deps.db, user_key=actor.user_key, roles=actor.roles, today=today)
+        if flow.praktik_status != "ended"
+        else []
+    )
+    return [(item.praktik_id, praktik_label(deps.config, item)) for item in items] + [
+        (item.praktik_id, f"{praktik_label(deps.config, item)} (som stedfortræder)")
+        for item in covered
+    ]
 
 
 async def post_praktik_picker(
     deps: SlackDeps,
     client: AsyncWebClient,
     *,
-    user_id: str,
     channel: str,
     thread_ts: str | None,
     flow_id: str,
+    rows: list[tuple[int, str]],
 ) -> None:
-    actor = await deps.actor(user_id)
     flow = deps.flows[flow_id]
-    items = await items_for(deps.db, deps.config, flow, user_key=actor.user_key, now=deps.clock())
-    if not items:
+    if not rows:
         text = (
             messages.NO_STATUS_TO_RECORD
             if flow.praktik_status == "ended"
@@ -193,7 +220,6 @@ async def post_praktik_picker(
             text=text,
         )
         return
-    rows = [(item.praktik_id, praktik_label(deps.config, item)) for item in items]
     await post_blocks(
         client,
         channel=channel,
@@ -278,11 +304,16 @@ async def start_in_dm(
     if flow is None:
         await post_help(deps.flows, client, channel=channel, thread_ts=None)
         return
+    only: str | None = None
     if flow.needs_praktik and praktik_id is None:
-        await post_praktik_picker(
-            deps, client, user_id=user_id, channel=channel, thread_ts=None, flow_id=flow_id
-        )
-        return
+        rows = await praktik_rows(deps, user_id, flow)
+        if len(rows) != 1:
+            await post_praktik_picker(
+                deps, client, channel=channel, thread_ts=None, flow_id=flow_id, rows=rows
+            )
+            return
+        praktik_id = rows[0][0]  # the only one: said first in the thread
+        only = messages.ONLY_PRAKTIK.format(title=flow.title, label=rows[0][1])
     if resume_open:
         already = await deps.service.open_elsewhere(
             actor=await deps.actor(user_id),
@@ -309,6 +340,7 @@ async def start_in_dm(
         source_key=source_key,
         followup_id=followup_id,
         resume_open=resume_open,
+        say_first=only,
     )
 
 

@@ -1,5 +1,5 @@
 """The /praktik slash command with Danish subcommands: ny, forbered, opfølgning, afslut,
-mine, hjælp. Slash commands are acked at once; the flow starts in the consultant's own DM.
+mine, fravær, hjælp. Slash commands are acked at once; the flow starts in the consultant's own DM.
 The command may be typed in a shared channel, so the answer there never repeats what was
 typed."""
 
@@ -13,6 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.slack import ids
 from bot.slack.deps import SlackDeps
 from bot.slack.intents import intent
+from bot.slack.listeners.absence import post_absence_form
 from bot.slack.render import menu_blocks
 from bot.slack.threads import help_text, open_dm, start_in_dm
 from bot.slack.worklist_ui import post_work_list
@@ -40,6 +41,10 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
                 praktik_id=None,
                 source_key=f"slack:cmd:{command.get('trigger_id') or command.get('command_ts')}",
             )
+        elif kind == "absence":
+            await ack(text="Jeg har sendt fraværsformularen til dig privat.")
+            channel = await open_dm(deps, client, user_id)
+            await post_absence_form(deps, client, user_id=user_id, channel=channel, thread_ts=None)
         elif kind == "list":
             await ack(text="Jeg har sendt listen over dine praktikker til dig privat.")
             channel = await open_dm(deps, client, user_id)

@@ -19,6 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import messages
 from bot.slack.deps import SlackDeps, conversation_key
 from bot.slack.intents import intent
+from bot.slack.listeners.absence import post_absence_form
 from bot.slack.listeners.cpr_guard import refuse_in_thread
 from bot.slack.threads import (
     in_own_dm,
@@ -90,6 +91,8 @@ async def handle_text(
         )
     elif kind == "list":
         await post_work_list(deps, client, user_id=user_id, channel=channel, thread_ts=root)
+    elif kind == "absence":
+        await post_absence_form(deps, client, user_id=user_id, channel=channel, thread_ts=root)
     else:
         await post_help(deps.flows, client, channel=channel, thread_ts=root)
 
