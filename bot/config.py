@@ -23,7 +23,9 @@ from pydantic import (
     model_validator,
 )
 
-from dialogues.domain import FollowUpKind, PraktikType, RuleSet
+from dialogues.domain import FollowUpKind, PraktikType, RuleSet, TypeId
+from dialogues.progression import ProgressionConfig
+from dialogues.risk import RiskConfig
 from dialogues.structure import FLOWS_DIR
 from dialogues.yamlio import load_yaml
 
@@ -62,7 +64,16 @@ FOLLOWUP_LABELS: dict[str, str] = {
     "midtvejs": "midtvejsopfølgning",
     "afslutning": "slutevaluering",
     "status": "status på job/uddannelse",
+    "ekstra": "ekstra opfølgning",
+    "plantrin": "trin i udviklingsplanen",
 }
+
+
+class DevelopmentPlanConfig(Frozen):
+    """The development plan (udviklingsplan): which types must have one; for the others it
+    is optional. Asked in the follow-up form."""
+
+    required_for: tuple[TypeId, ...] = ("udviklingspraktik",)
 
 
 class PlannedFollowUp(Frozen):
@@ -207,6 +218,9 @@ class AppConfig(Frozen):
     reminders: ReminderConfig = ReminderConfig()
     access: AccessConfig = AccessConfig()
     retention: RetentionConfig = RetentionConfig()
+    progression: ProgressionConfig = ProgressionConfig()
+    development_plan: DevelopmentPlanConfig = DevelopmentPlanConfig()
+    risk: RiskConfig = RiskConfig()
 
     @field_validator("timezone")
     @classmethod

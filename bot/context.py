@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from bot.config import AppConfig
+from dialogues.history import History
 from dialogues.state import FlowContext, PraktikFacts
 from storage.models import Praktik
 
@@ -19,14 +22,26 @@ def praktik_facts(praktik: Praktik) -> PraktikFacts:
         start_date=praktik.start_date,
         end_date=praktik.end_date,
         hours_per_week=praktik.hours_per_week,
+        extension_assessed=praktik.extension_assessed,
+        short_ref=praktik.short_ref,
     )
 
 
-def flow_context(config: AppConfig, praktik: Praktik | None = None) -> FlowContext:
+def flow_context(
+    config: AppConfig,
+    praktik: Praktik | None = None,
+    *,
+    history: History | None = None,
+    locked_steps: Mapping[str, str] | None = None,
+) -> FlowContext:
     return FlowContext(
         timezone=config.timezone,
         rules=config.rules,
         types=config.types,
         max_custom_subgoals=config.max_custom_subgoals,
         praktik=praktik_facts(praktik) if praktik is not None else None,
+        progression=config.progression,
+        plan_required_for=config.development_plan.required_for,
+        history=history,
+        locked_steps=dict(locked_steps or {}),
     )

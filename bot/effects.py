@@ -18,6 +18,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot import messages
 from bot.config import FOLLOWUP_LABELS, AppConfig
 from bot.followup_plan import plan_followups
+from bot.history import meeting_day, score_points
+from bot.meeting_effects import GuideView, meeting_guide, record_progress, update_plan
 from dialogues.dates import format_danish_date
 from dialogues.effect_inputs import (
     EFFECT_INPUTS,
@@ -26,7 +28,10 @@ from dialogues.effect_inputs import (
     RecordOutcomeInput,
     RegisterPraktikInput,
 )
-from storage import queries
+from dialogues.model import Flow
+from dialogues.progression import trend_lines
+from dialogues.risk import Signal
+from storage import meetings, queries
 from storage.models import Conversation, FollowUp, Praktik, utcnow
 
 
@@ -39,8 +44,18 @@ class EffectRun:
     team_id: str | None
     praktik: Praktik | None
     now: dt.datetime
+    flows: dict[str, Flow] = field(default_factory=dict)
     lines: list[str] = field(default_factory=list)
     note: str | None = None
+    guide: GuideView | None = None
+    # What risk rules read (dialogues.risk), besides the flow's answers.
+    signals: list[Signal] = field(default_factory=list)
+    progress_recorded: bool = False
+
+    @property
+    def correction(self) -> bool:
+        """The conversation corrects a saved one: effects that ran then are not redone."""
+        return self.conversation.corrects_id is not None
 
 
 Effect = Callable[[EffectRun, dict[str, Any]], Awaitable[None]]
@@ -109,6 +124,8 @@ async def change_period(run: EffectRun, payload: dict[str, Any]) -> None:
     data = ChangePeriodInput.from_payload(payload)
     if data.start_date is not None:
         praktik.start_date = data.start_date
+    if data.end_date != praktik.end_date:
+        run.signals.append(Signal("end_date_change_days", (data.end_date - praktik.end_date).days))
     praktik.end_date = data.end_date
     if data.extension_assessed:
         praktik.extension_assessed = True
@@ -190,15 +207,47 @@ async def record_outcome(run: EffectRun, payload: dict[str, Any]) -> None:
     praktik.purpose_met = data.purpose_met
     praktik.min_plan_updated = data.min_plan_updated
     praktik.status = "ended"
-    praktik.ended_at = run.now
+    praktik.ended_at = praktik.ended_at or run.now  # a corrected outcome keeps the end
     praktik.updated_at = utcnow()
     run.session.add(praktik)
     run.lines.append(messages.OUTCOME_RECORDED.format(case_ref=praktik.case_ref))
 
 
+async def correct_registration(run: EffectRun, payload: dict[str, Any]) -> None:
+    """A corrected registration: the praktik's own fields take the corrected answers
+    (the period, type, target group and sub-goals are locked: see CORRECTIONS)."""
+    praktik = run.praktik
+    assert praktik is not None
+    data = RegisterPraktikInput.from_payload(payload)
+    limit = run.config.rules_on(praktik.start_date).ratio_cap.limit(data.ordinary_employees)
+    for name in (
+        "case_ref", "company", "p_number", "hours_per_week", "last_employer", "new_function",
+        "ordinary_employees", "subsidised_now", "ratio_statement", "contact_person",
+    ):  # fmt: skip
+        setattr(praktik, name, getattr(data, name))
+    praktik.ratio_limit = limit
+    praktik.ratio_exceeded = data.subsidised_now + 1 > limit
+    praktik.updated_at = utcnow()
+    run.session.add(praktik)
+    run.lines.append(messages.REGISTRATION_CORRECTED.format(case_ref=praktik.case_ref))
+
+
 async def case_note(run: EffectRun, payload: dict[str, Any]) -> None:
+    """Store the note the engine drafted; after recorded scores, with the progression so
+    far; a correction's note says which draft it replaces."""
     assert run.conversation.id is not None
     note = str(payload["note"])
+    praktik = run.praktik
+    if run.progress_recorded and praktik is not None and praktik.id is not None:
+        rows = await meetings.scores_of(run.session, praktik_ids=[praktik.id])
+        lines = trend_lines(score_points(rows), praktik.subgoals, run.config.progression)
+        if lines:
+            note += "\n\nProgression:\n" + "\n".join(lines)
+    if run.correction:
+        assert run.conversation.corrects_id is not None
+        first = await run.session.get(Conversation, run.conversation.corrects_id)
+        when = format_danish_date(meeting_day(run.config, first)) if first is not None else "før"
+        note = messages.CORRECTED_NOTE_HEAD.format(date=when) + "\n" + note
     await queries.add_case_note(
         run.session,
         praktik_id=run.praktik.id if run.praktik else None,
@@ -216,8 +265,73 @@ EFFECTS: dict[str, Effect] = {
     "record_followup": record_followup,
     "record_outcome": record_outcome,
     "case_note": case_note,
+    "meeting_guide": meeting_guide,
+    "record_progress": record_progress,
+    "update_plan": update_plan,
 }
 if EFFECTS.keys() != EFFECT_INPUTS.keys():  # a flow may name exactly the effects run here
     raise RuntimeError(
         f"effects without an input model or function: {EFFECTS.keys() ^ EFFECT_INPUTS.keys()}"
     )
+
+
+@dataclass(frozen=True)
+class OnCorrection:
+    """What happens to an effect when a saved conversation is corrected. The effect ran
+    when the conversation was saved; a correction runs `redo` (if any) with the corrected
+    answers, and the steps in `locked` (None: every step the effect reads) cannot be
+    corrected — `hint` says why and what to do instead (Danish)."""
+
+    redo: Effect | None = None
+    locked: frozenset[str] | None = frozenset()
+    hint: str = ""
+
+
+CORRECTIONS: dict[str, OnCorrection] = {
+    # The period moves follow-ups and has its own legal checks: Ret periode does that.
+    "register_praktik": OnCorrection(
+        correct_registration,
+        frozenset(
+            {
+                "start_date",
+                "end_date",
+                "extension_assessed",
+                "target_group",
+                "praktik_type",
+                "type_method",
+                "advisor_job_match",
+                "advisor_direction",
+                "subgoals",
+                "own_subgoals",
+            }
+        ),
+        messages.LOCKED_REGISTRATION,
+    ),
+    "change_period": OnCorrection(
+        None, frozenset({"start_date", "end_date", "extension_assessed"}), messages.LOCKED_PERIOD
+    ),
+    "add_followup": OnCorrection(None, None, messages.LOCKED_FOLLOWUP),
+    "record_followup": OnCorrection(),  # it was held; nothing to redo
+    "record_outcome": OnCorrection(record_outcome),
+    "case_note": OnCorrection(case_note),  # drafted anew
+    "meeting_guide": OnCorrection(None, None, messages.LOCKED_GUIDE),
+    "record_progress": OnCorrection(
+        record_progress, frozenset({"phase", "audience"}), messages.LOCKED_MEETING
+    ),
+    # New steps already have reminders: the plan is reviewed at the next follow-up.
+    "update_plan": OnCorrection(None, None, messages.LOCKED_PLAN),
+}
+if CORRECTIONS.keys() != EFFECTS.keys():
+    raise RuntimeError(f"effects without a correction rule: {CORRECTIONS.keys() ^ EFFECTS.keys()}")
+
+
+def locked_steps(flow: Flow) -> dict[str, str]:
+    """The steps of `flow` a correction may not change, each with why (Danish)."""
+    locked: dict[str, str] = {}
+    for name in flow.on_complete:
+        rule = CORRECTIONS[name]
+        steps = rule.locked if rule.locked is not None else EFFECT_INPUTS[name].needs().steps()
+        for step in steps:
+            if flow.has_step(step):
+                locked.setdefault(step, rule.hint)
+    return locked

@@ -12,7 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
 TypeId = Literal["jobpraktik", "kompetencepraktik", "udviklingspraktik"]
-FollowUpKind = Literal["opstart", "midtvejs", "afslutning", "status"]
+# ekstra: proposed by a risk rule and accepted; plantrin: a dated step of the development plan.
+FollowUpKind = Literal["opstart", "midtvejs", "afslutning", "status", "ekstra", "plantrin"]
 
 
 class Frozen(BaseModel):

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from bot.config import AppConfig
 from bot.reminders import planner, render
 from bot.workdays import WorkingDays
-from storage import queries
+from storage import meetings, queries
 from storage.db import Database
 from storage.models import Consultant, Delivery, FollowUp, Praktik
 
@@ -42,6 +42,7 @@ async def prepare(
     async with db.transaction() as session:
         details = await queries.followups_with_praktik(session, followup_ids=followup_ids)
         digests: dict[tuple[str, dt.date], list[render.DigestEntry]] = {}
+        at_risk: dict[str, list[render.RiskEntry]] = {}
         for delivery in claimed:
             if delivery.kind != "digest" or delivery.team_id not in teams:
                 continue
@@ -51,7 +52,9 @@ async def prepare(
                 session, team_id=delivery.team_id, due_to=week_end
             )
             digests[(delivery.team_id, day)] = [render.DigestEntry(*row) for row in rows]
-    return [_outgoing(config, days, d, details, digests) for d in claimed]
+            risky = await meetings.at_risk_of_team(session, team_id=delivery.team_id)
+            at_risk[delivery.team_id] = [render.RiskEntry(*row) for row in risky]
+    return [_outgoing(config, days, d, details, digests, at_risk) for d in claimed]
 
 
 def _outgoing(
@@ -60,6 +63,7 @@ def _outgoing(
     delivery: Delivery,
     details: dict[int, tuple[FollowUp, Praktik, Consultant]],
     digests: dict[tuple[str, dt.date], list[render.DigestEntry]],
+    at_risk: dict[str, list[render.RiskEntry]],
 ) -> Outgoing:
     if delivery.kind == "digest":
         team = next((t for t in config.teams if t.id == delivery.team_id), None)
@@ -68,7 +72,10 @@ def _outgoing(
         assert delivery.team_id is not None
         entries = digests.get((delivery.team_id, delivery.occurs_on), [])
         messages = render.digest_messages(
-            team_name=team.name, day=delivery.occurs_on, entries=entries
+            team_name=team.name,
+            day=delivery.occurs_on,
+            entries=entries,
+            at_risk=at_risk.get(delivery.team_id, []),
         )
         delivery.recipient = team.channel
         return Outgoing(delivery, messages=messages)

@@ -376,6 +376,20 @@ async def mark_followup_held(
     return followup
 
 
+async def cancel_followup(
+    session: AsyncSession, *, followup_id: int, now: dt.datetime, reason: str
+) -> FollowUp:
+    """Cancel a planned follow-up (e.g. its plan step was dropped); its reminders stop."""
+    followup = await _open_followup(session, followup_id)
+    assert followup.id is not None
+    followup.status = "cancelled"
+    followup.version += 1
+    session.add(followup)
+    await session.flush()
+    await queue.cancel_open_deliveries(session, followup_ids=[followup.id], now=now, reason=reason)
+    return followup
+
+
 async def add_followup(
     session: AsyncSession,
     *,

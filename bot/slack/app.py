@@ -16,9 +16,18 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.access import GroupMembers
 from bot.reminders import actions as reminder_actions
 from bot.slack.deps import SlackDeps
-from bot.slack.listeners import actions, assistant, commands, errors, handover, home, messages
+from bot.slack.listeners import (
+    actions,
+    assistant,
+    commands,
+    dialogue_tool,
+    errors,
+    handover,
+    home,
+    messages,
+)
 
-LISTENER_MODULES = (messages, commands, actions, home, handover, assistant, errors)
+LISTENER_MODULES = (messages, commands, actions, dialogue_tool, home, handover, assistant, errors)
 
 Registration = Callable[[AsyncApp], None]
 

@@ -16,3 +16,7 @@ REMINDER_START = "pb_rem_start"  # reminder buttons that start a flow (value as 
 
 QUESTION_BLOCK = "q"  # block_id f"q|{step_id}" on a question's interactive block
 SLASH_COMMAND = "/praktik"
+CONTINUE = "pb_continue"  # the guide's 'Registrér mødet': value JSON {"flow", "praktik", "from"}
+PROPOSAL = "pb_proposal"  # f"{PROPOSAL}:accept" / ":decline", value = proposal id
+CORRECT = "pb_correct"  # 'Ret et svar': value JSON {"conversation": id} or {"praktik": id}
+CORRECT_PICK = "pb_correct_pick"  # static select, value f"{conversation id}:{step id}"

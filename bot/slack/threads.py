@@ -14,6 +14,7 @@ channel from the request.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
 
@@ -24,12 +25,15 @@ from bot.conversations import Reply
 from bot.slack.deps import SlackDeps, conversation_key
 from bot.slack.render import (
     answered_blocks,
+    correct_block,
     fallback_text,
+    guide_blocks,
     menu_blocks,
     mrkdwn_sections,
     note_blocks,
     praktik_picker_blocks,
     prompt_blocks,
+    proposal_blocks,
     sections,
     split_messages,
     superseded_blocks,
@@ -88,13 +92,38 @@ async def show_reply(
             blocks=sections(text),
             text=fallback_text(text),
         )
+    correct = [correct_block(reply.correctable_id)] if reply.correctable_id else []
     if reply.note:
         await post_blocks(
             client,
             channel=channel,
             thread_ts=thread_ts,
-            blocks=note_blocks(messages.CASE_NOTE_READY, reply.note),
+            blocks=note_blocks(messages.CASE_NOTE_READY, reply.note) + correct,
             text=messages.CASE_NOTE_READY,
+        )
+    elif correct:
+        await post_blocks(
+            client, channel=channel, thread_ts=thread_ts, blocks=correct, text="Ret et svar"
+        )
+    if reply.guide is not None and reply.conversation_id is not None:
+        value = json.dumps(
+            {"flow": reply.guide.continue_flow, "praktik": reply.praktik_id,
+             "from": reply.conversation_id}
+        )  # fmt: skip
+        await post_blocks(
+            client,
+            channel=channel,
+            thread_ts=thread_ts,
+            blocks=guide_blocks(reply.guide.text, label=reply.guide.continue_label, value=value),
+            text=fallback_text(reply.guide.text),
+        )
+    if reply.proposal is not None:
+        await post_blocks(
+            client,
+            channel=channel,
+            thread_ts=thread_ts,
+            blocks=proposal_blocks(reply.proposal.id, reply.proposal.text),
+            text=fallback_text(reply.proposal.text),
         )
     prompt_ts = None
     if reply.prompt is not None:
@@ -134,10 +163,12 @@ async def start_in_thread(
     source_key: str,
     followup_id: int | None = None,
     resume_open: bool = False,
+    carry_from: int | None = None,
 ) -> Reply | None:
     """Start a flow in a thread of the user's own DM (the caller made sure); a flow about
     a praktik without one asks which first. With `resume_open` (a button), an open
-    conversation of the same flow and praktik is pointed to instead. Returns the
+    conversation of the same flow and praktik is pointed to instead; `carry_from`: the
+    saved conversation it continues (the guide's 'Registrér mødet'). Returns the
     service's reply, or None when nothing was started."""
     flow = deps.flows.get(flow_id)
     if flow is None:
@@ -159,6 +190,7 @@ async def start_in_thread(
         channel=channel,
         thread_ts=thread_ts,
         resume_open=resume_open,
+        carry_from=carry_from,
     )
     await show_reply(deps, client, channel=channel, thread_ts=thread_ts, reply=reply)
     return reply

@@ -11,12 +11,22 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.config import AppConfig
 from bot.slack import ids
 from bot.slack.deps import SlackDeps
-from bot.slack.render import Block, action_rows, escape, mrkdwn_sections, plain, start_buttons
+from bot.slack.render import (
+    Block,
+    action_rows,
+    correct_value,
+    escape,
+    mrkdwn_sections,
+    plain,
+    start_buttons,
+)
 from bot.slack.threads import post_blocks
 from bot.worklist import (
+    ProgressNote,
     WorkItem,
     next_followup_text,
     praktik_label,
+    progress_notes,
     team_work_items,
     work_items,
 )
@@ -49,8 +59,10 @@ def item_blocks(
     n: int,
     *,
     owner: bool = False,
+    note: ProgressNote | None = None,
 ) -> list[Block]:
-    """A praktik with its next follow-up and a button per flow about a praktik."""
+    """A praktik with its next follow-up, its progression and risk, a button per flow
+    about a praktik and one to correct a saved answer."""
     lines = [f"*{escape(praktik_label(config, item))}*"]
     if owner and item.owner_slack_user:
         lines.append(f"Ansvarlig: <@{item.owner_slack_user}>")
@@ -60,15 +72,22 @@ def item_blocks(
         lines.append(f"{marker}Næste opfølgning: {escape(upcoming)}")
     else:
         lines.append("Ingen planlagte opfølgninger.")
+    lines += [escape(line) for line in (note.lines() if note else [])]
+    correct = {
+        "type": "button",
+        "text": plain("Ret et svar"),
+        "action_id": ids.CORRECT,
+        "value": correct_value(praktik=item.praktik_id),
+    }
     return [
         {
             "type": "section",
             "block_id": f"praktik|{item.praktik_id}",
-            "text": {"type": "mrkdwn", "text": "\n".join(lines)},
+            "text": {"type": "mrkdwn", "text": "\n".join(lines)[:3000]},
         },
         *action_rows(
             f"praktik_actions|{item.praktik_id}",
-            start_buttons(on_home(flows, about_praktik=True), str(n), item.praktik_id),
+            [*start_buttons(on_home(flows, about_praktik=True), str(n), item.praktik_id), correct],
         ),
     ]
 
@@ -89,8 +108,11 @@ async def work_list_blocks(deps: SlackDeps, user_id: str) -> list[Block]:
     if not items:
         return mrkdwn_sections("Du har ingen aktive praktikker. Skriv *ny* for at oprette en.")
     blocks: list[Block] = mrkdwn_sections(f"*Dine aktive praktikker ({len(items)})*")
+    notes = await progress_notes(deps.db, deps.config, items)
     for n, item in enumerate(items):
-        blocks += item_blocks(deps.config, deps.flows, item, today, n)
+        blocks += item_blocks(
+            deps.config, deps.flows, item, today, n, note=notes.get(item.praktik_id)
+        )
     return blocks
 
 
@@ -110,18 +132,24 @@ async def home_view(deps: SlackDeps, user_id: str, page: int = 0) -> dict[str, A
     ]
     if not items:
         blocks += mrkdwn_sections("Du har ingen aktive praktikker endnu.")
-    for n, item in enumerate(shown):
-        blocks.append({"type": "divider"})
-        blocks += item_blocks(deps.config, deps.flows, item, today, n)
     team_items = await team_work_items(
         deps.db, user_key=actor.user_key, team_ids=actor.roles.lead_of
     )
+    shown_team = team_items[:TEAM_SECTION_SIZE]
+    notes = await progress_notes(deps.db, deps.config, [*shown, *shown_team])
+    for n, item in enumerate(shown):
+        blocks.append({"type": "divider"})
+        blocks += item_blocks(
+            deps.config, deps.flows, item, today, n, note=notes.get(item.praktik_id)
+        )
     if team_items:
-        shown_team = team_items[:TEAM_SECTION_SIZE]
         blocks.append({"type": "header", "text": plain("Teamets praktikker", 150)})
         for n, item in enumerate(shown_team):
             blocks.append({"type": "divider"})
-            blocks += item_blocks(deps.config, deps.flows, item, today, 100 + n, owner=True)
+            blocks += item_blocks(
+                deps.config, deps.flows, item, today, 100 + n, owner=True,
+                note=notes.get(item.praktik_id),
+            )  # fmt: skip
             blocks.append(handover_block(item))
         if len(team_items) > len(shown_team):
             blocks += mrkdwn_sections(f"… og {len(team_items) - len(shown_team)} flere i teamet.")
