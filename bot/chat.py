@@ -329,6 +329,8 @@ def render_prompt(prompt: Prompt) -> str:
     if prompt.item_position is not None:
         lines.append(f"({prompt.item_position[0]} af {prompt.item_position[1]})")
     lines.append(prompt.text)
+    if prompt.last_time is not None:
+        lines.append(f"({prompt.last_time})")
     if prompt.kind != "summary":
         for number, option in enumerate(prompt.options, start=1):
             mark = " (anbefalet)" if option.value == prompt.suggested else ""
@@ -340,8 +342,6 @@ def render_prompt(prompt: Prompt) -> str:
         lines.append(KIND_HINTS[prompt.kind])
     if prompt.current is not None:
         lines.append(f"(Tidligere svar: {prompt.current})")
-    if prompt.last_time is not None:
-        lines.append(f"({prompt.last_time})")
     if prompt.optional:
         lines.append("(Valgfrit - skriv 'spring over' for at springe over.)")
     return "\n".join(lines)

@@ -25,6 +25,7 @@ from dialogues.effect_inputs import (
     EFFECT_INPUTS,
     AddFollowupInput,
     ChangePeriodInput,
+    RecordFollowupInput,
     RecordOutcomeInput,
     RegisterPraktikInput,
 )
@@ -184,7 +185,11 @@ async def record_followup(run: EffectRun, payload: dict[str, Any]) -> None:
             chosen = None
     if chosen is None:
         chosen = await followup_for_form(
-            run.session, config=run.config, praktik_id=praktik.id, now=run.now
+            run.session,
+            config=run.config,
+            praktik_id=praktik.id,
+            now=run.now,
+            kind=RecordFollowupInput.from_payload(payload).phase,
         )
     if chosen is None or chosen.id is None:
         return

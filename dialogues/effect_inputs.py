@@ -78,9 +78,11 @@ class AddFollowupInput(EffectInput):
 
 
 class RecordFollowupInput(EffectInput):
-    """Marks the praktik's follow-up held; reads no answers."""
+    """Marks the praktik's follow-up held: of the meeting the form records, if asked."""
 
     needs_praktik = True
+
+    phase: Annotated[str | None, answer("choice")] = None
 
 
 class RecordOutcomeInput(EffectInput):

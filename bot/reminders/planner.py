@@ -497,11 +497,17 @@ async def move_praktik_followups(
 
 
 async def followup_for_form(
-    session: AsyncSession, *, config: AppConfig, praktik_id: int, now: dt.datetime
+    session: AsyncSession,
+    *,
+    config: AppConfig,
+    praktik_id: int,
+    now: dt.datetime,
+    kind: str | None = None,
 ) -> FollowUp | None:
     """The follow-up a completed follow-up form is about: the earliest planned one that
     is not a status follow-up, due up to `form_window_working_days` working days from
-    today; else the earliest planned one."""
+    today — of `kind` (the meeting the form records) if there is one —; else the
+    earliest planned one."""
     planned = [
         f
         for f in await queries.followups_of_praktik(session, praktik_id=praktik_id)
@@ -512,4 +518,5 @@ async def followup_for_form(
     days = WorkingDays(config.calendar)
     limit = days.add(local_today(config, now), config.reminders.form_window_working_days)
     near = [f for f in planned if f.kind != "status" and f.due_date <= limit]
-    return (near or planned)[0]
+    same = [f for f in near if f.kind == kind]
+    return (same or near or planned)[0]

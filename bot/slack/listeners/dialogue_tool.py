@@ -130,7 +130,8 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         )
         if conversation_id is None and praktik_id is None:
             return
-        channel, _, thread_ts = clicked_message(body)
+        from_home = (body.get("container") or {}).get("type") == "view"
+        channel, _, thread_ts = (None, None, None) if from_home else clicked_message(body)
         source_key = f"slack:correct:{user_id}:{action.get('action_ts')}"
         # A button in a message: the thread it is in, which must be the actor's own DM.
         if channel is not None and not await in_own_dm(
