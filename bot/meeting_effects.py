@@ -202,13 +202,15 @@ async def update_plan(run: EffectRun, payload: dict[str, Any]) -> None:
         run.session.add(step)
         counts["new"] += 1
     await run.session.flush()
-    if any(counts.values()):
-        run.lines.append(
-            "Udviklingsplanen er opdateret: "
-            f"{counts['new']} nye trin, {counts['done']} udført, {counts['moved']} flyttet, "
-            f"{counts['dropped']} droppet. Du får en påmindelse på hvert trins frist "
-            f"({FOLLOWUP_LABELS['plantrin']})."
+    words = {"new": "nye trin", "done": "udført", "moved": "flyttet", "dropped": "droppet"}
+    done = [f"{counts[k]} {word}" for k, word in words.items() if counts[k]]
+    if done:
+        reminded = (
+            f" Du får en påmindelse på hvert trins frist ({FOLLOWUP_LABELS['plantrin']})."
+            if counts["new"] or counts["moved"]
+            else ""
         )
+        run.lines.append(f"Udviklingsplanen er opdateret: {', '.join(done)}.{reminded}")
 
 
 async def _planned_followup(run: EffectRun, followup_id: int | None) -> int | None:

@@ -126,7 +126,10 @@ def _facts(ctx: FlowContext, history: History, today: dt.date) -> list[str]:
         f"({_fmt_weeks(max(planned, 0))} tilbage)."
     )
     if history.upcoming:
-        shown = "; ".join(f"{u.label} {format_danish_date(u.due)}" for u in history.upcoming[:3])
+        shown = "; ".join(
+            f"{u.label} {format_danish_date(u.due)}{' (overskredet)' if u.due < today else ''}"
+            for u in history.upcoming[:3]
+        )
         lines.append(f"• Næste opfølgninger: {shown}.")
     else:
         lines.append("• Ingen planlagte opfølgninger.")
@@ -181,10 +184,14 @@ def meeting_guide(
     lines.append("")
     lines.append("Åbne aftaler og næste skridt:")
     open_items = []
-    agreed = history.last_time(AGREEMENTS_TOPIC)
+    agreed = history.last(AGREEMENTS_TOPIC)
     if agreed is not None:
-        open_items.append(f"• {agreed}")
+        meeting = history.meeting(agreed.conversation)
+        where = f" ({meeting.described})" if meeting else ""
+        open_items.append(f"• Aftalt sidst{where}: {agreed.display}")
     open_items += [f"• Udviklingsplan: {step.label}" for step in history.plan_steps]
+    if praktik.type in ctx.plan_required_for and history.plan_steps_total == 0:
+        open_items.append("• Udviklingsplanen mangler: læg trinene (hvem og hvornår) ved mødet.")
     lines += open_items or ["• Ingen åbne aftaler."]
     lines.append("")
     lines.append("Det vigtige nu:")

@@ -241,7 +241,7 @@ def test_the_guide_lists_the_questions_of_type_phase_and_audience_with_last_time
     assert text.startswith("Forberedelse: Midtvejsopfølgning – Borgeren\nP-1007 · KBH-7")
     assert "Sidste møde (Opstart · Borgeren · mandag den 7. december 2026):" in text
     assert "• Manglende krav: Truck" in text and "Din vurdering – Opdateret CV" not in text
-    assert "• Sidst (Opstart · Borgeren · mandag den 7. december 2026): Søg 3 job" in text
+    assert "• Aftalt sidst (Opstart · Borgeren · mandag den 7. december 2026): Søg 3 job" in text
     assert "• Udviklingsplan: Søg 3 job (borgeren, senest fredag den 8. januar 2027)" in text
     assert "    Konsulent: opstart 2" in text and "⚠ Forskel: konsulent 2 og virksomhed 4" in text
     assert "højst 26 uger" in text  # the extension was assessed: its maximum

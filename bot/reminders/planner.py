@@ -504,19 +504,22 @@ async def followup_for_form(
     now: dt.datetime,
     kind: str | None = None,
 ) -> FollowUp | None:
-    """The follow-up a completed follow-up form is about: the earliest planned one that
-    is not a status follow-up, due up to `form_window_working_days` working days from
-    today — of `kind` (the meeting the form records) if there is one —; else the
-    earliest planned one."""
+    """The follow-up a completed follow-up form is about: the earliest planned one of
+    `kind` (the meeting the form records), if any; else the earliest planned one that is
+    not a status follow-up, due up to `form_window_working_days` working days from today;
+    else the earliest planned one. A development plan step's follow-up (plantrin) is never
+    it: the plan's review closes those."""
     planned = [
         f
         for f in await queries.followups_of_praktik(session, praktik_id=praktik_id)
-        if f.status == "planned"
+        if f.status == "planned" and f.kind != "plantrin"
     ]
     if not planned:
         return None
+    same = [f for f in planned if kind is not None and f.kind == kind]
+    if same:
+        return same[0]
     days = WorkingDays(config.calendar)
     limit = days.add(local_today(config, now), config.reminders.form_window_working_days)
     near = [f for f in planned if f.kind != "status" and f.due_date <= limit]
-    same = [f for f in near if f.kind == kind]
-    return (same or near or planned)[0]
+    return (near or planned)[0]
