@@ -26,9 +26,9 @@ from bot import messages, risk_review
 from bot.access import Roles, may_access
 from bot.config import AppConfig
 from bot.context import flow_context
+from bot.effect_run import GuideView
 from bot.effects import CORRECTIONS, EFFECTS, EffectRun, locked_steps
 from bot.history import meeting_day, praktik_history
-from bot.meeting_effects import GuideView
 from bot.risk_review import ProposalView
 from dialogues import engine
 from dialogues.answers import display

@@ -8,18 +8,16 @@ consultant.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from bot import messages
-from bot.config import FOLLOWUP_LABELS, AppConfig
+from bot.config import FOLLOWUP_LABELS
+from bot.effect_run import EffectRun
 from bot.followup_plan import plan_followups
 from bot.history import meeting_day, score_points
-from bot.meeting_effects import GuideView, meeting_guide, record_progress, update_plan
+from bot.meeting_effects import meeting_guide, record_progress, update_plan
 from dialogues.dates import format_danish_date
 from dialogues.effect_inputs import (
     EFFECT_INPUTS,
@@ -34,30 +32,6 @@ from dialogues.progression import trend_lines
 from dialogues.risk import Signal
 from storage import meetings, queries
 from storage.models import Conversation, FollowUp, Praktik, utcnow
-
-
-@dataclass
-class EffectRun:
-    session: AsyncSession
-    config: AppConfig
-    conversation: Conversation
-    consultant_id: int
-    team_id: str | None
-    praktik: Praktik | None
-    now: dt.datetime
-    flows: dict[str, Flow] = field(default_factory=dict)
-    lines: list[str] = field(default_factory=list)
-    note: str | None = None
-    guide: GuideView | None = None
-    # What risk rules read (dialogues.risk), besides the flow's answers.
-    signals: list[Signal] = field(default_factory=list)
-    progress_recorded: bool = False
-
-    @property
-    def correction(self) -> bool:
-        """The conversation corrects a saved one: effects that ran then are not redone."""
-        return self.conversation.corrects_id is not None
-
 
 Effect = Callable[[EffectRun, dict[str, Any]], Awaitable[None]]
 

@@ -5,11 +5,11 @@ plan (see bot.effects for how effects run). Each adds what the consultant is tol
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.config import FOLLOWUP_LABELS
 from bot.context import flow_context
+from bot.effect_run import EffectRun, GuideView
 from bot.history import local_day, plan_facts, praktik_history
 from dialogues.contract import ItemAnswer
 from dialogues.effect_inputs import MeetingGuideInput, RecordProgressInput, UpdatePlanInput
@@ -18,18 +18,6 @@ from dialogues.risk import Signal
 from dialogues.rules import plan_lines
 from storage import meetings
 from storage.models import PlanStep, ProgressScore, utcnow
-
-if TYPE_CHECKING:
-    from bot.effects import EffectRun
-
-
-@dataclass(frozen=True)
-class GuideView:
-    """A meeting guide to show, and the flow that records the meeting."""
-
-    text: str
-    continue_flow: str
-    continue_label: str
 
 
 def today(run: EffectRun) -> dt.date:

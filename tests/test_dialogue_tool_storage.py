@@ -171,3 +171,35 @@ async def test_a_correction_runs_the_same_checks_through_the_engine(
     assert saved.finished and saved.note is not None and saved.note.startswith("RETTET UDKAST")
     [corrected] = await rows(db, Praktik)
     assert corrected.hours_per_week == 15 and corrected.end_date == praktik.end_date
+
+    # A corrected answer that another question depends on: that one is asked as well.
+    await service.start_correction(
+        actor=ANNA, key=KEY, conversation_id=registration.conversation_id,
+        step_id="last_employer", source_key=uuid.uuid4().hex, now=NOW,
+    )  # fmt: skip
+    asked = await driver.say("ja")  # sygedagpenge: allowed in a new job function
+    assert asked.prompt is not None and asked.prompt.step_id == "new_function"
+    await driver.say("Køkkenhjælp i stedet for opvask", "gem")
+    [again] = await rows(db, Praktik)
+    assert (again.last_employer, again.new_function, again.hours_per_week) == (
+        True,
+        "Køkkenhjælp i stedet for opvask",
+        15,  # the first correction stays
+    )
+
+
+async def test_an_extended_period_proposes_an_extra_follow_up(
+    db: Database, config: AppConfig, flows: dict[str, Flow]
+) -> None:
+    driver = Driver(ConversationService(db=db, config=config, flows=flows))
+    await driver.start("ny_praktik")
+    await driver.say(*REGISTER)
+    [praktik] = await rows(db, Praktik)
+    await driver.start("ret_periode", praktik.id)
+    shorter = await driver.say("spring over", "22/1-2027", "ja", "Borgeren starter job", "gem")
+    assert shorter.proposal is None  # shortened: no rule holds
+    await driver.start("ret_periode", praktik.id)
+    longer = await driver.say("spring over", "26/2-2027", "ja", "Mere tid til afklaring", "gem")
+    assert longer.proposal is not None and "Perioden er forlænget" in longer.proposal.text
+    [flag] = [f for f in await rows(db, RiskFlag) if f.active]
+    assert flag.rule_id == "extended"
