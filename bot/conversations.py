@@ -514,6 +514,10 @@ class ConversationService:
                     detail={"proposal": proposal_id, "reason": "no_access"},
                 )  # fmt: skip
                 return Reply(messages=[messages.PRAKTIK_NOT_FOUND], refused=True)
+            if praktik.status != "active":
+                return Reply(
+                    messages=[messages.PRAKTIK_ENDED.format(case_ref=praktik.case_ref)], stale=True
+                )
             decision = await risk_review.decide(
                 session, config=self.config, proposal=proposal, accept=accept,
                 actor_key=actor.user_key, now=now,

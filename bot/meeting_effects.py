@@ -154,16 +154,7 @@ async def update_plan(run: EffectRun, payload: dict[str, Any]) -> None:
             new_date = moved_to[entry.item]
             assert new_date is not None
             step.moved_from, step.due_date = step.due_date, new_date
-            if planned is not None:
-                followup = await planner.postpone_followup(
-                    run.session, config=run.config, followup_id=planned, now=now, to_date=new_date
-                )
-            else:
-                followup = await planner.add_followup(
-                    run.session, config=run.config, praktik_id=praktik.id, kind="plantrin",
-                    due_date=new_date, now=now, note=step.text,
-                )  # fmt: skip
-            step.followup_id = followup.id
+            await _remind_on(run, step, new_date, planned)
         else:
             continue
         counts[decision] += 1
@@ -182,11 +173,7 @@ async def update_plan(run: EffectRun, payload: dict[str, Any]) -> None:
             conversation_id=root_of(run),
         )
         if day is not None:
-            followup = await planner.add_followup(
-                run.session, config=run.config, praktik_id=praktik.id, kind="plantrin",
-                due_date=day, now=now, note=step.text,
-            )  # fmt: skip
-            step.followup_id = followup.id
+            await _remind_on(run, step, day, None)
         run.session.add(step)
         counts["new"] += 1
     await run.session.flush()
@@ -199,6 +186,28 @@ async def update_plan(run: EffectRun, payload: dict[str, Any]) -> None:
             else ""
         )
         run.lines.append(f"Udviklingsplanen er opdateret: {', '.join(done)}.{reminded}")
+
+
+async def _remind_on(run: EffectRun, step: PlanStep, day: dt.date, planned: int | None) -> None:
+    """A dated step's reminder: its planned follow-up moves to `day`, else a new one
+    (kind plantrin, the step's text as its note) is added."""
+    from bot.reminders import planner
+
+    assert step.praktik_id is not None
+    try:
+        if planned is not None:
+            followup = await planner.postpone_followup(
+                run.session, config=run.config, followup_id=planned, now=run.now, to_date=day
+            )
+        else:
+            followup = await planner.add_followup(
+                run.session, config=run.config, praktik_id=step.praktik_id, kind="plantrin",
+                due_date=day, now=run.now, note=step.text,
+            )  # fmt: skip
+    except planner.PlanError as exc:  # e.g. the date passed while the form was open
+        run.lines.append(f"{step.text}: {exc.message}")
+        return
+    step.followup_id = followup.id
 
 
 async def _planned_followup(run: EffectRun, followup_id: int | None) -> int | None:

@@ -189,7 +189,7 @@ async def test_a_consultants_day_in_the_terminal(db_url: str) -> None:
     ]
     assert len(await all_rows(db_url, CaseNote)) == 3  # the guide is not a case note
     statuses = sorted((f.kind, f.status) for f in await all_rows(db_url, FollowUp))
-    assert ("opstart", "held") in statuses
+    assert ("midtvejs", "held") in statuses  # the meeting it recorded
 
 
 async def test_cpr_typed_in_the_terminal_is_refused_and_stored_nowhere(db_url: str) -> None:
