@@ -389,6 +389,10 @@ class ConversationService:
                 return []
             praktik = await self._accessible_praktik(session, actor, known, praktik_id)
             if praktik is None or praktik.id is None:
+                await queries.audit(
+                    session, actor=actor.user_key, action="denied", praktik_id=praktik_id,
+                    detail={"what": "correctable", "reason": "no_access"},
+                )  # fmt: skip
                 return []
             found: list[Correctable] = []
             saved = await meetings.saved_conversations(session, praktik_id=praktik.id)

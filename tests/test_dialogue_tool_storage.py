@@ -18,6 +18,7 @@ from dialogues.model import Flow
 from dialogues.state import UserInput
 from storage.db import Database
 from storage.models import (
+    AuditEntry,
     FollowUp,
     FollowUpProposal,
     PlanStep,
@@ -152,6 +153,15 @@ async def test_a_correction_runs_the_same_checks_through_the_engine(
         c for c in await service.correctable(actor=ANNA, praktik_id=praktik.id)
         if c.step_id == "hours_per_week"
     ]  # fmt: skip
+    bo = Actor(user_key="terminal:bo", name="bo")
+    assert await service.correctable(actor=bo, praktik_id=praktik.id) == []
+    refused = await service.start_correction(
+        actor=bo, key="terminal:bo", conversation_id=registration.conversation_id,
+        step_id="hours_per_week", source_key=uuid.uuid4().hex, now=NOW,
+    )  # fmt: skip
+    assert refused.refused and refused.prompt is None
+    denied = [e for e in await rows(db, AuditEntry) if e.action == "denied"]
+    assert [(e.actor, e.praktik_id) for e in denied] == [("terminal:bo", praktik.id)] * 2
     started = await service.start_correction(
         actor=ANNA, key=KEY, conversation_id=registration.conversation_id,
         step_id="hours_per_week", source_key=uuid.uuid4().hex, now=NOW,
