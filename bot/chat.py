@@ -16,7 +16,7 @@ from typing import TextIO
 from bot import messages
 from bot.config import AppConfig
 from bot.conversations import Actor, ConversationService, Reply
-from bot.worklist import items_for, next_followup_text, praktik_label, work_items
+from bot.worklist import items_for, next_followup_text, praktik_label, progress_notes, work_items
 from dialogues import texts
 from dialogues.cpr import contains_cpr
 from dialogues.model import Flow, normalise_words
@@ -35,8 +35,14 @@ Svar ved at skrive et tal eller en tekst og trykke Enter. Undervejs kan du altid
 Skriv aldrig CPR-numre - brug sagens reference. Du er logget ind som: {user}.
 """
 
-# After the flows (dialogues.registry): the work list and leaving.
-OWN_ENTRIES = [("mine", "Mine praktikker"), ("quit", "Afslut praktikbot")]
+# After the flows (dialogues.registry): the work list, correcting an answer, leaving.
+OWN_ENTRIES = [
+    ("mine", "Mine praktikker"),
+    ("ret", "Ret et gemt svar"),
+    ("quit", "Afslut praktikbot"),
+]
+YES = frozenset({"ja", "j", "1", "registrér", "registrer"})
+NO = frozenset({"nej", "n", "2", ""})
 
 
 def menu_entries(flows: Mapping[str, Flow]) -> list[tuple[str, str]]:
@@ -106,6 +112,10 @@ class TerminalChat:
             if choice == "mine":
                 await self.list_praktikker()
                 continue
+            if choice == "ret":
+                if not await self.correct():
+                    return
+                continue
             praktik_id: int | None = None
             if self.flows[choice].needs_praktik:
                 praktik_id = await self.pick_praktik(self.flows[choice])
@@ -162,11 +172,15 @@ class TerminalChat:
                 self.db, self.config, flow, user_key=self.actor.user_key, now=self.clock()
             )
         today = self.clock().astimezone(self.config.tz).date()
+        notes = await progress_notes(self.db, self.config, items)
         rows = []
         for item in items:
             label = praktik_label(self.config, item)
             upcoming = next_followup_text(item, today)
-            rows.append((item.praktik_id, f"{label} · næste: {upcoming}" if upcoming else label))
+            shown = f"{label} · næste: {upcoming}" if upcoming else label
+            note = notes.get(item.praktik_id)
+            extra = "".join(f"\n       {line}" for line in (note.lines() if note else []))
+            rows.append((item.praktik_id, shown + extra))
         return rows
 
     async def list_praktikker(self) -> None:
@@ -178,17 +192,19 @@ class TerminalChat:
         for number, (_, label) in enumerate(rows, start=1):
             self.say(f"  {number}) {label}")
 
-    async def pick_praktik(self, flow: Flow) -> int | None:
+    async def pick_praktik(self, flow: Flow | None, title: str = "") -> int | None:
+        """The praktik `flow` is to be about (None: any active one, for `title`)."""
         rows = await self._praktikker(flow)
+        title = flow.title if flow is not None else title
         if not rows:
             self.say(
                 messages.NO_STATUS_TO_RECORD
-                if flow.praktik_status == "ended"
+                if flow is not None and flow.praktik_status == "ended"
                 else "Du har ingen aktive praktikker. Vælg 'Ny praktik' for at oprette en."
             )
             return None
         if len(rows) == 1:  # nothing to choose: say which, and go on
-            self.say(messages.ONLY_PRAKTIK.format(title=flow.title, label=rows[0][1]))
+            self.say(messages.ONLY_PRAKTIK.format(title=title, label=rows[0][1]))
             return rows[0][0]
         self.say("Hvilken praktik drejer det sig om?")
         for number, (_, label) in enumerate(rows, start=1):
@@ -209,7 +225,8 @@ class TerminalChat:
             self.say(f"Skriv et tal fra 1 til {len(rows)}.")
 
     async def converse(self) -> bool:
-        """Answer prompts until the flow ends. False when input ran out (Ctrl-D)."""
+        """Answer prompts until the flow ends, then what it offers (the guide's
+        'Registrér mødet', a proposed extra follow-up). False when input ran out."""
         while True:
             line = await self.read()
             if line is None:
@@ -225,7 +242,97 @@ class TerminalChat:
             )
             self.show(reply)
             if reply.finished or reply.prompt is None:
+                return await self.after(reply)
+
+    async def yes(self, question: str) -> bool | None:
+        """A ja/nej question; None when input ran out."""
+        self.say(question)
+        while True:
+            line = await self.read()
+            if line is None:
+                return None
+            text = normalise_words(line)
+            if text in YES:
                 return True
+            if text in NO:
+                return False
+            self.say("Svar ja eller nej.")
+
+    async def after(self, reply: Reply) -> bool:
+        """What a saved flow offers next. False when input ran out."""
+        if reply.proposal is not None:
+            accept = await self.yes(f"{reply.proposal.text} (ja/nej)")
+            if accept is None:
+                return False
+            decided = await self.service.decide_proposal(
+                actor=self.actor,
+                proposal_id=reply.proposal.id,
+                accept=accept,
+                source_key=self._source(),
+                now=self.clock(),
+            )
+            self.show(decided)
+        if reply.guide is not None and reply.conversation_id is not None:
+            record = await self.yes(
+                f"{reply.guide.continue_label} nu? Skriv 'ja' - eller 'nej' for menuen."
+            )
+            if record is None:
+                return False
+            if record:
+                started = await self.service.start(
+                    actor=self.actor,
+                    key=self.key,
+                    flow_id=reply.guide.continue_flow,
+                    praktik_id=reply.praktik_id,
+                    source_key=self._source(),
+                    now=self.clock(),
+                    carry_from=reply.conversation_id,
+                )
+                self.show(started)
+                if started.prompt is not None:
+                    return await self.converse()
+        if reply.correctable_id is not None:
+            self.say("(Et gemt svar kan rettes senere: vælg 'Ret et gemt svar' i menuen.)")
+        return True
+
+    async def correct(self) -> bool:
+        """Choose a saved answer of a praktik and correct it. False when input ran out."""
+        praktik_id = await self.pick_praktik(None, "Ret et gemt svar")
+        if praktik_id is None:
+            return True
+        choices = await self.service.correctable(
+            actor=self.actor, praktik_id=praktik_id, now=self.clock()
+        )
+        if not choices:
+            self.say(messages.NOTHING_TO_CORRECT)
+            return True
+        self.say("Hvilket gemt svar vil du rette?")
+        for number, choice in enumerate(choices, start=1):
+            self.say(f"  {number}) {choice.described}: {choice.display}")
+        self.say("  (skriv 'tilbage' for menuen)")
+        while True:
+            line = await self.read()
+            if line is None:
+                return False
+            text = line.strip().casefold()
+            if text in ("tilbage", "afbryd", "menu"):
+                return True
+            if text.isdigit() and 1 <= int(text) <= len(choices):
+                break
+            self.say(f"Skriv et tal fra 1 til {len(choices)}.")
+        chosen = choices[int(text) - 1]
+        reply = await self.service.start_correction(
+            actor=self.actor,
+            key=self.key,
+            conversation_id=chosen.conversation_id,
+            step_id=chosen.step_id,
+            source_key=self._source(),
+            now=self.clock(),
+        )
+        self.show(reply)
+        if reply.prompt is not None:
+            return await self.converse()
+        return True
 
     def show(self, reply: Reply) -> None:
         for message in reply.messages:
@@ -236,6 +343,11 @@ class TerminalChat:
             self.say("-" * 60)
             self.say(note.text)
             self.say("-" * 60)
+        if reply.guide is not None:
+            self.say("")
+            self.say("=" * 60)
+            self.say(reply.guide.text)
+            self.say("=" * 60)
         if reply.prompt is not None:
             self.say("")
             self.say(render_prompt(reply.prompt))
@@ -246,6 +358,8 @@ def render_prompt(prompt: Prompt) -> str:
     if prompt.item_position is not None:
         lines.append(f"({prompt.item_position[0]} af {prompt.item_position[1]})")
     lines.append(prompt.text)
+    if prompt.last_time is not None:
+        lines.append(f"({prompt.last_time})")
     if prompt.kind != "summary":
         for number, option in enumerate(prompt.options, start=1):
             mark = " (anbefalet)" if option.value == prompt.suggested else ""

@@ -73,10 +73,17 @@ def _utf8_stdio() -> None:
 
 
 def _flows_or_exit(config: AppConfig) -> dict[str, Flow]:
+    """The flows, checked, and app.yaml's risk rules checked against them."""
+    from dialogues.risk import unknown_steps
+
     try:
-        return load_flows(config.flows_dir or FLOWS_DIR)
+        flows = load_flows(config.flows_dir or FLOWS_DIR)
     except FlowError as exc:
         sys.exit("\n".join(f"praktikbot: flow error: {p.line}" for p in exc.problems))
+    problems = unknown_steps(config.risk, {f.id: {s.id for s in f.steps} for f in flows.values()})
+    if problems:
+        sys.exit("\n".join(f"praktikbot: configuration error: {p}" for p in problems))
+    return flows
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
@@ -269,7 +276,10 @@ def cmd_purge(args: argparse.Namespace) -> int:
     return 0
 
 
-ERASED_TABLES = "praktikker, followups, deliveries, conversations, answers, case_notes"
+ERASED_TABLES = (
+    "praktikker, followups, deliveries, conversations, answers, case_notes, progress_scores, "
+    "plan_steps, risk_flags, followup_proposals"
+)
 
 
 def cmd_erase(args: argparse.Namespace) -> int:

@@ -24,7 +24,9 @@ from pydantic import (
 )
 
 from dialogues.case_ref import CaseRefRule
-from dialogues.domain import FollowUpKind, PraktikType, RuleSet, rule_set_on
+from dialogues.domain import FollowUpKind, PraktikType, RuleSet, TypeId, rule_set_on
+from dialogues.progression import ProgressionConfig
+from dialogues.risk import RiskConfig
 from dialogues.rulesets import RuleSetError, resolve_continues, rule_set_problems
 from dialogues.sensitive import TermsFileError, load_special_categories
 from dialogues.structure import FLOWS_DIR
@@ -65,6 +67,8 @@ FOLLOWUP_LABELS: dict[str, str] = {
     "midtvejs": "midtvejsopfølgning",
     "afslutning": "slutevaluering",
     "status": "status på job/uddannelse",
+    "ekstra": "ekstra opfølgning",
+    "plantrin": "trin i udviklingsplanen",
 }
 
 
@@ -75,6 +79,13 @@ def followup_label(kind: str, months_after_end: int | None = None) -> str:
         unit = "måned" if months_after_end == 1 else "måneder"
         label = f"{label} {months_after_end} {unit} efter"
     return label
+
+
+class DevelopmentPlanConfig(Frozen):
+    """The development plan (udviklingsplan): which types must have one; for the others it
+    is optional. Asked in the follow-up form."""
+
+    required_for: tuple[TypeId, ...] = ("udviklingspraktik",)
 
 
 class PlannedFollowUp(Frozen):
@@ -324,6 +335,9 @@ class AppConfig(Frozen):
     special_categories: SpecialCategoriesConfig = SpecialCategoriesConfig()
     report: ReportConfig = ReportConfig()
     slack: SlackConfig = SlackConfig()
+    progression: ProgressionConfig = ProgressionConfig()
+    development_plan: DevelopmentPlanConfig = DevelopmentPlanConfig()
+    risk: RiskConfig = RiskConfig()
 
     @field_validator("timezone")
     @classmethod

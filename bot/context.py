@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from bot.config import AppConfig
+from dialogues.history import History
 from dialogues.sensitive import load_special_categories
 from dialogues.state import FlowContext, PraktikFacts
 from storage.models import Praktik
@@ -20,10 +23,18 @@ def praktik_facts(praktik: Praktik) -> PraktikFacts:
         start_date=praktik.start_date,
         end_date=praktik.end_date,
         hours_per_week=praktik.hours_per_week,
+        extension_assessed=praktik.extension_assessed,
+        short_ref=praktik.short_ref,
     )
 
 
-def flow_context(config: AppConfig, praktik: Praktik | None = None) -> FlowContext:
+def flow_context(
+    config: AppConfig,
+    praktik: Praktik | None = None,
+    *,
+    history: History | None = None,
+    locked_steps: Mapping[str, str] | None = None,
+) -> FlowContext:
     special = config.special_categories
     terms = load_special_categories(special.terms_file)  # read once, then cached
     return FlowContext(
@@ -34,4 +45,8 @@ def flow_context(config: AppConfig, praktik: Praktik | None = None) -> FlowConte
         praktik=praktik_facts(praktik) if praktik is not None else None,
         case_refs=config.case_reference,
         special_categories=terms.model_copy(update={"exempt_steps": special.exempt_steps}),
+        progression=config.progression,
+        plan_required_for=config.development_plan.required_for,
+        history=history,
+        locked_steps=dict(locked_steps or {}),
     )

@@ -24,17 +24,23 @@ from typing import Any
 from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import absence, lookups, messages
+from bot import absence, lookups, messages, risk_review
 from bot.access import Access, Roles, access
 from bot.config import AppConfig
 from bot.context import flow_context
-from bot.effects import EFFECTS, CopyText, EffectRun
+from bot.effect_run import CopyText, GuideView
+from bot.effects import CORRECTIONS, EFFECTS, EffectRun, locked_steps
+from bot.history import meeting_day, praktik_history
 from bot.reminders import planner
+from bot.risk_review import ProposalView
 from dialogues import engine
+from dialogues.answers import display
+from dialogues.dates import format_danish_date
 from dialogues.model import Flow
-from dialogues.state import ConversationState, Form, Prompt, Turn, UserInput
-from dialogues.structure import flow_lookups
-from storage import queries
+from dialogues.rules import Env
+from dialogues.state import ConversationState, FlowContext, Form, Prompt, Turn, UserInput
+from dialogues.structure import flow_lookups, reads_history
+from storage import meetings, queries
 from storage.db import Database
 from storage.models import Consultant, Conversation, FollowUp, Praktik
 
@@ -82,6 +88,11 @@ class Reply:
     form: Form | None = None
     form_errors: dict[str, str] = field(default_factory=dict)
 
+    guide: GuideView | None = None  # a meeting guide to show, with its 'Registrér mødet'
+    proposal: ProposalView | None = None  # an extra follow-up to accept or decline
+    # A saved conversation whose answers may be corrected (its first version's id).
+    correctable_id: int | None = None
+
     @property
     def note(self) -> str | None:
         """The case-note draft (journalnotat) among the texts to copy, if any."""
@@ -97,6 +108,22 @@ class FormInput:
     values: Mapping[str, Any]
     options_keys: Mapping[str, str] = field(default_factory=dict)
     submit: bool = False
+
+
+@dataclass(frozen=True)
+class Correctable:
+    """A saved answer the actor may correct."""
+
+    conversation_id: int  # the saved conversation's first version
+    step_id: str
+    label: str
+    display: str
+    flow_title: str
+    day: dt.date
+
+    @property
+    def described(self) -> str:
+        return f"{self.flow_title} {format_danish_date(self.day)}: {self.label}"
 
 
 class ConversationService:
@@ -118,12 +145,15 @@ class ConversationService:
         channel: str | None = None,
         thread_ts: str | None = None,
         resume_open: bool = False,
+        carry_from: int | None = None,
     ) -> Reply:
         """Start `flow_id` under `key`, closing the actor's own conversation active there
         (someone else's is never touched). A `followup_id` (from a reminder) names the
         follow-up the conversation is about. With `resume_open` (a button), an open
         conversation of the same flow about the same praktik is kept and pointed to: a
-        second click starts nothing."""
+        second click starts nothing. `carry_from`: the actor's saved conversation on the
+        same praktik whose flow continues with this one (the guide's 'Registrér mødet'):
+        its answers to the steps both flows have are this one's first answers."""
         flow = self.flows.get(flow_id)
         if flow is None:
             return Reply(messages=[messages.UNKNOWN_FLOW])
@@ -180,6 +210,9 @@ class ConversationService:
                 old = self.flows.get(previous.flow_id)
                 reply.messages.append(messages.REPLACED.format(title=old.title if old else "?"))
             assert consultant.id is not None
+            preset, carried_followup = await self._carried(
+                session, carry_from, consultant, praktik, flow
+            )
             conversation = await queries.create_conversation(
                 session,
                 key=key,
@@ -187,11 +220,14 @@ class ConversationService:
                 flow_id=flow.id,
                 flow_version=flow.version,
                 praktik_id=praktik.id if praktik else None,
-                followup_id=await self._followup_of(session, praktik, followup_id),
+                followup_id=await self._followup_of(
+                    session, praktik, followup_id or carried_followup
+                ),
                 channel=channel,
                 thread_ts=thread_ts,
             )
-            turn = engine.start(flow, flow_context(self.config, praktik), now)
+            ctx = await self._context(session, flow, praktik, followup_id=conversation.followup_id)
+            turn = engine.start(flow, ctx, now, preset=preset)
             await self._store(
                 session,
                 conversation,
@@ -289,10 +325,16 @@ class ConversationService:
                 )
                 if praktik is None:
                     return await self._revoke(session, actor, conversation, flow)
-                if not flow.needs_praktik:
-                    praktik = None  # registration: the engine gets no praktik facts
+                if not flow.needs_praktik and conversation.corrects_id is None:
+                    praktik = None  # registration: no praktik yet
+            ctx = await self._context(
+                session,
+                flow,
+                praktik,
+                followup_id=conversation.followup_id,
+                correcting=conversation.corrects_id,
+            )
             state, restarted = self._state_for(flow, conversation, reply)
-            ctx = flow_context(self.config, praktik)
             if flow_lookups(flow) and not restarted:
                 # A form brings several answers at once: their values are keys too.
                 given = (
@@ -378,7 +420,13 @@ class ConversationService:
                     return None  # the next input is refused and closes it
             reply = Reply(conversation_id=conversation.id, flow_id=flow.id)
             state, restarted = self._state_for(flow, conversation, reply)
-            ctx = flow_context(self.config, praktik)
+            ctx = await self._context(
+                session,
+                flow,
+                praktik,
+                followup_id=conversation.followup_id,
+                correcting=conversation.corrects_id,
+            )
             turn = (
                 engine.start(flow, ctx, now)
                 if restarted
@@ -389,7 +437,278 @@ class ConversationService:
             reply.form = engine.form(flow, turn.state, ctx, now)
             return reply
 
+    # --- corrections of saved answers ---------------------------------------------
+
+    async def correctable(
+        self,
+        *,
+        actor: Actor,
+        praktik_id: int | None = None,
+        conversation_id: int | None = None,
+        now: dt.datetime,
+        limit: int = 100,
+    ) -> list[Correctable]:
+        """The saved answers the actor may correct: of one saved conversation, or of every
+        saved conversation on a praktik (newest first). Changes nothing."""
+        async with self.db.transaction() as session:
+            known = await queries.consultant_by_key(session, user_key=actor.user_key)
+            if conversation_id is not None:
+                source = await meetings.conversation(session, conversation_id=conversation_id)
+                praktik_id = source.praktik_id if source is not None else None
+            if praktik_id is None:
+                return []
+            praktik = await self._accessible_praktik(session, actor, known, praktik_id, now=now)
+            if praktik is None or praktik.id is None:
+                await queries.audit(
+                    session, actor=actor.user_key, action="denied", praktik_id=praktik_id,
+                    detail={"what": "correctable", "reason": "no_access"},
+                )  # fmt: skip
+                return []
+            found: list[Correctable] = []
+            saved = await meetings.saved_conversations(session, praktik_id=praktik.id)
+            for conversation in reversed(saved):
+                assert conversation.id is not None
+                root = conversation.corrects_id or conversation.id
+                flow = self.flows.get(conversation.flow_id)
+                if flow is None or (conversation_id is not None and root != conversation_id):
+                    continue
+                state = ConversationState.model_validate(conversation.state)
+                ctx = flow_context(self.config, praktik if flow.needs_praktik else None)
+                day = meeting_day(self.config, conversation)
+                env = Env(ctx=ctx, answers=state.answers, today=day)
+                for step_id in self._correctable_steps(flow, state):
+                    step = flow.step(step_id)
+                    shown = display(step, engine.options_for(step, env), state.answers[step_id])
+                    found.append(
+                        Correctable(root, step_id, step.short_label, shown, flow.title, day)
+                    )
+            return found[:limit]
+
+    async def start_correction(
+        self,
+        *,
+        actor: Actor,
+        key: str,
+        conversation_id: int,
+        step_id: str,
+        source_key: str,
+        now: dt.datetime,
+        channel: str | None = None,
+        thread_ts: str | None = None,
+    ) -> Reply:
+        """Open a saved conversation again under `key` to correct one answer: the saved
+        answers are the starting point, the engine asks `step_id` again with the same
+        checks (and what depends on it), and saving stores the new version, redoes what
+        can be redone (bot.effects.CORRECTIONS) and drafts the case note anew."""
+        async with self.db.transaction() as session:
+            if not await queries.claim_input(session, source_key=source_key):
+                return Reply(duplicate=True)
+            known = await queries.consultant_by_key(session, user_key=actor.user_key)
+            source = await meetings.conversation(session, conversation_id=conversation_id)
+            if source is None or source.praktik_id is None or source.status != "done":
+                return Reply(messages=[messages.CORRECTION_NOT_FOUND])
+            root = source.corrects_id or source.id
+            assert root is not None
+            previous = await queries.active_conversation(session, key=key)
+            praktik = await self._accessible_praktik(
+                session, actor, known, source.praktik_id, now=now, lock=True
+            )
+            if praktik is None:
+                await queries.audit(
+                    session, actor=actor.user_key, action="denied", praktik_id=source.praktik_id,
+                    detail={"conversation": root, "reason": "no_access"},
+                )  # fmt: skip
+                return Reply(messages=[messages.CORRECTION_NOT_FOUND], refused=True)
+            newest = await self._newest_saved(session, root)
+            flow = self.flows.get(newest.flow_id)
+            if flow is None:
+                return Reply(messages=[messages.FLOW_REMOVED])
+            state = ConversationState.model_validate(newest.state)
+            if step_id not in self._correctable_steps(flow, state):
+                hint = locked_steps(flow).get(step_id, messages.NOTHING_TO_CORRECT)
+                return Reply(messages=[hint])
+            if previous is not None and (known is None or previous.consultant_id != known.id):
+                await self._deny(session, actor, previous, "not_owner")
+                return Reply(messages=[messages.NOT_YOUR_CONVERSATION], refused=True)
+            consultant = await self._consultant(session, actor)
+            assert consultant.id is not None
+            reply = Reply()
+            if previous is not None:
+                await queries.close_conversation(session, conversation=previous, status="cancelled")
+                old = self.flows.get(previous.flow_id)
+                reply.messages.append(messages.REPLACED.format(title=old.title if old else "?"))
+            conversation = await queries.create_conversation(
+                session, key=key, consultant_id=consultant.id, flow_id=flow.id,
+                flow_version=flow.version, praktik_id=praktik.id,
+                followup_id=newest.followup_id, channel=channel, thread_ts=thread_ts,
+            )  # fmt: skip
+            conversation.corrects_id = root
+            await queries.audit(
+                session, actor=actor.user_key, action="view", praktik_id=praktik.id,
+                detail={"flow": flow.id, "correct": root},
+            )  # fmt: skip
+            state.flow_version, state.status = flow.version, "summary"
+            known_steps = {s.id for s in flow.steps}
+            state.answers = {k: v for k, v in state.answers.items() if k in known_steps}
+            ctx = await self._context(
+                session, flow, praktik, followup_id=newest.followup_id, correcting=root
+            )
+            turn = engine.advance(
+                flow, state, UserInput(command="edit", edit_step=step_id), ctx, now
+            )
+            day = format_danish_date(meeting_day(self.config, newest))
+            reply.messages.append(messages.CORRECTION_START.format(title=flow.title, date=day))
+            await self._store(
+                session, conversation, actor, consultant, flow, turn,
+                praktik if flow.needs_praktik else None, now, reply, source_key,
+            )  # fmt: skip
+            return reply
+
+    # --- proposals -------------------------------------------------------------------
+
+    async def decide_proposal(
+        self, *, actor: Actor, proposal_id: int, accept: bool, source_key: str, now: dt.datetime
+    ) -> Reply:
+        """Accept or decline an extra follow-up the risk rules proposed: by whoever may act
+        on its praktik, once (a second click says it was answered)."""
+        async with self.db.transaction() as session:
+            if not await queries.claim_input(session, source_key=source_key):
+                return Reply(duplicate=True)
+            proposal = await meetings.proposal(session, proposal_id=proposal_id, lock=True)
+            if proposal is None:
+                return Reply(messages=[messages.PRAKTIK_NOT_FOUND], refused=True)
+            known = await queries.consultant_by_key(session, user_key=actor.user_key)
+            praktik = await self._accessible_praktik(
+                session, actor, known, proposal.praktik_id, now=now, lock=True
+            )
+            if praktik is None:
+                await queries.audit(
+                    session, actor=actor.user_key, action="denied",
+                    praktik_id=proposal.praktik_id,
+                    detail={"proposal": proposal_id, "reason": "no_access"},
+                )  # fmt: skip
+                return Reply(messages=[messages.PRAKTIK_NOT_FOUND], refused=True)
+            if praktik.status != "active":
+                return Reply(
+                    messages=[messages.PRAKTIK_ENDED.format(case_ref=praktik.case_ref)], stale=True
+                )
+            decision = await risk_review.decide(
+                session, config=self.config, proposal=proposal, accept=accept,
+                actor_key=actor.user_key, now=now,
+            )  # fmt: skip
+            return Reply(
+                messages=[decision.text], stale=decision.status == "stale", praktik_id=praktik.id
+            )
+
     # --- internals ----------------------------------------------------------------
+
+    @staticmethod
+    def _correctable_steps(flow: Flow, state: ConversationState) -> list[str]:
+        """The answered steps of a saved conversation that a correction may change."""
+        locked = locked_steps(flow)
+        return [s.id for s in flow.steps if s.id in state.answers and s.id not in locked]
+
+    async def _newest_saved(
+        self, session: AsyncSession, root: int, *, before: int | None = None
+    ) -> Conversation:
+        """The newest saved version of a conversation (itself, or its latest correction;
+        with `before`: saved before that one)."""
+        newest = None
+        for conversation_id in await meetings.chain_ids(session, root_id=root):
+            if before is not None and conversation_id >= before:
+                continue
+            found = await meetings.conversation(session, conversation_id=conversation_id)
+            if found is not None and found.status == "done":
+                newest = found
+        assert newest is not None
+        return newest
+
+    async def _versions(
+        self, session: AsyncSession, conversation: Conversation, flow: Flow, actor: Actor
+    ) -> str:
+        """A saved correction: each changed answer's new row becomes the next version of
+        the one it replaces; audited with step ids and versions only (no content)."""
+        assert conversation.id is not None and conversation.corrects_id is not None
+        root = conversation.corrects_id
+        before = await self._newest_saved(session, root, before=conversation.id)
+        old = before.state.get("answers") or {}
+        new = conversation.state.get("answers") or {}
+        changed = [s.id for s in flow.steps if (s.id in old or s.id in new)
+                   and old.get(s.id) != new.get(s.id)]  # fmt: skip
+        earlier = [i for i in await meetings.chain_ids(session, root_id=root)
+                   if i != conversation.id]  # fmt: skip
+        versions: dict[str, int] = {}
+        await session.flush()
+        for answer in await meetings.answers_of(session, conversation_id=conversation.id):
+            if answer.step_id not in changed or answer.id is None:
+                continue
+            replaces = await meetings.current_answer(
+                session, conversation_ids=earlier, step_id=answer.step_id, question=answer.question
+            )
+            marked = await meetings.mark_version(session, answer_id=answer.id, replaces=replaces)
+            if marked is not None:
+                versions[answer.step_id] = max(versions.get(answer.step_id, 0), marked.version)
+        await queries.audit(
+            session, actor=actor.user_key, action="correct", praktik_id=conversation.praktik_id,
+            detail={"conversation": root, "correction": conversation.id, "steps": changed,
+                    "versions": versions},
+        )  # fmt: skip
+        labels = ", ".join(flow.step(s).short_label for s in changed) or "ingen ændringer"
+        return messages.CORRECTION_SAVED.format(steps=labels)
+
+    async def _context(
+        self,
+        session: AsyncSession,
+        flow: Flow,
+        praktik: Praktik | None,
+        *,
+        followup_id: int | None = None,
+        correcting: int | None = None,
+    ) -> FlowContext:
+        """The engine's context: the praktik (for a flow about one) and, for a flow that
+        reads it, the praktik's past; a correction (`correcting`: the saved conversation's
+        first version) leaves that conversation out of the past and locks what cannot be
+        corrected."""
+        about = praktik if flow.needs_praktik else None
+        history = None
+        if about is not None and reads_history(flow):
+            history = await praktik_history(
+                session,
+                config=self.config,
+                flows=self.flows,
+                praktik=about,
+                followup_id=followup_id,
+                exclude_root=correcting,
+            )
+        locked = locked_steps(flow) if correcting is not None else None
+        return flow_context(self.config, about, history=history, locked_steps=locked)
+
+    async def _carried(
+        self,
+        session: AsyncSession,
+        carry_from: int | None,
+        consultant: Consultant,
+        praktik: Praktik | None,
+        flow: Flow,
+    ) -> tuple[dict[str, object] | None, int | None]:
+        """The answers (and follow-up) a continuation starts with: from the actor's own
+        saved conversation on the same praktik whose flow continues with `flow`."""
+        if carry_from is None or praktik is None:
+            return None, None
+        source = await meetings.conversation(session, conversation_id=carry_from)
+        before = self.flows.get(source.flow_id) if source is not None else None
+        if (
+            source is None
+            or before is None
+            or source.status != "done"
+            or source.consultant_id != consultant.id
+            or source.praktik_id != praktik.id
+            or before.continue_with is None
+            or before.continue_with.flow != flow.id
+        ):
+            return None, None
+        answers = source.state.get("answers") or {}
+        return {k: v for k, v in answers.items() if flow.has_step(k)}, source.followup_id
 
     def _expired(self, conversation: Conversation, now: dt.datetime) -> bool:
         limit = dt.timedelta(hours=self.config.conversations.expire_after_hours)
@@ -683,9 +1002,15 @@ class ConversationService:
             team_id=consultant.team_id,
             praktik=praktik,
             now=now,
+            flows=self.flows,
         )
         for effect in turn.effects:
-            await EFFECTS[effect.name](run, effect.payload)
+            if run.correction:  # it ran when the conversation was saved: redo or leave it
+                redo = CORRECTIONS[effect.name].redo
+                if redo is not None:
+                    await redo(run, effect.payload)
+            else:
+                await EFFECTS[effect.name](run, effect.payload)
         if turn.effects and run.praktik is not None:
             stand_in = (
                 await self._as_stand_in(session, actor, consultant, praktik, now)
@@ -699,8 +1024,21 @@ class ConversationService:
                 praktik_id=run.praktik.id,
                 detail={"flow": flow.id, "effects": [e.name for e in turn.effects], **stand_in},
             )
+            assert conversation.id is not None
+            reply.proposal = await risk_review.review(
+                session,
+                config=self.config,
+                praktik=run.praktik,
+                root_id=conversation.corrects_id or conversation.id,
+                correction=run.correction,
+                signals=risk_review.answer_signals(flow.id, turn.state.answers) + run.signals,
+                now=now,
+            )
+            if run.correction:
+                reply.messages.append(await self._versions(session, conversation, flow, actor))
         reply.messages.extend(run.lines)
         reply.notes = run.notes
+        reply.guide = run.guide
         reply.prompt = turn.prompt
         reply.conversation_id = conversation.id
         reply.flow_id = flow.id
@@ -710,4 +1048,7 @@ class ConversationService:
             await queries.close_conversation(
                 session, conversation=conversation, status=turn.state.status
             )
+            saved = turn.state.status == "done" and reply.praktik_id is not None
+            if saved and self._correctable_steps(flow, turn.state):
+                reply.correctable_id = conversation.corrects_id or conversation.id
         await session.flush()

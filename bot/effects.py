@@ -8,54 +8,35 @@ consultant.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
-
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import messages
 from bot.agreement import grant_note as grant_note_text
 from bot.agreement import vitas_summary as vitas_summary_text
-from bot.config import AppConfig, followup_label
+from bot.config import followup_label
+from bot.effect_run import CopyText, EffectRun
 from bot.followup_plan import plan_followups
+from bot.history import meeting_day, score_points
+from bot.meeting_effects import meeting_guide, record_progress, update_plan
 from bot.reminders import planner
 from dialogues.dates import format_danish_date
 from dialogues.effect_inputs import (
     EFFECT_INPUTS,
     AddFollowupInput,
     ChangePeriodInput,
+    RecordFollowupInput,
     RecordOutcomeInput,
     RecordStatusInput,
     RegisterPraktikInput,
 )
+from dialogues.model import Flow
+from dialogues.progression import trend_lines
+from dialogues.risk import Signal
 from dialogues.rules import no_employee_rep
-from storage import queries
+from storage import meetings, queries
 from storage.models import Conversation, FollowUp, Praktik, StatusRecord, utcnow
-
-
-@dataclass(frozen=True)
-class CopyText:
-    """A text for the consultant to copy into another system, shown in a code block."""
-
-    kind: str  # journalnotat (case system) or vitas (the agreement in VITAS)
-    title: str  # what to do with it, in Danish
-    text: str
-
-
-@dataclass
-class EffectRun:
-    session: AsyncSession
-    config: AppConfig
-    conversation: Conversation
-    consultant_id: int
-    team_id: str | None
-    praktik: Praktik | None
-    now: dt.datetime
-    lines: list[str] = field(default_factory=list)
-    notes: list[CopyText] = field(default_factory=list)
-
 
 Effect = Callable[[EffectRun, dict[str, Any]], Awaitable[None]]
 
@@ -135,6 +116,8 @@ async def change_period(run: EffectRun, payload: dict[str, Any]) -> None:
     data = ChangePeriodInput.from_payload(payload)
     if data.start_date is not None:
         praktik.start_date = data.start_date
+    if data.end_date != praktik.end_date:
+        run.signals.append(Signal("end_date_change_days", (data.end_date - praktik.end_date).days))
     praktik.end_date = data.end_date
     if data.extension_assessed:
         praktik.extension_assessed = True
@@ -190,7 +173,11 @@ async def record_followup(run: EffectRun, payload: dict[str, Any]) -> None:
             chosen = None
     if chosen is None:
         chosen = await planner.followup_for_form(
-            run.session, config=run.config, praktik_id=praktik.id, now=run.now
+            run.session,
+            config=run.config,
+            praktik_id=praktik.id,
+            now=run.now,
+            kind=RecordFollowupInput.from_payload(payload).phase,
         )
     if chosen is None or chosen.id is None:
         return
@@ -216,7 +203,7 @@ async def record_outcome(run: EffectRun, payload: dict[str, Any]) -> None:
     praktik.purpose_met = data.purpose_met
     praktik.min_plan_updated = data.min_plan_updated
     praktik.status = "ended"
-    praktik.ended_at = run.now
+    praktik.ended_at = praktik.ended_at or run.now  # a corrected outcome keeps the end
     praktik.updated_at = utcnow()
     run.session.add(praktik)
     run.lines.append(messages.OUTCOME_RECORDED.format(case_ref=praktik.case_ref))
@@ -279,6 +266,25 @@ async def record_status(run: EffectRun, payload: dict[str, Any]) -> None:
     )
 
 
+async def correct_registration(run: EffectRun, payload: dict[str, Any]) -> None:
+    """A corrected registration: the praktik's own fields take the corrected answers
+    (the period, type, target group and sub-goals are locked: see CORRECTIONS)."""
+    praktik = run.praktik
+    assert praktik is not None
+    data = RegisterPraktikInput.from_payload(payload)
+    limit = run.config.rules_on(praktik.start_date).ratio_cap.limit(data.ordinary_employees)
+    for name in (
+        "case_ref", "company", "p_number", "hours_per_week", "last_employer", "new_function",
+        "ordinary_employees", "subsidised_now", "ratio_statement", "contact_person",
+    ):  # fmt: skip
+        setattr(praktik, name, getattr(data, name))
+    praktik.ratio_limit = limit
+    praktik.ratio_exceeded = data.subsidised_now + 1 > limit
+    praktik.updated_at = utcnow()
+    run.session.add(praktik)
+    run.lines.append(messages.REGISTRATION_CORRECTED.format(case_ref=praktik.case_ref))
+
+
 async def _save_copy_text(run: EffectRun, payload: dict[str, Any], copy: CopyText) -> None:
     assert run.conversation.id is not None
     await queries.add_case_note(
@@ -293,9 +299,21 @@ async def _save_copy_text(run: EffectRun, payload: dict[str, Any], copy: CopyTex
 
 
 async def case_note(run: EffectRun, payload: dict[str, Any]) -> None:
-    """The engine's draft of the answers, as a journalnotat."""
-    copy = CopyText("journalnotat", messages.CASE_NOTE_READY, str(payload["note"]))
-    await _save_copy_text(run, payload, copy)
+    """The engine's draft of the answers, as a journalnotat; after recorded scores, with
+    the progression so far; a correction's note says which draft it replaces."""
+    note = str(payload["note"])
+    praktik = run.praktik
+    if run.progress_recorded and praktik is not None and praktik.id is not None:
+        rows = await meetings.scores_of(run.session, praktik_ids=[praktik.id])
+        lines = trend_lines(score_points(rows), praktik.subgoals, run.config.progression)
+        if lines:
+            note += "\n\nProgression:\n" + "\n".join(lines)
+    if run.correction:
+        assert run.conversation.corrects_id is not None
+        first = await run.session.get(Conversation, run.conversation.corrects_id)
+        when = format_danish_date(meeting_day(run.config, first)) if first is not None else "før"
+        note = messages.CORRECTED_NOTE_HEAD.format(date=when) + "\n" + note
+    await _save_copy_text(run, payload, CopyText("journalnotat", messages.CASE_NOTE_READY, note))
 
 
 def _saved_praktik(run: EffectRun) -> Praktik:
@@ -328,8 +346,73 @@ EFFECTS: dict[str, Effect] = {
     "case_note": case_note,
     "vitas_summary": vitas_summary,
     "grant_note": grant_note,
+    "meeting_guide": meeting_guide,
+    "record_progress": record_progress,
+    "update_plan": update_plan,
 }
 if EFFECTS.keys() != EFFECT_INPUTS.keys():  # a flow may name exactly the effects run here
     raise RuntimeError(
         f"effects without an input model or function: {EFFECTS.keys() ^ EFFECT_INPUTS.keys()}"
     )
+
+
+@dataclass(frozen=True)
+class OnCorrection:
+    """What happens to an effect when a saved conversation is corrected. The effect ran
+    when the conversation was saved; a correction runs `redo` (if any) with the corrected
+    answers, and the steps in `locked` (None: every step the effect reads) cannot be
+    corrected — `hint` says why and what to do instead (Danish)."""
+
+    redo: Effect | None = None
+    locked: frozenset[str] | None = frozenset()
+    hint: str = ""
+
+
+CORRECTIONS: dict[str, OnCorrection] = {
+    # The period moves follow-ups and has its own legal checks: Ret periode does that.
+    "register_praktik": OnCorrection(
+        correct_registration,
+        frozenset(
+            {
+                "start_date",
+                "end_date",
+                "extension_assessed",
+                "target_group",
+                "praktik_type",
+                "type_method",
+                "advisor_job_match",
+                "advisor_direction",
+                "subgoals",
+                "own_subgoals",
+            }
+        ),
+        messages.LOCKED_REGISTRATION,
+    ),
+    "change_period": OnCorrection(
+        None, frozenset({"start_date", "end_date", "extension_assessed"}), messages.LOCKED_PERIOD
+    ),
+    "add_followup": OnCorrection(None, None, messages.LOCKED_FOLLOWUP),
+    "record_followup": OnCorrection(),  # it was held; nothing to redo
+    "record_outcome": OnCorrection(record_outcome),
+    "case_note": OnCorrection(case_note),  # drafted anew
+    "meeting_guide": OnCorrection(None, None, messages.LOCKED_GUIDE),
+    "record_progress": OnCorrection(
+        record_progress, frozenset({"phase", "audience"}), messages.LOCKED_MEETING
+    ),
+    # New steps already have reminders: the plan is reviewed at the next follow-up.
+    "update_plan": OnCorrection(None, None, messages.LOCKED_PLAN),
+}
+if CORRECTIONS.keys() != EFFECTS.keys():
+    raise RuntimeError(f"effects without a correction rule: {CORRECTIONS.keys() ^ EFFECTS.keys()}")
+
+
+def locked_steps(flow: Flow) -> dict[str, str]:
+    """The steps of `flow` a correction may not change, each with why (Danish)."""
+    locked: dict[str, str] = {}
+    for name in flow.on_complete:
+        rule = CORRECTIONS[name]
+        steps = rule.locked if rule.locked is not None else EFFECT_INPUTS[name].needs().steps()
+        for step in steps:
+            if flow.has_step(step):
+                locked.setdefault(step, rule.hint)
+    return locked

@@ -70,3 +70,42 @@ HANDED_OVER_CLOSED = (
     "('{title}'). Intet fra den er gemt på praktikken. Tak for din indsats - spørg din "
     "teamleder, hvis du har spørgsmål."
 )
+
+# --- the dialogue tool -----------------------------------------------------------------
+REGISTRATION_CORRECTED = "Praktikken {case_ref} er opdateret med det rettede svar."
+CORRECTED_NOTE_HEAD = "RETTET UDKAST - erstatter det tidligere udkast om samme møde ({date})."
+LOCKED_REGISTRATION = (
+    "Det svar kan ikke rettes her. Start- og slutdato ændres med 'Ret periode', så "
+    "opfølgningerne flyttes med; type, målgruppe og delmål kan ikke ændres på en oprettet "
+    "praktik."
+)
+LOCKED_PERIOD = (
+    "Datoerne kan ikke rettes her - brug 'Ret periode' igen, så opfølgningerne flyttes med."
+)
+LOCKED_FOLLOWUP = (
+    "En tilføjet opfølgning rettes ikke her: udskyd den eller markér den som afholdt fra "
+    "påmindelsen, eller tilføj en ny."
+)
+LOCKED_GUIDE = "Mødeguiden gemmer ingen svar, der kan rettes."
+LOCKED_MEETING = (
+    "Hvilket møde det var og med hvem, kan ikke rettes - registrér mødet igen, hvis det er forkert."
+)
+LOCKED_PLAN = (
+    "Udviklingsplanen rettes ikke her: nye trin har allerede fået påmindelser. Gennemgå "
+    "planen ved næste opfølgning (trin kan flyttes eller droppes)."
+)
+CORRECTION_START = (
+    "Du retter et gemt svar i '{title}' fra {date}. De andre svar står, som de blev gemt; "
+    "spørgsmål, der afhænger af det rettede svar, stilles igen, hvis det er nødvendigt. "
+    "Gem for at få et nyt udkast til journalnotat."
+)
+CORRECTION_SAVED = "Rettelsen er gemt som en ny version af svaret ({steps})."
+NOTHING_TO_CORRECT = "Der er ingen gemte svar, der kan rettes her."
+CORRECTION_NOT_FOUND = "Den samtale findes ikke længere, eller du har ikke adgang til den."
+GUIDE_NEXT = "Når mødet er holdt: '{label}' registrerer det."
+PROPOSAL = (
+    "⚠ Svarene viser risiko: {reasons}. Forslag: en ekstra opfølgning {due}. Vil du lægge den ind?"
+)
+PROPOSAL_ACCEPTED = "Den ekstra opfølgning er lagt ind {due}. Du får en påmindelse på dagen."
+PROPOSAL_DECLINED = "Forslaget er afvist. Der er ikke lagt en ekstra opfølgning ind."
+PROPOSAL_DONE_BEFORE = "Forslaget er allerede besvaret ({status}). Intet er ændret."

@@ -1,7 +1,9 @@
 """Retention and erasure (rules.md, data protection §4).
 
 `purge` deletes what is past retention: the conversations, answers and case-note drafts
-of praktikker that ended more than `retention.days_after_praktik_end` days ago, the
+of praktikker that ended more than `retention.days_after_praktik_end` days ago (with
+their progression scores, development plans, risk flags and proposals, and the notes
+typed on their follow-ups), the
 conversations never linked to a praktik after `unfinished_conversation_days`, old
 reminder rows and de-duplication marks. The praktik row itself (type, dates, outcome) and
 its statuses after the end stay for the outcome statistics; the agreement's free text
@@ -37,13 +39,21 @@ from storage.models import (
     Conversation,
     Delivery,
     FollowUp,
+    FollowUpProposal,
+    PlanStep,
     Praktik,
     ProcessedInput,
+    ProgressScore,
+    RiskFlag,
     StatusRecord,
 )
 
 # The agreement's free text on a praktik row, cleared when its conversations are purged.
 AGREEMENT_TEXTS = ("employee_rep", "tasks", "working_times", "hours_plan")
+
+# The dialogue tool's rows about a praktik (they refer to its conversations): removed with
+# its conversations. The plan's steps are free text.
+TOOL_TABLES: tuple[type, ...] = (ProgressScore, PlanStep, RiskFlag, FollowUpProposal)
 
 
 @dataclass
@@ -107,6 +117,31 @@ async def _clear_agreement_texts(
     removed.cleared += int(result.rowcount or 0)
 
 
+async def _remove_tool_rows(
+    session: AsyncSession, removed: Removed, praktik_ids: list[int], *, dry_run: bool
+) -> None:
+    if not praktik_ids:
+        return
+    for model in TOOL_TABLES:
+        praktik = model.praktik_id  # type: ignore[attr-defined]
+        await _delete(session, removed, model, col(praktik).in_(praktik_ids), dry_run=dry_run)
+
+
+async def _clear_followup_notes(
+    session: AsyncSession, removed: Removed, praktik_ids: list[int], *, dry_run: bool
+) -> None:
+    """Follow-ups stay for the statistics; what was typed about them does not."""
+    if not praktik_ids:
+        return
+    noted = (col(FollowUp.praktik_id).in_(praktik_ids), col(FollowUp.note).is_not(None))
+    if dry_run:
+        count = select(func.count()).select_from(FollowUp).where(*noted)
+        removed.add("followup_notes", int((await session.exec(count)).one()))
+        return
+    result = await session.exec(update(FollowUp).where(*noted).values(note=None))
+    removed.add("followup_notes", int(result.rowcount or 0))
+
+
 async def purge(
     db: Database, config: AppConfig, *, now: dt.datetime, actor: str, dry_run: bool = False
 ) -> Removed:
@@ -137,6 +172,8 @@ async def purge(
             )
         ).all()
         conversation_ids = sorted({int(i) for i in [*by_praktik, *unfinished] if i is not None})
+        await _remove_tool_rows(session, removed, ended_ids, dry_run=dry_run)
+        await _clear_followup_notes(session, removed, ended_ids, dry_run=dry_run)
         await _remove_conversations(session, removed, conversation_ids, dry_run=dry_run)
         await _delete(
             session, removed, CaseNote, col(CaseNote.praktik_id).in_(ended_ids), dry_run=dry_run
@@ -217,6 +254,7 @@ async def erase_case(db: Database, *, case_ref: str, actor: str, dry_run: bool =
         ).all()
         mentioned = await _registrations_with_ref(session, case_ref)
         conversation_ids = sorted({int(i) for i in [*linked, *mentioned] if i is not None})
+        await _remove_tool_rows(session, removed, praktik_ids, dry_run=dry_run)
         await _remove_conversations(session, removed, conversation_ids, dry_run=dry_run)
         if praktik_ids:
             followups = col(FollowUp.praktik_id).in_(praktik_ids)

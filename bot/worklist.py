@@ -6,16 +6,19 @@ Shared by the terminal chat, Slack's pickers and App Home, so they all say the s
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot import absence
 from bot.access import Roles, covering
 from bot.config import AppConfig, followup_label
+from bot.history import score_points
 from bot.reminders import planner
 from bot.workdays import WorkingDays
 from dialogues.dates import format_danish_date
 from dialogues.model import Flow
-from storage import queries
+from dialogues.progression import compact_line, gap_line
+from storage import meetings, queries
 from storage.db import Database
 from storage.models import FollowUp, Praktik
 
@@ -176,3 +179,45 @@ def next_followup_text(item: WorkItem, today: dt.date) -> str | None:
         return None
     label = followup_label(followup.kind, followup.months_after_end)
     return f"{label} {format_danish_date(followup.due_date)}{due_marker(followup, today)}"
+
+
+@dataclass(frozen=True)
+class ProgressNote:
+    """A praktik's progression and risk, one line each, for a work list."""
+
+    trend: str | None = None  # "D1 2→4 ↑ · Job 3→2 ↓" (the consultant's scores)
+    gaps: str | None = None  # gaps between the sides' latest scores
+    risks: tuple[str, ...] = ()  # labels of the risk rules that hold
+
+    def lines(self) -> list[str]:
+        shown = []
+        if self.trend:
+            shown.append(f"Progression: {self.trend}")
+        if self.gaps:
+            shown.append(f"Forskel mellem borger, virksomhed og dig: {self.gaps}")
+        if self.risks:
+            shown.append(f"⚠ I risiko: {', '.join(self.risks)}")
+        return shown
+
+
+async def progress_notes(
+    db: Database, config: AppConfig, items: Sequence[WorkItem]
+) -> dict[int, ProgressNote]:
+    """The progression and risk of each listed praktik (two queries for the whole list)."""
+    ids = [item.praktik_id for item in items]
+    async with db.transaction() as session:
+        scores = await meetings.scores_of(session, praktik_ids=ids)
+        flags = await meetings.risk_flags_of(session, praktik_ids=ids)
+    notes: dict[int, ProgressNote] = {}
+    for item in items:
+        points = score_points([s for s in scores if s.praktik_id == item.praktik_id])
+        goals = item.praktik.subgoals
+        risks = tuple(
+            rule.label
+            for flag in flags
+            if flag.praktik_id == item.praktik_id and (rule := config.risk.rule(flag.rule_id))
+        )
+        notes[item.praktik_id] = ProgressNote(
+            compact_line(points, goals), gap_line(points, goals, config.progression), risks
+        )
+    return notes

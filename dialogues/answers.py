@@ -173,7 +173,8 @@ def display(step: Step, options: tuple[Option, ...], value: Any) -> str:
         return "(sprunget over)"
     labels = {o.value: o.label for o in options}
     if step.for_each and isinstance(value, list):
-        return "; ".join(f"{v['item']}: {labels.get(v['value'], v['value'])}" for v in value)
+        once = step.model_copy(update={"for_each": None})
+        return "; ".join(f"{v['item']}: {display(once, options, v['value'])}" for v in value)
     match step.kind:
         case "choice":
             return labels.get(value, str(value))

@@ -50,6 +50,8 @@ class Reads:
     - `categories`: every option must carry one of these categories (the step lists
       its options); what an answer means to the part, e.g. an outcome for the report.
     - `whole_text`: the part reads the chosen options' whole text, not their values.
+    - `per_item`: the step is asked once per item (`for_each`); the part reads the list of
+      {item, value} answers.
     """
 
     step: str
@@ -61,6 +63,7 @@ class Reads:
     values: frozenset[str] | None = None
     categories: frozenset[str] | None = None
     whole_text: bool = False
+    per_item: bool = False
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,9 @@ class Needs:
 
     reads: tuple[Reads, ...] = ()
     praktik: bool = False  # the praktik the flow is about: the flow needs `needs_praktik`
+    # The praktik's past (earlier meetings, scores, plan; dialogues.history), gathered by
+    # the bot for flows that use such a part. Implies `praktik`.
+    history: bool = False
     item: bool = False  # the current item of a `for_each` step
     on_kinds: tuple[StepKind, ...] = ()  # the kinds of step it may be used on (empty: any)
     # Named lookups (dialogues.rules.LOOKUPS) whose results the part reads from the
@@ -114,6 +120,8 @@ class Answer:
     options_from: str | None = None
     categories: frozenset[str] | None = None
     whole_text: bool = False
+    per_item: bool = False
+    values: frozenset[str] | None = None  # for a per-item answer: the only option values
 
 
 def answer(
@@ -121,8 +129,19 @@ def answer(
     options_from: str | None = None,
     categories: frozenset[str] | None = None,
     whole_text: bool = False,
+    per_item: bool = False,
+    values: frozenset[str] | None = None,
 ) -> Answer:
-    return Answer(kinds, options_from, categories, whole_text)
+    return Answer(kinds, options_from, categories, whole_text, per_item, values)
+
+
+class ItemAnswer(BaseModel):
+    """One item's answer of a step asked once per item (`for_each`)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    item: str
+    value: Any
 
 
 def _literal_values(annotation: Any) -> frozenset[str] | None:
@@ -160,9 +179,10 @@ class EffectInput(BaseModel):
                     kinds=marker.kinds,
                     always=field.is_required(),
                     options_from=marker.options_from,
-                    values=_literal_values(field.annotation),
+                    values=marker.values or _literal_values(field.annotation),
                     categories=marker.categories,
                     whole_text=marker.whole_text,
+                    per_item=marker.per_item,
                 )
             )
         return Needs(tuple(reads), praktik=cls.needs_praktik)

@@ -16,7 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
 TypeId = Literal["jobpraktik", "kompetencepraktik", "udviklingspraktik"]
-FollowUpKind = Literal["opstart", "midtvejs", "afslutning", "status"]
+# ekstra: proposed by a risk rule and accepted; plantrin: a dated step of the development plan.
+FollowUpKind = Literal["opstart", "midtvejs", "afslutning", "status", "ekstra", "plantrin"]
 Text = Annotated[str, Field(min_length=1, max_length=600)]
 
 # Where a praktik at the citizen's last employer is allowed (bek. § 61 stk. 2-4):

@@ -14,8 +14,11 @@ from typing import Annotated, ClassVar, Literal, get_args
 
 from pydantic import BeforeValidator
 
-from dialogues.contract import EffectInput, answer
+from dialogues.contract import EffectInput, ItemAnswer, answer
 from dialogues.domain import FollowUpKind
+from dialogues.history import PlanWho
+from dialogues.progression import Phase
+from dialogues.rules import PLAN_DECISIONS
 
 # What an outcome means to the municipality's report (`category` of each outcome option).
 OutcomeCategory = Literal[
@@ -94,9 +97,11 @@ class AddFollowupInput(EffectInput):
 
 
 class RecordFollowupInput(EffectInput):
-    """Marks the praktik's follow-up held; reads no answers."""
+    """Marks the praktik's follow-up held: of the meeting the form records, if asked."""
 
     needs_praktik = True
+
+    phase: Annotated[str | None, answer("choice")] = None
 
 
 class RecordOutcomeInput(EffectInput):
@@ -150,6 +155,66 @@ class GrantNoteInput(EffectInput):
     reads_saved_praktik = True
 
 
+Audience = Literal["borger", "virksomhed", "begge", "ingen"]
+
+
+class MeetingGuideInput(EffectInput):
+    """The meeting guide for a phase and an audience (shown, not stored)."""
+
+    needs_praktik = True
+
+    phase: Annotated[Phase, answer("choice")]
+    audience: Annotated[Audience, answer("choice")]
+
+
+SCALE = "progression_scale"
+
+
+class RecordProgressInput(EffectInput):
+    """Scores per sub-goal from up to three sides, and the consultant's job belief."""
+
+    needs_praktik = True
+
+    phase: Annotated[Phase, answer("choice")]
+    meeting_date: Annotated[dt.date | None, answer("date")] = None
+    score_consultant: Annotated[
+        list[ItemAnswer] | None, answer("choice", per_item=True, options_from=SCALE)
+    ] = None
+    score_citizen: Annotated[
+        list[ItemAnswer] | None, answer("choice", per_item=True, options_from=SCALE)
+    ] = None
+    score_company: Annotated[
+        list[ItemAnswer] | None, answer("choice", per_item=True, options_from=SCALE)
+    ] = None
+    job_belief: Annotated[str | None, answer("choice", options_from="job_belief_scale")] = None
+
+    SIDES: ClassVar[dict[str, str]] = {
+        "score_consultant": "consultant",
+        "score_citizen": "citizen",
+        "score_company": "company",
+    }
+
+
+WHO = frozenset(get_args(PlanWho))
+
+
+class UpdatePlanInput(EffectInput):
+    """The development plan: the open steps reviewed, new steps with who and by when."""
+
+    needs_praktik = True
+
+    plan_review: Annotated[
+        list[ItemAnswer] | None, answer("choice", per_item=True, values=PLAN_DECISIONS)
+    ] = None
+    plan_moved_to: Annotated[list[ItemAnswer] | None, answer("date", per_item=True)] = None
+    plan_first: Annotated[str | None, answer("text")] = None
+    plan_new: Annotated[str | None, answer("text")] = None
+    plan_new_who: Annotated[
+        list[ItemAnswer] | None, answer("choice", per_item=True, values=WHO)
+    ] = None
+    plan_new_due: Annotated[list[ItemAnswer] | None, answer("date", per_item=True)] = None
+
+
 EFFECT_INPUTS: dict[str, type[EffectInput]] = {
     "register_praktik": RegisterPraktikInput,
     "change_period": ChangePeriodInput,
@@ -160,4 +225,7 @@ EFFECT_INPUTS: dict[str, type[EffectInput]] = {
     "case_note": CaseNoteInput,
     "vitas_summary": VitasSummaryInput,
     "grant_note": GrantNoteInput,
+    "meeting_guide": MeetingGuideInput,
+    "record_progress": RecordProgressInput,
+    "update_plan": UpdatePlanInput,
 }

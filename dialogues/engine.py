@@ -100,12 +100,30 @@ def new_state(flow: Flow) -> ConversationState:
     return ConversationState(flow_id=flow.id, flow_version=flow.version)
 
 
-def start(flow: Flow, ctx: FlowContext, now: dt.datetime) -> Turn:
-    """Begin a conversation: the intro and the first question."""
+def start(
+    flow: Flow, ctx: FlowContext, now: dt.datetime, preset: Mapping[str, Any] | None = None
+) -> Turn:
+    """Begin a conversation: the intro and the first question. `preset` answers steps at
+    once (a continuation carries the answers of the flow before it): each is checked like
+    a clicked answer, in flow order, while its step applies; one that does not fit is
+    asked instead."""
     state = new_state(flow)
     env = _env(ctx, state, now)
     intro = (fill(flow.intro, placeholders(env)),) if flow.intro else ()
-    return _next(flow, state, env, messages=intro)
+    recorded: list[RecordedAnswer] = []
+    for step in flow.steps:
+        if preset is None or step.id not in preset or step.for_each or not applies(step, env):
+            continue
+        try:
+            value = _parse(step, state, env, UserInput(value=preset[step.id]))
+        except AnswerError:
+            continue
+        if _refusal(step, value, env) is not None:
+            continue
+        state.answers[step.id] = value
+        state.history.append(step.id)
+        recorded.append(_record(step, env, value))
+    return _next(flow, state, env, messages=intro, answers=tuple(recorded))
 
 
 def current_prompt(
@@ -489,12 +507,16 @@ def _recheck_dependents(
             continue
         value = state.answers[step_id]
         sourced = bool(source_depends(step))
-        if sourced or (value is not None and _refusal(step, value, env) is not None):
+        if step.for_each:  # its items may be others now: asked again only if made from it
+            refused = False
+        else:
+            refused = value is not None and _refusal(step, value, env) is not None
+        if sourced or refused:
             del state.answers[step_id]
             state.warnings.pop(step_id, None)
             if step_id in state.history:
                 state.history.remove(step_id)
-        elif value is not None:
+        elif value is not None and not step.for_each:
             warnings = _warnings(step, value, env)
             if warnings:
                 state.warnings[step_id] = warnings
@@ -548,6 +570,8 @@ def _summary_input(flow: Flow, state: ConversationState, inp: UserInput, env: En
     if command == "edit" and edit_step is not None:
         if edit_step not in state.answers or not flow.has_step(edit_step):
             return _stale(flow, state, env)
+        if edit_step in env.ctx.locked_steps:
+            return _next(flow, state, env, messages=(env.ctx.locked_steps[edit_step],))
         state.status = "active"
         state.editing = edit_step
         state.previous[edit_step] = state.answers[edit_step]
@@ -555,11 +579,12 @@ def _summary_input(flow: Flow, state: ConversationState, inp: UserInput, env: En
     return _next(flow, state, env, messages=(texts.SUMMARY_HOW,))
 
 
-def _complete(flow: Flow, state: ConversationState, env: Env) -> Turn:
+def _complete(flow: Flow, state: ConversationState, env: Env, *, announce: bool = True) -> Turn:
     state.status = "done"
     payload = _payload(flow, state, env)
     effects = tuple(Effect(name=name, payload=payload) for name in flow.on_complete)
-    return Turn(state=state, messages=(texts.COMPLETED.format(title=flow.title),), effects=effects)
+    said = (texts.COMPLETED.format(title=flow.title),) if announce else ()
+    return Turn(state=state, messages=said, effects=effects)
 
 
 def _payload(flow: Flow, state: ConversationState, env: Env) -> dict[str, Any]:
@@ -601,6 +626,7 @@ def _summary_items(flow: Flow, state: ConversationState, env: Env) -> tuple[Summ
             step_id=step.id,
             label=step.short_label,
             display=display(step, options_for(step, env), state.answers[step.id]),
+            editable=step.id not in env.ctx.locked_steps,
         )
         for step in flow.steps
         if step.id in state.answers
@@ -633,6 +659,9 @@ def _next(
             answers=answers,
         )
     step = _current_step(flow, state, env)
+    if step is None and not flow.confirm:  # nothing to confirm: saved at once
+        done = _complete(flow, state, env, announce=False)
+        return done.model_copy(update={"messages": messages, "answers": answers})
     if step is None:
         state.status = "summary"
         return Turn(
@@ -685,6 +714,8 @@ def _prompt(state: ConversationState, step: Step, env: Env) -> Prompt:
         )
     previous = state.previous.get(step.id)
     shown_previous = display(step, options, previous) if previous is not None else None
+    history = env.ctx.history
+    last_time = history.last_time(step.topic, item) if history and step.topic else None
     return Prompt(
         step_id=step.id,
         kind=step.kind,
@@ -697,6 +728,7 @@ def _prompt(state: ConversationState, step: Step, env: Env) -> Prompt:
         max_length=step.max_length if step.kind == "text" else None,
         suggested=suggestion.value if suggestion else None,
         current=shown_previous,
+        last_time=last_time,
         can_go_back=can_go_back,
         item=item,
         item_position=position,

@@ -143,6 +143,14 @@ class Step(Frozen):
     together: Together | None = Field(
         default=None, description="Later answers that may come in the same message."
     )
+    topic: Slug | None = Field(
+        default=None,
+        description="What the question is about, shared across meetings and flows: the "
+        "latest earlier answer with the same topic is shown as 'last time' (in the meeting "
+        "guide and when the step is asked). The guide lists the steps with a topic whose "
+        "'when' reads the audience as the meeting's questions; topic 'agreements' is shown "
+        "as the agreements still open.",
+    )
 
     @property
     def short_label(self) -> str:
@@ -200,6 +208,16 @@ class Menu(Frozen):
         return normalised
 
 
+class Continuation(Frozen):
+    """A flow to go on with once this one is saved, started with this flow's answers to
+    the steps both have (e.g. the meeting guide's 'Registrér mødet')."""
+
+    flow: StepId
+    label: Annotated[str, Field(min_length=1, max_length=75)] = Field(
+        description="The button or question that starts it."
+    )
+
+
 class Flow(Frozen):
     """A flow file (dialogues/flows/*.yaml): checked with `praktikbot flows check`."""
 
@@ -225,6 +243,14 @@ class Flow(Frozen):
         default=(), description="Named effects run when the consultant saves."
     )
     note_title: str | None = Field(default=None, description="Title of the case-note draft.")
+    confirm: bool = Field(
+        default=True,
+        description="Show a summary to confirm before saving; false: save as soon as the "
+        "last question is answered (a flow that only chooses, like the meeting guide).",
+    )
+    continue_with: Continuation | None = Field(
+        default=None, description="A flow offered once this one is saved."
+    )
     source: SkipJsonSchema[str] = ""  # the file name, set when loaded
     version: SkipJsonSchema[str] = ""  # a hash of the file's text, set when loaded
 
@@ -263,6 +289,8 @@ class Transcript(Frozen):
     title: str
     today: str
     praktik: dict[str, Any] | None = None
+    history: dict[str, Any] | None = None  # earlier meetings, scores, plan (dialogues.history)
+    preset: dict[str, Any] = {}  # answers the conversation starts with (a continuation)
     turns: tuple[TranscriptTurn, ...]
     effects: tuple[str, ...] = ()
     status: Literal["done", "cancelled", "active"] = "done"

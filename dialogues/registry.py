@@ -79,7 +79,8 @@ def on_home(
 
 def check_registry(flows: Mapping[str, Flow]) -> list[tuple[str, str]]:
     """Problems across flow files, as (file, problem): a menu place or a word taken
-    twice, a word the bot keeps for itself, more suggested prompts than Slack shows."""
+    twice, a word the bot keeps for itself, more suggested prompts than Slack shows, a
+    `continue_with` naming no flow (or one that differs in `needs_praktik`)."""
     problems: list[tuple[str, str]] = []
     places: dict[int, Flow] = {}
     owners: dict[str, Flow] = {}
@@ -99,6 +100,17 @@ def check_registry(flows: Mapping[str, Flow]) -> list[tuple[str, str]]:
             owner = owners.setdefault(word, flow)
             if owner is not flow:
                 problems.append((flow.source, f"menu: the word '{word}' starts {owner.source} too"))
+    for flow in flows.values():
+        then = flow.continue_with
+        if then is None:
+            continue
+        target = flows.get(then.flow)
+        if target is None:
+            problems.append((flow.source, f"continue_with: no flow '{then.flow}'"))
+        elif target.needs_praktik != flow.needs_praktik:
+            problems.append(
+                (flow.source, f"continue_with: '{then.flow}' and this flow differ in needs_praktik")
+            )
     with_prompt = prompted(flows)
     if len(with_prompt) > PROMPT_PLACES:
         names = ", ".join(f.source for f in with_prompt)

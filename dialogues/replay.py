@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from dialogues import engine
+from dialogues.history import History
 from dialogues.model import Flow, Transcript
 from dialogues.state import FlowContext, PraktikFacts, Turn, UserInput
 from dialogues.structure import EXAMPLES_DIR, load_transcripts
@@ -26,6 +27,8 @@ def turn_text(turn: Turn) -> str:
         parts.extend(option.label for option in turn.prompt.options)
         if turn.prompt.current is not None:
             parts.append(f"Tidligere svar: {turn.prompt.current}")
+        if turn.prompt.last_time is not None:
+            parts.append(turn.prompt.last_time)
     return "\n".join(parts)
 
 
@@ -34,9 +37,10 @@ def replay(flow: Flow, transcript: Transcript, base: FlowContext) -> list[str]:
     today = dt.date.fromisoformat(transcript.today)
     now = dt.datetime.combine(today, dt.time(10, 0), tzinfo=dt.UTC)
     praktik = PraktikFacts.model_validate(transcript.praktik) if transcript.praktik else None
-    ctx = base.model_copy(update={"praktik": praktik})
+    history = History.model_validate(transcript.history) if transcript.history else None
+    ctx = base.model_copy(update={"praktik": praktik, "history": history})
     problems: list[str] = []
-    turn = engine.start(flow, ctx, now)
+    turn = engine.start(flow, ctx, now, preset=transcript.preset or None)
     effects: list[str] = []
     for number, item in enumerate(transcript.turns, start=1):
         if number > 1 or item.say is not None or item.pick is not None:

@@ -18,6 +18,7 @@ from dialogues.cpr import p_number
 from dialogues.dates import format_danish_date
 from dialogues.domain import RuleSet, TargetGroup
 from dialogues.model import Option
+from dialogues.progression import Scale
 from dialogues.state import FlowContext
 
 # What the named parts read, by step id. Each part's `Needs` below lists the ones it uses;
@@ -35,6 +36,13 @@ EMPLOYEE_REP_IF_ASKED = Reads("employee_rep", ("text",), required=False)
 PRAKTIK_TYPE = Reads("praktik_type", ("choice",), options_from="praktik_types")
 JOB_MATCH = Reads("advisor_job_match", ("yesno",))
 DIRECTION = Reads("advisor_direction", ("yesno",))
+# The development plan's review and new steps (the follow-up form).
+PLAN_DECISIONS = frozenset({"done", "moved", "dropped", "open"})
+PLAN_REVIEW = Reads("plan_review", ("choice",), per_item=True, values=PLAN_DECISIONS)
+PLAN_FIRST = Reads("plan_first", ("text",), required=False)
+PLAN_NEW = Reads("plan_new", ("text",), required=False)
+MAX_PLAN_STEPS = 10
+MAX_PLAN_STEP_LENGTH = 200
 
 
 # Named lookups: facts from storage a part may read (`Needs.lookups`), each keyed by the
@@ -421,6 +429,31 @@ def _outcome_after_start(value: Any, env: Env) -> Issue | None:
     )
 
 
+def _meeting_date(value: Any, env: Env) -> Issue | None:
+    day = dt.date.fromisoformat(value)
+    if day < env.today - dt.timedelta(days=365):
+        return Issue("refuse", "Datoen må højst ligge et år tilbage.")
+    if day > env.today + dt.timedelta(days=365):
+        return Issue("refuse", "Datoen må højst ligge et år frem.")
+    return None
+
+
+def plan_lines(text: str | None) -> tuple[str, ...]:
+    """The steps of a development plan typed one per line (or separated by semicolons)."""
+    return tuple(" ".join(p.split()) for p in re.split(r"[;\n]", text or "") if p.strip())
+
+
+def _plan_steps(value: Any, env: Env) -> Issue | None:
+    lines = plan_lines(str(value))
+    if len(lines) > MAX_PLAN_STEPS:
+        return Issue(
+            "refuse", f"Skriv højst {MAX_PLAN_STEPS} trin ad gangen (ét pr. linje eller semikolon)."
+        )
+    if any(len(line) > MAX_PLAN_STEP_LENGTH for line in lines):
+        return Issue("refuse", f"Hvert trin må højst være {MAX_PLAN_STEP_LENGTH} tegn.")
+    return None
+
+
 VALIDATORS: dict[str, Validator] = {
     "case_ref": Part(_case_ref, Needs(on_kinds=("text",))),
     "p_number": Part(_p_number, Needs(on_kinds=("text",))),
@@ -445,6 +478,8 @@ VALIDATORS: dict[str, Validator] = {
         _colleagues_at_p_number, Needs(on_kinds=("text",), lookups=(P_NUMBER_ACTIVITY,))
     ),
     "outcome_after_start": Part(_outcome_after_start, Needs(praktik=True, on_kinds=("choice",))),
+    "meeting_date": Part(_meeting_date, Needs(on_kinds=("date",))),
+    "plan_steps": Part(_plan_steps, Needs(on_kinds=("text",))),
 }
 
 
@@ -470,12 +505,24 @@ def _same_function_without_job(env: Env) -> bool:
     return group is not None and group.last_employer == "same_function_without_job"
 
 
+def _plan_required(env: Env) -> bool:
+    """The praktik's type must have a development plan (app.yaml development_plan) and it
+    has none yet."""
+    praktik, history = env.ctx.praktik, env.ctx.history
+    if praktik is None or praktik.type not in env.ctx.plan_required_for:
+        return False
+    return history is None or history.plan_steps_total == 0
+
+
+HISTORY = Needs(praktik=True, history=True)
+
 CHECKS: dict[str, Check] = {
     "needs_extension": Part(_needs_extension, Needs((START, END, TARGET_GROUP))),
     "last_employer_forbidden": Part(_last_employer_applies, Needs((TARGET_GROUP, START_IF_ASKED))),
     "same_function_without_job": Part(
         _same_function_without_job, Needs((TARGET_GROUP_IF_ASKED, START_IF_ASKED))
     ),
+    "plan_required": Part(_plan_required, HISTORY),
 }
 
 
@@ -509,6 +556,18 @@ def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def _scale_options(scale: Scale) -> tuple[Option, ...]:
+    return tuple(Option(value=str(p.value), label=f"{p.value} – {p.label}") for p in scale.points)
+
+
+def _subgoal_scale(env: Env) -> tuple[Option, ...]:
+    return _scale_options(env.ctx.progression.subgoal_scale)
+
+
+def _job_belief_scale(env: Env) -> tuple[Option, ...]:
+    return _scale_options(env.ctx.progression.job_belief_scale)
+
+
 OPTION_SOURCES: dict[str, OptionSource] = {
     "target_groups": Part(_target_groups, Needs((START_IF_ASKED,))),
     "praktik_types": Part(_types),
@@ -516,6 +575,8 @@ OPTION_SOURCES: dict[str, OptionSource] = {
         _type_subgoals,
         Needs((PRAKTIK_TYPE,)),
     ),
+    "progression_scale": Part(_subgoal_scale),
+    "job_belief_scale": Part(_job_belief_scale),
 }
 
 
@@ -523,8 +584,28 @@ def _praktik_subgoals(env: Env) -> tuple[str, ...]:
     return env.ctx.praktik.subgoals if env.ctx.praktik else ()
 
 
+def _open_plan_steps(env: Env) -> tuple[str, ...]:
+    history = env.ctx.history
+    return tuple(step.label for step in history.plan_steps) if history else ()
+
+
+def _moved_plan_steps(env: Env) -> tuple[str, ...]:
+    review = env.answers.get(PLAN_REVIEW.step) or []
+    return tuple(str(a["item"]) for a in review if isinstance(a, dict) and a["value"] == "moved")
+
+
+def _new_plan_steps(env: Env) -> tuple[str, ...]:
+    first, new = env.answers.get(PLAN_FIRST.step), env.answers.get(PLAN_NEW.step)
+    return plan_lines(first if isinstance(first, str) else None) + plan_lines(
+        new if isinstance(new, str) else None
+    )
+
+
 ITEM_SOURCES: dict[str, ItemSource] = {
     "praktik_subgoals": Part(_praktik_subgoals, Needs(praktik=True)),
+    "open_plan_steps": Part(_open_plan_steps, HISTORY),
+    "moved_plan_steps": Part(_moved_plan_steps, Needs((PLAN_REVIEW,))),
+    "new_plan_steps": Part(_new_plan_steps, Needs((PLAN_FIRST, PLAN_NEW))),
 }
 
 
@@ -552,8 +633,20 @@ def _type_advisor(env: Env) -> Suggestion | None:
     return None
 
 
+def _followup_phase(env: Env) -> Suggestion | None:
+    """The meeting the praktik's follow-up is about: the one whose reminder started the
+    conversation, else the next planned one (the bot works it out: `suggested_phase`)."""
+    history = env.ctx.history
+    if history is None or history.suggested_phase is None:
+        return None
+    return Suggestion(history.suggested_phase, "det er den opfølgning, der står for tur.")
+
+
 SUGGESTERS: dict[str, Suggester] = {
-    "type_advisor": Part(_type_advisor, Needs((JOB_MATCH, DIRECTION), on_kinds=("choice",)))
+    "type_advisor": Part(_type_advisor, Needs((JOB_MATCH, DIRECTION), on_kinds=("choice",))),
+    "followup_phase": Part(
+        _followup_phase, Needs(praktik=True, history=True, on_kinds=("choice",))
+    ),
 }
 
 

@@ -13,7 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from dialogues.case_ref import CaseRefRule
 from dialogues.domain import PraktikType, RuleSet, TargetGroup, rule_set_on
+from dialogues.history import History
 from dialogues.model import Option, StepKind
+from dialogues.progression import ProgressionConfig
 from dialogues.sensitive import SpecialCategories
 
 JsonValue = Any
@@ -35,6 +37,8 @@ class PraktikFacts(Frozen):
     start_date: dt.date
     end_date: dt.date
     hours_per_week: float
+    extension_assessed: bool = False
+    short_ref: str | None = None
 
 
 class FlowContext(Frozen):
@@ -53,6 +57,14 @@ class FlowContext(Frozen):
 
     def lookup(self, name: str, key: str) -> JsonValue:
         return self.lookups.get(name, {}).get(key)
+
+    progression: ProgressionConfig = ProgressionConfig()
+    # Types whose praktikker must have a development plan (app.yaml development_plan).
+    plan_required_for: tuple[str, ...] = ("udviklingspraktik",)
+    # The praktik's past (earlier meetings, scores, plan), for flows that read it.
+    history: History | None = None
+    # Correcting a saved conversation: the steps that cannot be changed, with why (Danish).
+    locked_steps: dict[str, str] = Field(default_factory=dict)
 
     def rules_on(self, day: dt.date) -> RuleSet:
         return rule_set_on(self.rules, day)
@@ -103,6 +115,7 @@ class SummaryItem(Frozen):
     step_id: str
     label: str
     display: str
+    editable: bool = True
 
 
 class Prompt(Frozen):
@@ -119,6 +132,7 @@ class Prompt(Frozen):
     max_length: int | None = None
     suggested: str | None = None
     current: str | None = None  # the earlier answer, shown when a step is asked again
+    last_time: str | None = None  # what an earlier meeting answered on the step's topic
     can_go_back: bool = False
     item: str | None = None
     item_position: tuple[int, int] | None = None

@@ -334,7 +334,7 @@ def _check_needs(
             FlowError(flow.source, step.id if step else None, f"{part} {text}", part=part)
         )
 
-    if needs.praktik and not flow.needs_praktik:
+    if (needs.praktik or needs.history) and not flow.needs_praktik:
         problem("reads the praktik the flow is about: the flow needs 'needs_praktik: true'")
     if needs.item and (step is None or not step.for_each):
         problem("is the item of a for_each step, and this step has no for_each")
@@ -368,8 +368,12 @@ def _check_needs(
         problems_before = len(problems)
         if target.kind not in reads.kinds:
             problem(f"reads step '{reads.step}' as {_kinds(reads)}, but it is a {target.kind} step")
-        elif target.for_each:
+        elif target.for_each and not reads.per_item:
             problem(f"reads step '{reads.step}' as one answer, but it is asked once per item")
+        elif reads.per_item and not target.for_each:
+            problem(
+                f"reads step '{reads.step}' once per item, but it is asked once: give it 'for_each'"
+            )
         if len(problems) > problems_before:
             continue
         if reads.always and target.optional:
@@ -424,11 +428,22 @@ def _declared_reads(step: Step) -> set[str]:
     return {name for _, needs in _step_parts(step) for name in needs.steps()}
 
 
+def reads_history(flow: Flow) -> bool:
+    """Whether the flow needs the praktik's past (dialogues.history): a step with a topic
+    ('last time'), or a part that reads it."""
+    return any(
+        step.topic is not None or any(needs.history for _, needs in _step_parts(step))
+        for step in flow.steps
+    )
+
+
 def source_depends(step: Step) -> tuple[str, ...]:
-    """The answers the step's options or suggestion are made from."""
+    """The answers the step's options, items or suggestion are made from."""
     names: list[str] = []
     if step.options_from:
         names += OPTION_SOURCES[step.options_from].needs.steps()
+    if step.for_each:
+        names += ITEM_SOURCES[step.for_each].needs.steps()
     if step.suggest:
         names += SUGGESTERS[step.suggest].needs.steps()
     return tuple(names)

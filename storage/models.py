@@ -171,6 +171,9 @@ class Conversation(SQLModel, table=True):
     praktik_id: int | None = Field(default=None, foreign_key="praktikker.id", index=True)
     # The follow-up a conversation was started for (from its reminder), if any.
     followup_id: int | None = Field(default=None, foreign_key="followups.id")
+    # A correction of a saved conversation: the first saved version (the chain's root).
+    # The newest saved conversation of a chain holds the answers as they are now.
+    corrects_id: int | None = Field(default=None, foreign_key="conversations.id", index=True)
     step: str | None = Field(default=None, max_length=60)
     # Where the front end shows the current question (Slack: the message ts), so it can
     # mark the question answered when the answer arrives as a typed reply.
@@ -201,6 +204,11 @@ class Answer(SQLModel, table=True):
     display: str
     source_key: str = Field(max_length=200)
     answered_at: dt.datetime = _ts(default_factory=utcnow)
+    # A saved answer corrected later: the new answer is a new row (who: consultant_id,
+    # when: answered_at) in the correction's conversation, with the version it became and
+    # the answer it replaces.
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    replaces_id: int | None = Field(default=None, foreign_key="answers.id")
 
 
 class CaseNote(SQLModel, table=True):
@@ -327,3 +335,80 @@ class Absence(SQLModel, table=True):
     created_by: str = Field(max_length=80)  # the user key of who set it
     created_at: dt.datetime = _ts(default_factory=utcnow)
     updated_at: dt.datetime = _ts(default_factory=utcnow)
+
+
+class ProgressScore(SQLModel, table=True):
+    """One progression score: a sub-goal (its index in the praktik's list) or the
+    consultant's belief in a job, from one side, at one follow-up (phase)."""
+
+    __tablename__ = "progress_scores"
+    __table_args__ = (Index("ix_progress_scores_praktik_indicator", "praktik_id", "indicator"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    praktik_id: int = Field(foreign_key="praktikker.id")
+    # The conversation that recorded it: a correction's scores replace its chain's rows.
+    conversation_id: int = Field(foreign_key="conversations.id", index=True)
+    consultant_id: int = Field(foreign_key="consultants.id")
+    phase: str = Field(max_length=20)  # opstart, midtvejs, afslutning
+    side: str = Field(max_length=20)  # consultant, citizen, company
+    indicator: str = Field(max_length=20)  # subgoal, job_belief
+    item: int | None = None  # sub-goal index (0-based) in praktikker.subgoals
+    score: int
+    scale_min: int
+    scale_max: int
+    meeting_date: dt.date
+    recorded_at: dt.datetime = _ts(default_factory=utcnow)
+
+
+class PlanStep(SQLModel, table=True):
+    """A step of a praktik's development plan (udviklingsplan): what, who, by when. A dated
+    step has a follow-up (kind plantrin) that reminds the consultant on the day."""
+
+    __tablename__ = "plan_steps"
+
+    id: int | None = Field(default=None, primary_key=True)
+    praktik_id: int = Field(foreign_key="praktikker.id", index=True)
+    text: str = Field(max_length=200)
+    who: str = Field(max_length=20)  # borger, virksomhed, konsulent
+    due_date: dt.date | None = None
+    status: str = Field(default="open", max_length=20)  # open, done, dropped
+    moved_from: dt.date | None = None  # the due date before the latest move
+    followup_id: int | None = Field(default=None, foreign_key="followups.id")
+    conversation_id: int | None = Field(default=None, foreign_key="conversations.id")
+    created_at: dt.datetime = _ts(default_factory=utcnow)
+    updated_at: dt.datetime = _ts(default_factory=utcnow)
+
+
+class RiskFlag(SQLModel, table=True):
+    """Whether a risk rule (app.yaml risk.rules, by id) holds for a praktik: raised when a
+    saved flow makes it hold, cleared when a later one evaluates it and it does not."""
+
+    __tablename__ = "risk_flags"
+    __table_args__ = (UniqueConstraint("praktik_id", "rule_id", name="uq_risk_flags_rule"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    praktik_id: int = Field(foreign_key="praktikker.id", index=True)
+    rule_id: str = Field(max_length=40)
+    active: bool = True
+    raised_at: dt.datetime = _ts(default_factory=utcnow)
+    cleared_at: dt.datetime | None = _ts(default=None)
+    conversation_id: int | None = Field(default=None, foreign_key="conversations.id")
+
+
+class FollowUpProposal(SQLModel, table=True):
+    """An extra follow-up proposed because risk rules held; the consultant accepts
+    (a follow-up of kind ekstra is added) or declines, once."""
+
+    __tablename__ = "followup_proposals"
+
+    id: int | None = Field(default=None, primary_key=True)
+    praktik_id: int = Field(foreign_key="praktikker.id", index=True)
+    conversation_id: int = Field(foreign_key="conversations.id")  # the chain's root
+    rules: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    due_date: dt.date
+    status: str = Field(default="proposed", max_length=20)  # proposed, accepted, declined,
+    # superseded (a newer proposal on the praktik), withdrawn (a correction cleared it)
+    followup_id: int | None = Field(default=None, foreign_key="followups.id")
+    decided_by: str | None = Field(default=None, max_length=80)
+    decided_at: dt.datetime | None = _ts(default=None)
+    created_at: dt.datetime = _ts(default_factory=utcnow)

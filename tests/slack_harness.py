@@ -203,7 +203,10 @@ class SlackBot:
             action["value"] = element.get("value")
             action["text"] = element["text"]
         elif element["type"] in ("static_select", "overflow"):
-            option = next(o for o in element["options"] if o["value"] == selected)
+            options = element.get("options") or [
+                o for group in element.get("option_groups") or [] for o in group["options"]
+            ]
+            option = next(o for o in options if o["value"] == selected)
             action["selected_option"] = option
         elif element["type"] == "datepicker":
             action["selected_date"] = selected

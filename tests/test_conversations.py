@@ -26,6 +26,7 @@ from storage.models import (
     FollowUp,
     Praktik,
     ProcessedInput,
+    ProgressScore,
 )
 
 NOW = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)
@@ -280,8 +281,8 @@ async def test_praktik_flows_only_for_own_praktik(
     [denied] = [e for e in await rows(db, AuditEntry) if e.action == "denied"]
     assert (denied.actor, denied.praktik_id) == ("terminal:bo", praktik.id)
     ok = await anna.start("opfoelgning", praktik_id=praktik.id)
-    assert ok.prompt is not None and "(1 af 2)" not in ok.prompt.text
-    assert ok.prompt.item_position == (1, 2)
+    assert ok.prompt is not None and ok.prompt.step_id == "phase"
+    assert ok.prompt.suggested == "opstart"  # the praktik's next follow-up
 
 
 async def test_followup_form_then_outcome(
@@ -293,8 +294,9 @@ async def test_followup_form_then_outcome(
     [praktik] = await rows(db, Praktik)
     await anna.start("opfoelgning", praktik_id=praktik.id)
     done = await anna.say(
-        "1", "2", "8", "Mere erfaring", "nej", "spring over", "Slutevaluering", "gem"
-    )
+        "1", "4", "i dag", "ja", "2", "3", "4", "spring over", "spring over", "Slutevaluering",
+        "gem",
+    )  # fmt: skip
     assert any("markeret som afholdt" in m for m in done.messages)
     held = [f for f in await rows(db, FollowUp) if f.status == "held"]
     assert [f.kind for f in held] == ["opstart"]
@@ -313,9 +315,17 @@ async def test_followup_form_then_outcome(
     }
     notes = [n for n in await rows(db, CaseNote) if n.kind == "journalnotat"]
     assert len(notes) == 3
-    job = [a for a in await rows(db, Answer) if a.step_id == "job_prospect"]
-    assert [(a.value, a.praktik_id) for a in job] == [(8, praktik.id)]
-    assert job[0].question.startswith("På en skala fra 1 til 10")
+    scores = sorted(
+        (s.phase, s.side, s.indicator, s.item, s.score) for s in await rows(db, ProgressScore)
+    )
+    assert scores == [
+        ("opstart", "consultant", "job_belief", None, 4),
+        ("opstart", "consultant", "subgoal", 0, 2),
+        ("opstart", "consultant", "subgoal", 1, 3),
+    ]
+    belief = [a for a in await rows(db, Answer) if a.step_id == "job_belief"]
+    assert [(a.value, a.praktik_id) for a in belief] == [("4", praktik.id)]
+    assert belief[0].question.startswith("Hvor stor tror du selv")
     again = await anna.start("opfoelgning", praktik_id=praktik.id)
     assert again.messages == ["Praktikken SAG-2026-0001 er afsluttet."]
     assert len(await rows(db, Conversation)) == 3

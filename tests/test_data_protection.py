@@ -250,9 +250,9 @@ async def test_a_consultant_cannot_reach_another_consultants_praktik(
         ]
         form_root = parents[-1]["ts"]
         question = copy.deepcopy(bot.last(ANNA, form_root))
-        assert "(1 af 1)" in message_text(question)
+        assert "Hvilken opfølgning er det?" in message_text(question)
         answers_before = len(await rows(db, Answer))
-        await bot.click(BO, question, button_labelled("Nået"))
+        await bot.click(BO, question, button_labelled("Midtvejsopfølgning"))
         await bot.event(
             {
                 "type": "message",
@@ -266,7 +266,7 @@ async def test_a_consultant_cannot_reach_another_consultants_praktik(
         )
         await bot.wait_idle()
         assert len(await rows(db, Answer)) == answers_before
-        assert "(1 af 1)" in message_text(bot.last(ANNA, form_root))  # still waiting for Anna
+        assert "Hvilken opfølgning er det?" in message_text(bot.last(ANNA, form_root))  # waits
         assert all(p.consultant_id == praktik.consultant_id for p in await rows(db, Praktik))
 
         # App Home: Bo sees nothing of Anna's; the lead sees the team's praktik
@@ -300,7 +300,9 @@ async def test_a_team_lead_can_act_and_hand_over_and_reminders_follow(
         await bot.wait_idle()
         home = {"ts": "0", "channel": "DULEAD", "blocks": bot.slack.home_views[LEAD]["blocks"]}
         await bot.click(LEAD, home, button_labelled("Opfølgning"))
-        assert any("(1 af 1)" in message_text(m) for m in bot.slack.messages["DULEAD"])
+        assert any(
+            "Hvilken opfølgning er det?" in message_text(m) for m in bot.slack.messages["DULEAD"]
+        )
 
         # an outsider (another team) cannot be given it; a team member can
         handover = {"ts": "0", "channel": "DULEAD", "blocks": bot.slack.home_views[LEAD]["blocks"]}

@@ -265,15 +265,23 @@ def test_for_each_asks_once_per_subgoal(flows: dict[str, Flow], ctx: FlowContext
     )
     pctx = ctx.model_copy(update={"praktik": praktik})
     flow = flows["opfoelgning"]
-    turn = run(flow, pctx, "1", "2", "95", "4", "afklaret", "spring over", "Ny praktik")
+    turn = run(flow, pctx, "2", "4", "i dag", "ja", "5", "3", "4", "95", "4", "afklaret")
+    assert turn.prompt is not None and "Udviklingsplan - hvilke trin" in turn.prompt.text
+    turn = run(
+        flow, pctx, "2", "4", "i dag", "ja", "5", "3", "4", "95", "4", "afklaret",
+        "Møde til tiden", "1", "om 2 uger", "ja", "spring over", "Ny praktik",
+    )  # fmt: skip
     assert turn.prompt is not None and turn.prompt.kind == "summary"
-    assert turn.state.answers["subgoal_progress"] == [
-        {"item": "Mål A", "value": "naaet"},
-        {"item": "Mål B", "value": "delvist"},
+    assert turn.state.answers["score_consultant"] == [
+        {"item": "Mål A", "value": "5"},
+        {"item": "Mål B", "value": "3"},
     ]
+    assert turn.state.answers["plan_new_due"] == [{"item": "Møde til tiden", "value": "2026-12-14"}]
     assert "job_prospect" not in turn.state.answers
     done = say(flow, turn, "gem", pctx)
-    assert [e.name for e in done.effects] == ["record_followup", "case_note"]
-    note = done.effects[1].payload["note"]
+    names = [e.name for e in done.effects]
+    assert names == ["record_followup", "record_progress", "update_plan", "case_note"]
+    note = done.effects[3].payload["note"]
     assert "Sag: SAG-9 · Udviklingspraktik hos Eksempel I/S" in note
     assert "Fremmøde i procent: 95" in note
+    assert "Din vurdering af delmålene: Mål A: 5 – Nået; Mål B: 3 – Delvist nået" in note

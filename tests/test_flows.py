@@ -193,7 +193,7 @@ def test_cli_flows_check_fails_naming_file_and_step(tmp_path: Path) -> None:
     )
     result = _cli("flows", "check", "--dir", str(tmp_path))
     assert result.returncode == 1
-    assert "opfoelgning.yaml, step 'paid_hours'" in result.stderr
+    assert "opfoelgning.yaml, step 'still_wanted_job'" in result.stderr
     assert "yesnomaybe" in result.stderr
 
 
@@ -321,10 +321,11 @@ def test_renamed_start_date_fails_flows_check_naming_validator_effect_and_step(
             "ny_opfoelgning.yaml",
             '      - {value: status, label: "Status på job/uddannelse"}\n',
             '      - {value: status, label: "Status på job/uddannelse"}\n'
-            '      - {value: ekstra, label: "Ekstra"}\n',
+            '      - {value: aflyst, label: "Aflyst"}\n',
             [
-                "ny_opfoelgning.yaml: effect 'add_followup' accepts only afslutning, "
-                "midtvejs, opstart, status from step 'kind'; option 'ekstra' is none of them"
+                "ny_opfoelgning.yaml: effect 'add_followup' accepts only afslutning, ekstra, "
+                "midtvejs, opstart, plantrin, status from step 'kind'; option 'aflyst' is "
+                "none of them"
             ],
         ),
         (  # the sub-goals are the chosen type's: the options must come from the source

@@ -604,7 +604,7 @@ async def test_team_digest_holds_mentions_short_refs_and_counts_only(
         assert refs[pid] in posted  # the bot's own reference, e.g. P-1001
     assert "NORD-" not in posted and "NORX-" not in posted  # never the typed case reference
     assert "*Overskredne: 2*" in posted and "*Denne uge: 3*" in posted
-    assert "I alt: 4 overskredne, 3 denne uge." in posted
+    assert "I alt: 4 overskredne, 3 denne uge, 0 i risiko" in posted
     forbidden = [
         "Testfirma", "ApS", "sygedagpenge", "Sygedagpenge", "Kompetencepraktik",
         "kompetencepraktik", "Jobpraktik", "jobpraktik", "Kontaktperson", "Delmål",

@@ -296,8 +296,9 @@ async def test_the_followup_form_marks_the_right_followup_held(
         )
     await driver.start("opfoelgning", praktik_id=praktik.id)
     done = await driver.say(
-        "1", "2", "8", "Mere erfaring", "nej", "spring over", "Slutevaluering", "gem"
-    )
+        "1", "4", "i dag", "ja", "2", "3", "4", "spring over", "spring over", "Slutevaluering",
+        "gem",
+    )  # fmt: skip
     held_line = "Opfølgningen (opstartsmøde, fredag den 4. december 2026)"
     assert any(held_line in m for m in done.messages)
     statuses = {f.kind: f.status for f in await rows(db, FollowUp)}

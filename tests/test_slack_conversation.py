@@ -88,10 +88,15 @@ async def test_register_prepare_and_follow_up_in_slack(bot: SlackBot, db: Databa
     texts = [message_text(m) for m in bot.bot_messages(ANNA, root)]
     assert any("Praktikken SAG-2026-0500 er oprettet" in t for t in texts)
     assert any("Journalnotat – Bevilling af virksomhedspraktik" in t for t in texts)
-    # Every question message now shows its answer and has no buttons left.
+    # Every question message now shows its answer and has no buttons left; the case note
+    # offers to correct a saved answer.
     for message in bot.bot_messages(ANNA, root):
         blocks = message.get("blocks") or []
-        assert not [b for b in blocks if b["type"] == "actions"], message_text(message)
+        actions = [b for b in blocks if b["type"] == "actions"]
+        if "Udkast til journalnotat" in message_text(message):
+            assert [b["block_id"] for b in actions] == ["correct"]
+            continue
+        assert not actions, message_text(message)
     answered = [t for t in texts if t.count("✅")]
     assert any("Hvilken målgruppe er borgeren i?" in t and "✅ Dagpenge" in t for t in answered)
     assert any("✅ Jobpraktik" in t for t in answered)
@@ -105,6 +110,11 @@ async def test_register_prepare_and_follow_up_in_slack(bot: SlackBot, db: Databa
     assert "Hvilket møde forbereder du?" in bot.last_text(ANNA, root2)
     await bot.click_button(ANNA, bot.last(ANNA, root2), "Opstart (forventningsafstemning)")
     await bot.click_button(ANNA, bot.last(ANNA, root2), "Borgeren")
+    guide = bot.last_text(ANNA, root2)
+    assert "Forberedelse: Opstart (forventningsafstemning) – Borgeren" in guide
+    assert "Spørgsmål til mødet:" in guide and "Siger du ja" in guide
+    await bot.click_button(ANNA, bot.last(ANNA, root2), "Registrér mødet")
+    assert "Hvornår var mødet" in bot.last_text(ANNA, root2)
     await bot.dm(ANNA, "i dag", thread_ts=root2)
     await bot.click_button(ANNA, bot.last(ANNA, root2), "Ja")
     assert "Hvad skal praktikken give dig" in bot.last_text(ANNA, root2)
@@ -112,11 +122,18 @@ async def test_register_prepare_and_follow_up_in_slack(bot: SlackBot, db: Databa
     await bot.click_button(ANNA, bot.last(ANNA, root2), "Spring over")  # hensyn
     assert "Siger du ja" in bot.last_text(ANNA, root2)
     await bot.dm(ANNA, "Ja, hvis timerne passer", thread_ts=root2)
+    for score in ("4 – Næsten nået", "3 – Delvist nået"):  # the citizen's, then own
+        for _ in range(4):
+            await bot.click_button(ANNA, bot.last(ANNA, root2), score)
+    await bot.click_button(ANNA, bot.last(ANNA, root2), "4 – Stor")  # job belief
+    await bot.click_button(ANNA, bot.last(ANNA, root2), "Spring over")  # plan
+    await bot.click_button(ANNA, bot.last(ANNA, root2), "Spring over")  # adjustments
     await bot.dm(ANNA, "Møde igen om to uger", thread_ts=root2)
     await bot.click_button(ANNA, bot.last(ANNA, root2), "Gem")
     notes = await rows(db, CaseNote)
     assert any(
-        "Møde om virksomhedspraktik" in n.text and "fast job på lageret" in n.text for n in notes
+        "Opfølgning på virksomhedspraktik" in n.text and "fast job på lageret" in n.text
+        for n in notes
     )
 
     # The follow-up form, started from App Home.
@@ -143,17 +160,22 @@ async def test_register_prepare_and_follow_up_in_slack(bot: SlackBot, db: Databa
         if m.get("user") == "UBOT" and not m.get("thread_ts")
     ]
     root3 = threads[-1]["ts"]
+    assert "Hvilken opfølgning er det?" in bot.last_text(ANNA, root3)
+    await bot.click_button(ANNA, bot.last(ANNA, root3), "Midtvejsopfølgning")
+    await bot.click_button(ANNA, bot.last(ANNA, root3), "Ingen samtale - kun min vurdering")
+    await bot.dm(ANNA, "i dag", thread_ts=root3)
+    await bot.click_button(ANNA, bot.last(ANNA, root3), "Ja")
     assert "(1 af 4)" in bot.last_text(ANNA, root3)
     for _ in range(4):
-        await bot.click_button(ANNA, bot.last(ANNA, root3), "Nået")
-    await bot.click_button(ANNA, bot.last(ANNA, root3), "8")  # job prospect scale
-    await bot.click_button(ANNA, bot.last(ANNA, root3), "Spring over")
+        await bot.click_button(ANNA, bot.last(ANNA, root3), "5 – Nået")
+    await bot.click_button(ANNA, bot.last(ANNA, root3), "4 – Stor")  # job belief
     await bot.click_button(ANNA, bot.last(ANNA, root3), "Nej")  # paid hours
-    await bot.click_button(ANNA, bot.last(ANNA, root3), "Spring over")
+    await bot.click_button(ANNA, bot.last(ANNA, root3), "Spring over")  # plan
+    await bot.click_button(ANNA, bot.last(ANNA, root3), "Spring over")  # adjustments
     await bot.dm(ANNA, "Afsluttende samtale", thread_ts=root3)
     await bot.click_button(ANNA, bot.last(ANNA, root3), "Gem")
     held = [f for f in await rows(db, FollowUp) if f.status == "held"]
-    assert len(held) == 1
+    assert len(held) == 2  # the opstart meeting, then the midway form
     all_answers = await rows(db, Answer)
     assert {a.flow_id for a in all_answers} == {"ny_praktik", "forbered_moede", "opfoelgning"}
     assert all(a.praktik_id == praktik.id for a in all_answers)

@@ -88,6 +88,9 @@ async def test_twenty_long_subgoals_and_a_long_case_note(
         assert "Delmål nummer 20" in intro
         await bot.click_button(ANNA, bot.last(ANNA, root2), "Midtvejsopfølgning")
         await bot.click_button(ANNA, bot.last(ANNA, root2), "Virksomheden")
+        guide = "\n".join(message_text(m) for m in bot.bot_messages(ANNA, root2))
+        assert "Delmål nummer 20" in guide and "Spørgsmål til mødet:" in guide
+        await bot.click_button(ANNA, bot.last(ANNA, root2), "Registrér mødet")
         await bot.click(
             ANNA,
             bot.last(ANNA, root2),
@@ -100,12 +103,20 @@ async def test_twenty_long_subgoals_and_a_long_case_note(
         ]
         await bot.dm(ANNA, long_answer, thread_ts=root2)
         await bot.dm(ANNA, long_answer[:1500], thread_ts=root2)
+        await bot.click_button(ANNA, bot.last(ANNA, root2), "Spring over")  # company's scores
+        for _ in range(25):  # own score per sub-goal
+            await bot.dm(ANNA, "3", thread_ts=root2)
+        await bot.click_button(ANNA, bot.last(ANNA, root2), "3 – Middel")  # job belief
+        await bot.click_button(ANNA, bot.last(ANNA, root2), "Nej")  # paid hours
+        await bot.click_button(ANNA, bot.last(ANNA, root2), "Spring over")  # plan
+        await bot.click_button(ANNA, bot.last(ANNA, root2), "Spring over")  # adjustments
         await bot.dm(
             ANNA, ("Aftaler: " + "næste skridt og opfølgning " * 80)[:2000], thread_ts=root2
         )
         await bot.click_button(ANNA, bot.last(ANNA, root2), "Gem")
-        [note] = [n for n in await rows(db, CaseNote) if n.flow_id == "forbered_moede"]
+        [note] = [n for n in await rows(db, CaseNote) if n.flow_id == "opfoelgning"]
         assert len(note.text) > 3000
+        assert "Progression:" in note.text
         posted = "\n".join(message_text(m) for m in bot.bot_messages(ANNA, root2))
         assert "&amp;" in posted  # escaped for mrkdwn, not interpreted
         assert "Aftaler: næste skridt" in posted

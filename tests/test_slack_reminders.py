@@ -115,12 +115,18 @@ async def test_the_follow_up_form_started_from_a_reminder_marks_it_held(
     ]
     root = parents[-1]["ts"]
     assert "Opfølgning" in message_text(parents[-1])
-    await bot.click_button(ANNA, bot.last(ANNA, root), "Nået")
-    await bot.click_button(ANNA, bot.last(ANNA, root), "6")
-    for text in ("spring over",):
-        await bot.dm(ANNA, text, thread_ts=root)
-    await bot.click_button(ANNA, bot.last(ANNA, root), "Nej")
-    await bot.dm(ANNA, "spring over", thread_ts=root)
+    # The reminder's follow-up is the one suggested.
+    phase = bot.last(ANNA, root)
+    assert "Anbefaling: Midtvejsopfølgning" in message_text(phase)
+    await bot.click_button(ANNA, phase, "Midtvejsopfølgning")
+    await bot.click_button(ANNA, bot.last(ANNA, root), "Ingen samtale - kun min vurdering")
+    await bot.dm(ANNA, "i dag", thread_ts=root)
+    await bot.click_button(ANNA, bot.last(ANNA, root), "Ja")
+    await bot.click_button(ANNA, bot.last(ANNA, root), "4 – Næsten nået")  # the one sub-goal
+    await bot.click_button(ANNA, bot.last(ANNA, root), "4 – Stor")  # job belief
+    await bot.click_button(ANNA, bot.last(ANNA, root), "Nej")  # paid hours
+    await bot.dm(ANNA, "spring over", thread_ts=root)  # plan
+    await bot.dm(ANNA, "spring over", thread_ts=root)  # adjustments
     await bot.dm(ANNA, "Slutevaluering", thread_ts=root)
     await bot.click_button(ANNA, bot.last(ANNA, root), "Gem")
     after = {f.id: f for f in await rows(db, FollowUp)}

@@ -129,35 +129,40 @@ async def test_a_consultants_day_in_the_terminal(db_url: str) -> None:
     assert "Velkommen til praktikbot" in welcome and "Skriv aldrig CPR-numre" in welcome
     await register_jobpraktik(term)
 
-    # Prepare the midway meeting with the company: her only praktik, so no question which.
+    # Prepare the midway meeting with the company: her only praktik, so no question which;
+    # the guide, then "Registrér mødet".
     out = await term.send("2", "Hvilket møde forbereder du?")
     assert "Du har én aktiv praktik, så 'Forbered møde' handler om den: P-1001" in out
     assert "Hvilken praktik drejer det sig om?" not in out
-    assert "Formål: Virksomhedspraktik med henblik på job" in out
     await term.send("2", "Hvem er samtalen med?")
-    await term.send("2", "Hvornår er (eller var) mødet?")
+    out = await term.send("2", "Registrér mødet nu?")
+    assert "Forberedelse: Midtvejsopfølgning – Virksomheden" in out
+    assert "Formål: Virksomhedspraktik med henblik på job" in out
+    assert "Sidste møde: ingen tidligere møder er registreret." in out
+    assert "1. Spørg virksomheden: På en skala fra 1 til 10" in out
+    await term.send("ja", "Hvornår var mødet")
     await term.send("i dag", "Er det rigtigt?")
     await term.send("ja", "hvor tæt er borgeren på ansættelse")
     await term.send("8", "Hvad mangler")
     await term.send("Truckcertifikat til lageret", "Hvilke delmål er nået")
-    await term.send("Delmål 1 er nået", "Hvilke aftaler")
+    await term.send("Delmål 1 er nået", "Virksomhedens vurdering af delmålet")
+    await term.send("spring over", "(1 af 3)")
+    await term.send("3", "(2 af 3)")
+    await term.send("4", "(3 af 3)")
+    await term.send("2", "chance er for at komme i job")
+    await term.send("4", "løntimer")
+    await term.send("nej", "Nye trin i udviklingsplanen")
+    await term.send("spring over", "Hvad justerer I")
+    await term.send("spring over", "Hvilke aftaler")
     await term.send("Ny samtale om to uger", "Skriv 'gem'")
-    out = await term.send("gem", "Hvad vil du gøre?")
-    assert "Journalnotat – Møde om virksomhedspraktik" in out
+    out = await term.send("gem", "Vil du lægge den ind? (ja/nej)")
+    assert "⚠ Svarene viser risiko: Lav progression." in out  # 2 of 5 at midway
+    out += await term.send("nej", "Hvad vil du gøre?")
+    assert "Forslaget er afvist." in out
+    assert "Journalnotat – Opfølgning på virksomhedspraktik" in out
     assert "Tæt på ansættelse (1-10): 8 af 10" in out
-
-    # The follow-up form.
-    await term.send("3", "(1 af 3)")
-    await term.send("1", "(2 af 3)")
-    await term.send("2", "(3 af 3)")
-    await term.send("3", "hvor tæt er borgeren på ansættelse")
-    await term.send("7", "Hvad mangler")
-    await term.send("spring over", "løntimer")
-    await term.send("nej", "Hvad justerer I")
-    await term.send("spring over", "næste skridt")
-    await term.send("Slutevaluering", "Skriv 'gem'")
-    out = await term.send("gem", "Hvad vil du gøre?")
     assert "markeret som afholdt" in out
+    assert "Progression:" in out and "Konsulent: midtvejs 3" in out
 
     # The outcome.
     out = await term.send("6", "Hvad blev resultatet")
@@ -188,13 +193,13 @@ async def test_a_consultants_day_in_the_terminal(db_url: str) -> None:
     assert all(a.question and a.flow_version for a in answers)
     scale = [a for a in answers if a.step_id == "job_mid_company_scale"]
     assert [(a.value, a.question) for a in scale] == [
-        (8, "Spørg: På en skala fra 1 til 10 - hvor tæt er borgeren på ansættelse?")
+        (8, "Spørg virksomheden: På en skala fra 1 til 10 - hvor tæt er borgeren på ansættelse?")
     ]
     notes = await all_rows(db_url, CaseNote)
     assert len([n for n in notes if n.kind == "journalnotat"]) == 4
     assert [n.kind for n in notes].count("vitas") == 1
     statuses = sorted((f.kind, f.status) for f in await all_rows(db_url, FollowUp))
-    assert ("opstart", "held") in statuses
+    assert ("midtvejs", "held") in statuses  # the meeting it recorded
 
 
 async def test_cpr_typed_in_the_terminal_is_refused_and_stored_nowhere(db_url: str) -> None:

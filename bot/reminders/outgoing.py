@@ -25,7 +25,7 @@ from bot.reminders import planner, render
 from bot.report import Audience, Report, Request, build_report
 from bot.workdays import WorkingDays
 from dialogues.structure import FLOWS_DIR, load_flows
-from storage import queries
+from storage import meetings, queries
 from storage.db import Database
 from storage.models import Absence, Consultant, Delivery, FollowUp, Praktik
 
@@ -69,6 +69,7 @@ async def prepare(
             ).items():
                 covered[(owner, day)] = found
         digests: dict[tuple[str, dt.date], list[render.DigestEntry]] = {}
+        at_risk: dict[str, list[render.RiskEntry]] = {}
         for delivery in claimed:
             if delivery.kind != "digest" or delivery.team_id not in teams:
                 continue
@@ -88,7 +89,11 @@ async def prepare(
                 render.DigestEntry(*row, stand_in=stand_ins.get(row[0]) if row[0] else None)
                 for row in rows
             ]
-    return [_outgoing(config, days, d, details, digests, overviews, covered) for d in claimed]
+            risky = await meetings.at_risk_of_team(session, team_id=delivery.team_id)
+            at_risk[delivery.team_id] = [render.RiskEntry(*row) for row in risky]
+    return [
+        _outgoing(config, days, d, details, digests, overviews, covered, at_risk) for d in claimed
+    ]
 
 
 async def overview_report(db: Database, config: AppConfig, day: dt.date) -> list[Report]:
@@ -127,6 +132,7 @@ def _outgoing(
     digests: dict[tuple[str, dt.date], list[render.DigestEntry]],
     overviews: dict[str, list[Report]],
     covered: StandIns,
+    at_risk: dict[str, list[render.RiskEntry]],
 ) -> Outgoing:
     if delivery.kind == "overview":
         overview = config.report.monthly_overview
@@ -144,7 +150,10 @@ def _outgoing(
         assert delivery.team_id is not None
         entries = digests.get((delivery.team_id, delivery.occurs_on), [])
         messages = render.digest_messages(
-            team_name=team.name, day=delivery.occurs_on, entries=entries
+            team_name=team.name,
+            day=delivery.occurs_on,
+            entries=entries,
+            at_risk=at_risk.get(delivery.team_id, []),
         )
         delivery.recipient = team.channel
         return Outgoing(delivery, messages=messages)

@@ -442,6 +442,20 @@ async def mark_followup_held(
     return followup
 
 
+async def cancel_followup(
+    session: AsyncSession, *, followup_id: int, now: dt.datetime, reason: str
+) -> FollowUp:
+    """Cancel a planned follow-up (e.g. its plan step was dropped); its reminders stop."""
+    followup = await _open_followup(session, followup_id)
+    assert followup.id is not None
+    followup.status = "cancelled"
+    followup.version += 1
+    session.add(followup)
+    await session.flush()
+    await queue.cancel_open_deliveries(session, followup_ids=[followup.id], now=now, reason=reason)
+    return followup
+
+
 async def add_followup(
     session: AsyncSession,
     *,
@@ -557,18 +571,28 @@ async def move_praktik_followups(
 
 
 async def followup_for_form(
-    session: AsyncSession, *, config: AppConfig, praktik_id: int, now: dt.datetime
+    session: AsyncSession,
+    *,
+    config: AppConfig,
+    praktik_id: int,
+    now: dt.datetime,
+    kind: str | None = None,
 ) -> FollowUp | None:
-    """The follow-up a completed follow-up form is about: the earliest planned one due up
-    to `form_window_working_days` working days from today; else the earliest planned
-    one. Status follow-ups are not: the status flow records them."""
+    """The follow-up a completed follow-up form is about: the earliest planned one of
+    `kind` (the meeting the form records), if any; else the earliest planned one due up
+    to `form_window_working_days` working days from today; else the earliest planned one.
+    A development plan step's follow-up (plantrin) is never it: the plan's review closes
+    those; nor is a status follow-up: the status flow records them."""
     planned = [
         f
         for f in await queries.followups_of_praktik(session, praktik_id=praktik_id)
-        if f.status == "planned" and f.kind != "status"
+        if f.status == "planned" and f.kind not in ("plantrin", "status")
     ]
     if not planned:
         return None
+    same = [f for f in planned if kind is not None and f.kind == kind]
+    if same:
+        return same[0]
     limit = _form_limit(config, now)
     near = [f for f in planned if f.due_date <= limit]
     return (near or planned)[0]

@@ -317,14 +317,29 @@ def _person(entry: DigestEntry) -> str:
     return escape(entry.consultant_name)
 
 
+@dataclass(frozen=True)
+class RiskEntry:
+    """An active praktik of the team that a risk rule flags: its consultant and short
+    reference, nothing else (which rule, or why, stays out of the channel)."""
+
+    slack_user_id: str | None
+    consultant_name: str
+    short_ref: str | None
+
+
 def digest_messages(
-    *, team_name: str, day: dt.date, entries: Sequence[DigestEntry]
+    *,
+    team_name: str,
+    day: dt.date,
+    entries: Sequence[DigestEntry],
+    at_risk: Sequence[RiskEntry] = (),
 ) -> list[tuple[str, Blocks]]:
     """The digest of the week of `day` (overdue: due before `day`; this week: from `day`
-    to Sunday), per consultant: a mention, counts and short references. Several messages
-    when it does not fit in one."""
+    to Sunday), per consultant: a mention, counts and short references, and the count of
+    praktikker at risk. Several messages when it does not fit in one."""
     week_end = day + dt.timedelta(days=6 - day.weekday())
     people: dict[str, tuple[str, list[str], list[str]]] = {}
+    risky: dict[str, list[str]] = {}
     for entry in entries:
         if entry.due_date > week_end:
             continue
@@ -333,13 +348,19 @@ def digest_messages(
             key = f"{entry.stand_in}:for:{key}"
         _, overdue, this_week = people.setdefault(key, (_person(entry), [], []))
         (overdue if entry.due_date < day else this_week).append(short_ref(entry.short_ref))
+    for risk in at_risk:
+        key = risk.slack_user_id or f"name:{risk.consultant_name}"
+        who = DigestEntry(risk.slack_user_id, risk.consultant_name, None, day)
+        people.setdefault(key, (_person(who), [], []))
+        risky.setdefault(key, []).append(short_ref(risk.short_ref))
     total_overdue = sum(len(o) for _, o, _ in people.values())
     total_week = sum(len(w) for _, _, w in people.values())
+    total_risk = sum(len(r) for r in risky.values())
     week = day.isocalendar().week
     title = f"Opfølgninger – {team_name} – uge {week}"[:150]
     text = (
         f"Opfølgninger for {team_name}, uge {week}: "
-        f"{total_overdue} overskredne, {total_week} denne uge."
+        f"{total_overdue} overskredne, {total_week} denne uge, {total_risk} i risiko."
     )
     head: Blocks = [
         {"type": "header", "text": _plain(title)},
@@ -350,18 +371,26 @@ def digest_messages(
         ),
     ]
     body: Blocks = []
-    ordered = sorted(people.values(), key=lambda p: (-len(p[1]), -len(p[2]), p[0]))
-    for person, overdue, this_week in ordered:
+    ordered = sorted(people.items(), key=lambda p: (-len(p[1][1]), -len(p[1][2]), p[1][0]))
+    for key, (person, overdue, this_week) in ordered:
         lines = [person]
         if overdue:
             lines.append(f"*Overskredne: {len(overdue)}* – {_refs(overdue)}")
         if this_week:
             lines.append(f"*Denne uge: {len(this_week)}* – {_refs(this_week)}")
+        if risky.get(key):
+            lines.append(f"*I risiko: {len(risky[key])}* – {_refs(risky[key])}")
         body.append(_section("\n".join(lines)))
     if not body:
         body.append(_section("Ingen opfølgninger er overskredne eller forfalder denne uge."))
     else:
-        body.append(_context(f"I alt: {total_overdue} overskredne, {total_week} denne uge."))
+        body.append(
+            _context(
+                f"I alt: {total_overdue} overskredne, {total_week} denne uge, "
+                f"{total_risk} i risiko (en praktik er i risiko, når en af reglerne for "
+                "ekstra indsats gælder for den)."
+            )
+        )
     return _split(head, body, text)
 
 

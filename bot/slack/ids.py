@@ -38,3 +38,7 @@ FORM_FIELD = "pb_form_field"  # action_id of a form input
 FORM_DISPATCH = "pb_form_dispatch"  # action_id of an input other questions read: redraws
 FORM_EDIT = "pb_form_edit"  # "Ret svar" in the summary modal
 FIELD_BLOCK = "f"  # block_id f"f|{field id}|{options key}" of a form input
+CONTINUE = "pb_continue"  # the guide's 'Registrér mødet': value JSON {"flow", "praktik", "from"}
+PROPOSAL = "pb_proposal"  # f"{PROPOSAL}:accept" / ":decline", value = proposal id
+CORRECT = "pb_correct"  # 'Ret et svar': value JSON {"conversation": id} or {"praktik": id}
+CORRECT_PICK = "pb_correct_pick"  # static select, value f"{conversation id}:{step id}"

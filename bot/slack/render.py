@@ -7,12 +7,15 @@ Long text is split into sections of at most 3,000 characters and messages of at 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from bot.slack import ids
+from dialogues.dates import format_danish_date
 from dialogues.model import Flow, Option
 from dialogues.registry import offered
 from dialogues.state import Prompt
@@ -255,6 +258,8 @@ def prompt_blocks(prompt: Prompt) -> list[Block]:
         context.append(HINTS["number"])
     if prompt.current is not None:
         context.append(f"Tidligere svar: {prompt.current}")
+    if prompt.last_time is not None:
+        context.append(prompt.last_time)
     if context:
         blocks.append(
             {
@@ -289,14 +294,14 @@ def summary_blocks(prompt: Prompt) -> list[Block]:
     blocks: list[Block] = [{"type": "header", "text": plain(title, 150)}]
     for n, item in enumerate(prompt.summary):
         display = item.display if len(item.display) <= 2700 else item.display[:2699] + "…"
-        blocks.append(
-            {
-                "type": "section",
-                "block_id": f"sum|{n}",
-                "text": {"type": "mrkdwn", "text": f"*{escape(item.label)}*\n{escape(display)}"},
-                "accessory": _button("Ret", f"{ids.EDIT}:{n}", item.step_id),
-            }
-        )
+        section: Block = {
+            "type": "section",
+            "block_id": f"sum|{n}",
+            "text": {"type": "mrkdwn", "text": f"*{escape(item.label)}*\n{escape(display)}"},
+        }
+        if item.editable:
+            section["accessory"] = _button("Ret", f"{ids.EDIT}:{n}", item.step_id)
+        blocks.append(section)
     warnings = [line for line in prompt.text.split("\n") if line.startswith("⚠")]
     for warning in warnings:
         blocks += sections(warning)
@@ -398,3 +403,97 @@ def praktik_picker_blocks(
         }
     )
     return blocks
+
+
+# --- the dialogue tool: guide, proposals, corrections -------------------------------------
+
+
+def guide_blocks(text: str, *, label: str, value: str) -> list[Block]:
+    """The meeting guide as copyable text, and the button that records the meeting."""
+    title, _, body = text.partition("\n")
+    blocks: list[Block] = [{"type": "header", "text": plain(title, 150)}]
+    blocks += sections(body.strip("\n"))
+    blocks.append(
+        {
+            "type": "actions",
+            "block_id": "guide",
+            "elements": [_button(label, ids.CONTINUE, value, primary=True)],
+        }
+    )
+    return blocks
+
+
+def without_actions(blocks: Sequence[Block], note: str) -> list[Block]:
+    """A message after its button did its work: the buttons gone, what happened said."""
+    kept = [b for b in blocks if b.get("type") != "actions"]
+    return [*kept, {"type": "context", "elements": [{"type": "mrkdwn", "text": escape(note)}]}]
+
+
+def proposal_blocks(proposal_id: int, text: str) -> list[Block]:
+    value = str(proposal_id)
+    return [
+        *sections(text),
+        {
+            "type": "actions",
+            "block_id": f"proposal|{proposal_id}",
+            "elements": [
+                _button("Ja, læg den ind", f"{ids.PROPOSAL}:accept", value, primary=True),
+                _button("Nej tak", f"{ids.PROPOSAL}:decline", value),
+            ],
+        },
+    ]
+
+
+def correct_value(*, conversation: int | None = None, praktik: int | None = None) -> str:
+    return json.dumps({"conversation": conversation} if conversation else {"praktik": praktik})
+
+
+def correct_block(conversation_id: int) -> Block:
+    return {
+        "type": "actions",
+        "block_id": "correct",
+        "elements": [
+            _button("Ret et svar", ids.CORRECT, correct_value(conversation=conversation_id))
+        ],
+    }
+
+
+@dataclass(frozen=True)
+class CorrectionChoice:
+    """One saved answer in the picker (see bot.conversations.Correctable)."""
+
+    conversation_id: int
+    step_id: str
+    label: str
+    display: str
+    group: str
+
+
+def correction_picker_blocks(choices: Sequence[CorrectionChoice]) -> list[Block]:
+    """Choose the saved answer to correct: grouped by saved conversation (≤ 100)."""
+    groups: dict[str, list[Block]] = {}
+    for choice in choices[:100]:
+        option = {
+            "text": plain(f"{choice.label}: {choice.display}"),
+            "value": f"{choice.conversation_id}:{choice.step_id}"[:150],
+        }
+        groups.setdefault(choice.group, []).append(option)
+    select: Block = {
+        "type": "static_select",
+        "action_id": ids.CORRECT_PICK,
+        "placeholder": plain("Vælg svar"),
+    }
+    if len(groups) == 1:
+        select["options"] = next(iter(groups.values()))
+    else:
+        select["option_groups"] = [
+            {"label": plain(name), "options": options} for name, options in groups.items()
+        ]
+    return [
+        *sections("*Ret et svar*: hvilket gemt svar vil du rette?", escaped=True),
+        {"type": "actions", "block_id": "correct_pick", "elements": [select]},
+    ]
+
+
+def group_name(flow_title: str, day: dt.date) -> str:
+    return f"{flow_title} – {format_danish_date(day)}"

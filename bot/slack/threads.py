@@ -14,6 +14,7 @@ channel from the request.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
 
@@ -25,12 +26,15 @@ from bot.slack.deps import SlackDeps, conversation_key
 from bot.slack.forms import offer_blocks
 from bot.slack.render import (
     answered_blocks,
+    correct_block,
     fallback_text,
+    guide_blocks,
     menu_blocks,
     mrkdwn_sections,
     note_blocks,
     praktik_picker_blocks,
     prompt_blocks,
+    proposal_blocks,
     sections,
     split_messages,
     superseded_blocks,
@@ -90,13 +94,39 @@ async def show_reply(
             blocks=sections(text),
             text=fallback_text(text),
         )
-    for note in reply.notes:  # each its own message(s): one copy per text
+    correct = [correct_block(reply.correctable_id)] if reply.correctable_id else []
+    for n, note in enumerate(reply.notes):  # each its own message(s): one copy per text
+        last = n == len(reply.notes) - 1
         await post_blocks(
             client,
             channel=channel,
             thread_ts=thread_ts,
-            blocks=note_blocks(note.title, note.text),
+            blocks=note_blocks(note.title, note.text) + (correct if last else []),
             text=note.title,
+        )
+    if correct and not reply.notes:
+        await post_blocks(
+            client, channel=channel, thread_ts=thread_ts, blocks=correct, text="Ret et svar"
+        )
+    if reply.guide is not None and reply.conversation_id is not None:
+        value = json.dumps(
+            {"flow": reply.guide.continue_flow, "praktik": reply.praktik_id,
+             "from": reply.conversation_id}
+        )  # fmt: skip
+        await post_blocks(
+            client,
+            channel=channel,
+            thread_ts=thread_ts,
+            blocks=guide_blocks(reply.guide.text, label=reply.guide.continue_label, value=value),
+            text=fallback_text(reply.guide.text),
+        )
+    if reply.proposal is not None:
+        await post_blocks(
+            client,
+            channel=channel,
+            thread_ts=thread_ts,
+            blocks=proposal_blocks(reply.proposal.id, reply.proposal.text),
+            text=fallback_text(reply.proposal.text),
         )
     prompt_ts = None
     if reply.prompt is not None:
@@ -139,11 +169,13 @@ async def start_in_thread(
     followup_id: int | None = None,
     resume_open: bool = False,
     say_first: str | None = None,
+    carry_from: int | None = None,
 ) -> Reply | None:
     """Start a flow in a thread of the user's own DM (the caller made sure); a flow about
     a praktik without one asks which first — unless the user has only one, which it
     starts on, saying so. With `resume_open` (a button), an open conversation of the same
-    flow and praktik is pointed to instead. `say_first` is posted in the thread before
+    flow and praktik is pointed to instead; `carry_from`: the saved conversation it
+    continues (the guide's 'Registrér mødet'). `say_first` is posted in the thread before
     its first question. Returns the service's reply, or None when nothing was started."""
     flow = deps.flows.get(flow_id)
     if flow is None:
@@ -170,6 +202,7 @@ async def start_in_thread(
         channel=channel,
         thread_ts=thread_ts,
         resume_open=resume_open,
+        carry_from=carry_from,
     )
     if say_first and reply.prompt is not None:  # started: said before its first question
         reply.messages.insert(0, say_first)

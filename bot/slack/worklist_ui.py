@@ -14,13 +14,23 @@ from bot.slack import ids
 from bot.slack.absence_ui import overview_blocks
 from bot.slack.deps import SlackDeps
 from bot.slack.forms import start_controls
-from bot.slack.render import Block, action_rows, escape, mrkdwn_sections, plain, start_buttons
+from bot.slack.render import (
+    Block,
+    action_rows,
+    correct_value,
+    escape,
+    mrkdwn_sections,
+    plain,
+    start_buttons,
+)
 from bot.slack.threads import post_blocks
 from bot.worklist import (
+    ProgressNote,
     WorkItem,
     covered_work_items,
     next_followup_text,
     praktik_label,
+    progress_notes,
     status_items,
     team_work_items,
     work_items,
@@ -60,9 +70,11 @@ def item_blocks(
     n: int,
     *,
     owner: bool = False,
+    note: ProgressNote | None = None,
 ) -> list[Block]:
-    """A praktik with its next follow-up and a button per flow about a praktik in its
-    state (an ended praktik: the status flow)."""
+    """A praktik with its next follow-up, its progression and risk, a button per flow
+    about a praktik in its state (an ended praktik: the status flow) and one to correct a
+    saved answer."""
     state = item.praktik.status if item.praktik.status == "ended" else "active"
     lines = [f"*{escape(praktik_label(config, item))}*"]
     if state == "ended":
@@ -81,18 +93,26 @@ def item_blocks(
         lines.append(f"{marker}Næste opfølgning: {escape(upcoming)}")
     else:
         lines.append("Ingen planlagte opfølgninger.")
+    lines += [escape(line) for line in (note.lines() if note else [])]
+    correct = {
+        "type": "button",
+        "text": plain("Ret et svar"),
+        "action_id": ids.CORRECT,
+        "value": correct_value(praktik=item.praktik_id),
+    }
     return [
         {
             "type": "section",
             "block_id": f"praktik|{item.praktik_id}",
-            "text": {"type": "mrkdwn", "text": "\n".join(lines)},
+            "text": {"type": "mrkdwn", "text": "\n".join(lines)[:3000]},
         },
         *action_rows(
             f"praktik_actions|{item.praktik_id}",
             start_buttons(
                 on_home(flows, about_praktik=True, praktik_status=state), str(n), item.praktik_id
             )
-            + start_controls(as_form(flows, about_praktik=True), str(n), item.praktik_id),
+            + start_controls(as_form(flows, about_praktik=True), str(n), item.praktik_id)
+            + [correct],
         ),
     ]
 
@@ -115,17 +135,28 @@ async def work_list_blocks(deps: SlackDeps, user_id: str) -> list[Block]:
     covered = await covered_work_items(
         deps.db, user_key=actor.user_key, roles=actor.roles, today=today
     )
+    progress = await progress_notes(deps.db, deps.config, [*items, *covered])
     blocks: list[Block] = []
     if not items:
         blocks += mrkdwn_sections("Du har ingen aktive praktikker. Skriv *ny* for at oprette en.")
     else:
         blocks += mrkdwn_sections(f"*Dine aktive praktikker ({len(items)})*")
     for n, item in enumerate(items):
-        blocks += item_blocks(deps.config, deps.flows, item, today, n)
+        blocks += item_blocks(
+            deps.config, deps.flows, item, today, n, note=progress.get(item.praktik_id)
+        )
     if covered:
         blocks += mrkdwn_sections(f"*Som stedfortræder ({len(covered)})*")
     for n, item in enumerate(covered):
-        blocks += item_blocks(deps.config, deps.flows, item, today, 1000 + n, owner=True)
+        blocks += item_blocks(
+            deps.config,
+            deps.flows,
+            item,
+            today,
+            1000 + n,
+            owner=True,
+            note=progress.get(item.praktik_id),
+        )
     return blocks
 
 
@@ -148,6 +179,10 @@ async def home_view(deps: SlackDeps, user_id: str, page: int = 0) -> dict[str, A
     covering_ids = {i.praktik_id for i in covered}  # a lead may stand in within the team
     team_items = [i for i in team_items if i.praktik_id not in covering_ids]
     notes = await recent_notes(deps, actor.user_key)
+    # Progression and risk of the praktikker that can be shown (two queries).
+    progress = await progress_notes(
+        deps.db, deps.config, [*items, *covered, *team_items[:TEAM_SECTION_SIZE]]
+    )
     absences: list[Block] = []
     if actor.roles.teams:
         overview = await absence.overview(
@@ -159,10 +194,12 @@ async def home_view(deps: SlackDeps, user_id: str, page: int = 0) -> dict[str, A
         ]
     lead_first = not items and bool(team_items)
     results = actor.roles.admin or bool(actor.roles.lead_of)
-    own = own_section(deps, items, today, page, lead_first=lead_first, results=results)
-    stand_in = covered_section(deps, covered, today)
+    own = own_section(
+        deps, items, today, page, lead_first=lead_first, results=results, progress=progress
+    )
+    stand_in = covered_section(deps, covered, today, progress)
     fixed = len(own) + len(stand_in) + len(notes) + len(absences)
-    team = team_section(deps, team_items, today, budget=VIEW_BLOCKS - fixed)
+    team = team_section(deps, team_items, today, progress, budget=VIEW_BLOCKS - fixed)
     if lead_first:  # what matters to a lead without praktikker of their own: the team
         blocks = team + stand_in + own + notes + absences
     else:
@@ -178,6 +215,7 @@ def own_section(
     *,
     lead_first: bool,
     results: bool,
+    progress: Mapping[int, ProgressNote],
 ) -> list[Block]:
     """The user's own praktikker; `results`: the Resultater button (leads, administrators)."""
     pages = max(1, -(-len(items) // HOME_PAGE_SIZE))
@@ -208,7 +246,9 @@ def own_section(
         blocks.append(_context(text))
     for n, item in enumerate(shown):
         blocks.append({"type": "divider"})
-        blocks += item_blocks(deps.config, deps.flows, item, today, n)
+        blocks += item_blocks(
+            deps.config, deps.flows, item, today, n, note=progress.get(item.praktik_id)
+        )
     if pages > 1:
         nav = []
         if page > 0:
@@ -220,7 +260,12 @@ def own_section(
     return blocks
 
 
-def covered_section(deps: SlackDeps, covered: list[WorkItem], today: dt.date) -> list[Block]:
+def covered_section(
+    deps: SlackDeps,
+    covered: list[WorkItem],
+    today: dt.date,
+    progress: Mapping[int, ProgressNote],
+) -> list[Block]:
     """The praktikker of absent colleagues the user stands in for today."""
     if not covered:
         return []
@@ -234,14 +279,27 @@ def covered_section(deps: SlackDeps, covered: list[WorkItem], today: dt.date) ->
     ]
     for n, item in enumerate(shown):
         blocks.append({"type": "divider"})
-        blocks += item_blocks(deps.config, deps.flows, item, today, 200 + n, owner=True)
+        blocks += item_blocks(
+            deps.config,
+            deps.flows,
+            item,
+            today,
+            200 + n,
+            owner=True,
+            note=progress.get(item.praktik_id),
+        )
     if len(covered) > len(shown):
         blocks += mrkdwn_sections(f"… og {len(covered) - len(shown)} flere.")
     return blocks
 
 
 def team_section(
-    deps: SlackDeps, team_items: list[WorkItem], today: dt.date, *, budget: int
+    deps: SlackDeps,
+    team_items: list[WorkItem],
+    today: dt.date,
+    progress: Mapping[int, ProgressNote],
+    *,
+    budget: int,
 ) -> list[Block]:
     """A lead's team: a count, then as many praktikker (4 blocks each, with the hand-over
     picker) as `budget` blocks allow, at most TEAM_SECTION_SIZE."""
@@ -262,7 +320,15 @@ def team_section(
     blocks = head
     for n, item in enumerate(shown):
         blocks.append({"type": "divider"})
-        blocks += item_blocks(deps.config, deps.flows, item, today, 100 + n, owner=True)
+        blocks += item_blocks(
+            deps.config,
+            deps.flows,
+            item,
+            today,
+            100 + n,
+            owner=True,
+            note=progress.get(item.praktik_id),
+        )
         blocks.append(handover_block(item))
     if len(team_items) > len(shown):
         blocks += mrkdwn_sections(f"… og {len(team_items) - len(shown)} flere i teamet.")
