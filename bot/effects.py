@@ -266,6 +266,27 @@ async def record_status(run: EffectRun, payload: dict[str, Any]) -> None:
     )
 
 
+async def correct_status(run: EffectRun, payload: dict[str, Any]) -> None:
+    """A corrected status after the end: the status record of the same status follow-up
+    takes the corrected answers (the follow-up stays held)."""
+    praktik = run.praktik
+    assert praktik is not None and praktik.id is not None
+    data = RecordStatusInput.from_payload(payload)
+    record = await queries.status_record_of(
+        run.session, praktik_id=praktik.id, followup_id=run.conversation.followup_id
+    )
+    if record is None:  # nothing was stored (no status follow-up was due): record it now
+        await record_status(run, payload)
+        return
+    record.status = data.status
+    record.at_host = data.status_at_host
+    record.hours_per_week = data.status_hours
+    record.consultant_id = run.consultant_id
+    record.recorded_at = run.now
+    run.session.add(record)
+    run.lines.append(messages.STATUS_CORRECTED.format(case_ref=praktik.case_ref))
+
+
 async def correct_registration(run: EffectRun, payload: dict[str, Any]) -> None:
     """A corrected registration: the praktik's own fields take the corrected answers
     (the period, type, target group and sub-goals are locked: see CORRECTIONS)."""
@@ -399,6 +420,10 @@ CORRECTIONS: dict[str, OnCorrection] = {
     "record_progress": OnCorrection(
         record_progress, frozenset({"phase", "audience"}), messages.LOCKED_MEETING
     ),
+    "record_status": OnCorrection(correct_status),
+    # The summaries are drafted anew from the corrected praktik.
+    "vitas_summary": OnCorrection(vitas_summary),
+    "grant_note": OnCorrection(grant_note),
     # New steps already have reminders: the plan is reviewed at the next follow-up.
     "update_plan": OnCorrection(None, None, messages.LOCKED_PLAN),
 }

@@ -73,6 +73,7 @@ HANDED_OVER_CLOSED = (
 
 # --- the dialogue tool -----------------------------------------------------------------
 REGISTRATION_CORRECTED = "Praktikken {case_ref} er opdateret med det rettede svar."
+STATUS_CORRECTED = "Status efter praktik for {case_ref} er opdateret med det rettede svar."
 CORRECTED_NOTE_HEAD = "RETTET UDKAST - erstatter det tidligere udkast om samme møde ({date})."
 LOCKED_REGISTRATION = (
     "Det svar kan ikke rettes her. Start- og slutdato ændres med 'Ret periode', så "

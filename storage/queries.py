@@ -453,6 +453,17 @@ async def add_status_record(session: AsyncSession, *, record: StatusRecord) -> S
     return record
 
 
+async def status_record_of(
+    session: AsyncSession, *, praktik_id: int, followup_id: int | None
+) -> StatusRecord | None:
+    """The praktik's status record for `followup_id`, else its newest one."""
+    query = select(StatusRecord).where(col(StatusRecord.praktik_id) == praktik_id)
+    if followup_id is not None:
+        query = query.where(col(StatusRecord.followup_id) == followup_id)
+    query = query.order_by(col(StatusRecord.recorded_at).desc()).limit(1)
+    return (await session.exec(query)).first()
+
+
 async def ended_praktikker_with_status_due(
     session: AsyncSession, *, consultant_id: int, due_to: dt.date
 ) -> Sequence[Praktik]:
