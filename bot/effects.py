@@ -307,7 +307,15 @@ async def correct_registration(run: EffectRun, payload: dict[str, Any]) -> None:
 
 
 async def _save_copy_text(run: EffectRun, payload: dict[str, Any], copy: CopyText) -> None:
+    """Store and show a copy-ready text; a correction's says which draft it replaces."""
     assert run.conversation.id is not None
+    if run.correction:
+        assert run.conversation.corrects_id is not None
+        first = await run.session.get(Conversation, run.conversation.corrects_id)
+        when = format_danish_date(meeting_day(run.config, first)) if first is not None else "før"
+        copy = CopyText(
+            copy.kind, copy.title, messages.CORRECTED_NOTE_HEAD.format(date=when) + "\n" + copy.text
+        )
     await queries.add_case_note(
         run.session,
         praktik_id=run.praktik.id if run.praktik else None,
@@ -321,7 +329,7 @@ async def _save_copy_text(run: EffectRun, payload: dict[str, Any], copy: CopyTex
 
 async def case_note(run: EffectRun, payload: dict[str, Any]) -> None:
     """The engine's draft of the answers, as a journalnotat; after recorded scores, with
-    the progression so far; a correction's note says which draft it replaces."""
+    the progression so far."""
     note = str(payload["note"])
     praktik = run.praktik
     if run.progress_recorded and praktik is not None and praktik.id is not None:
@@ -329,11 +337,6 @@ async def case_note(run: EffectRun, payload: dict[str, Any]) -> None:
         lines = trend_lines(score_points(rows), praktik.subgoals, run.config.progression)
         if lines:
             note += "\n\nProgression:\n" + "\n".join(lines)
-    if run.correction:
-        assert run.conversation.corrects_id is not None
-        first = await run.session.get(Conversation, run.conversation.corrects_id)
-        when = format_danish_date(meeting_day(run.config, first)) if first is not None else "før"
-        note = messages.CORRECTED_NOTE_HEAD.format(date=when) + "\n" + note
     await _save_copy_text(run, payload, CopyText("journalnotat", messages.CASE_NOTE_READY, note))
 
 

@@ -961,8 +961,8 @@ def apply_form(
         value, answers = taken
         if step.id in state.answers and state.answers[step.id] == value:
             state.warnings.pop(step.id, None)
-            if value is not None and (warning := _warnings(step, value, env)):
-                state.warnings[step.id] = warning
+            if value is not None and not step.for_each and (warning := _warnings(step, value, env)):
+                state.warnings[step.id] = warning  # (a for_each step's items: checked as taken)
             continue
         _take(state, env, step, value)
         recorded.extend(answers)

@@ -182,7 +182,8 @@ async def test_an_absence_routes_two_reminders_and_the_digest_to_the_stand_in_un
     bot.deps.clock = at(local(last_day, 23, 30))  # the last evening, 22:30 UTC in winter
     await bot.click(BO, to_bo[1], lambda e: e["action_id"] == "pb_rem_start:form")
     root = [m for m in bot.slack.messages[f"D{BO}"] if not m.get("thread_ts")][-1]["ts"]
-    assert "(1 af 1)" in bot.last_text(BO, root)
+    started = bot.last_text(BO, root)  # the follow-up form, at the meeting it is for
+    assert "Hvilken opfølgning er det?" in started and "Anbefaling: Opstart" in started
     [anna_row] = [c for c in await rows(db, Consultant) if c.slack_user_id == ANNA]
     views = [
         e
@@ -191,8 +192,8 @@ async def test_an_absence_routes_two_reminders_and_the_digest_to_the_stand_in_un
     ]
     assert views and views[-1].detail["stand_in_for"] == anna_row.id
     assert views[-1].detail["absence"] == stored.id
-    await bot.click_button(BO, bot.last(BO, root), "Nået")
-    assert "hvor tæt er borgeren på ansættelse" in bot.last_text(BO, root)
+    await bot.click_button(BO, bot.last(BO, root), "Opstart (forventningsafstemning)")
+    assert "Hvem var samtalen med?" in bot.last_text(BO, root)
     home = await home_of(bot, BO)
     assert "Du er stedfortræder" in message_text(home) and "SAG-2026-1410" in message_text(home)
     listed = await bot.dm(BO, "mine")
@@ -203,7 +204,7 @@ async def test_an_absence_routes_two_reminders_and_the_digest_to_the_stand_in_un
     after = local(last_day + dt.timedelta(days=1), 0, 30)
     assert after.date() == local(last_day, 23, 30).date()
     bot.deps.clock = at(after)
-    await bot.click_button(BO, bot.last(BO, root), "7")
+    await bot.click_button(BO, bot.last(BO, root), "Borgeren")
     assert "Du har ikke længere adgang til praktikken P-1001" in bot.last_text(BO, root)
     [closed] = [c for c in await rows(db, Conversation) if c.thread_ts == root]
     assert closed.status == "revoked"

@@ -139,12 +139,19 @@ async def click_home(bot: SlackBot, action_id: str, praktik_id: int) -> None:
 async def prepare(bot: SlackBot, praktik_id: int, phase: str, audience: str) -> str:
     """'forbered' in the DM, the praktik, the meeting and the audience: the guide's thread."""
     root = await bot.dm(ANNA, "forbered")
-    await bot.click(
-        ANNA,
-        bot.last(ANNA, root),
-        lambda e: e["type"] == "static_select",
-        selected=f"forbered_moede:{praktik_id}",
-    )
+    picker = [
+        e
+        for b in bot.last(ANNA, root).get("blocks") or []
+        for e in b.get("elements") or []
+        if e.get("type") == "static_select"
+    ]
+    if picker:  # more than one active praktik: pick it (with one, the bot asks no question)
+        await bot.click(
+            ANNA,
+            bot.last(ANNA, root),
+            lambda e: e["type"] == "static_select",
+            selected=f"forbered_moede:{praktik_id}",
+        )
     await click(bot, root, phase)
     await click(bot, root, audience)
     return root

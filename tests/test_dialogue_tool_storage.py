@@ -33,8 +33,9 @@ KEY = "terminal:anna"
 
 REGISTER = [  # an udviklingspraktik for a sygedagpenge recipient, 7/12 - 29/1
     "SAG-2026-1401", "sygedagpenge", "Eksempel Café", "spring over", "1", "3", "1, 2",
-    "spring over", "7/12", "ja", "29/1-2027", "ja", "12", "nej", "20", "1", "ja", "Kontakt",
-    "gem",
+    "spring over", "Opgaver i køkkenet", "7/12", "ja", "29/1-2027", "ja", "12", "nej",
+    "mandag-fredag kl. 8-12", "nej", "spring over", "20", "1",
+    "Tina Eksempel, tina@eksempel.dk", "ja", "Kontakt", "ja", "gem",
 ]  # fmt: skip
 
 
@@ -187,7 +188,9 @@ async def test_a_correction_runs_the_same_checks_through_the_engine(
         actor=ANNA, key=KEY, conversation_id=registration.conversation_id,
         step_id="last_employer", source_key=uuid.uuid4().hex, now=NOW,
     )  # fmt: skip
-    asked = await driver.say("ja")  # sygedagpenge: allowed in a new job function
+    asked = await driver.say("ja")  # sygedagpenge: does the citizen have a job today?
+    assert asked.prompt is not None and asked.prompt.step_id == "has_job"
+    asked = await driver.say("ja")  # with a job: allowed in a new job function
     assert asked.prompt is not None and asked.prompt.step_id == "new_function"
     await driver.say("Køkkenhjælp i stedet for opvask", "gem")
     [again] = await rows(db, Praktik)

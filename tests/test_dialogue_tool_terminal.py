@@ -20,25 +20,31 @@ REGISTRATION = [
     ("1", "Hvilken type praktik er det?"),
     ("2", "Hvilke af typens delmål"),
     ("1, 4", "egne delmål"),
-    ("spring over", "Hvornår starter praktikken"),
+    ("spring over", "konkrete arbejdsopgaver"),
+    ("Plukning og truckkørsel på lageret", "Hvornår starter praktikken"),
     ("i morgen", "Er det rigtigt?"),
     ("ja", "Hvornår slutter praktikken"),
     ("om 3 uger", "Er det rigtigt?"),
     ("ja", "timer om ugen"),
-    ("30", "seneste arbejdsgiver"),
-    ("nej", "ordinært ansatte"),
+    ("30", "trappes op"),
+    ("nej", "Hvilke dage og tidspunkter"),
+    ("mandag-fredag kl. 8-14", "seneste arbejdsgiver"),
+    ("nej", "CVR-nummer"),
+    ("spring over", "ordinært ansatte"),
     ("25", "Grænsen er 5"),
-    ("1", "tillidsrepræsentanten"),
+    ("1", "tillidsrepræsentant"),
+    ("Tina Eksempel, tina@eksempel.dk", "udtalelse fra virksomheden og tillidsrepræsentanten"),
     ("ja", "faste kontaktperson"),
-    ("Kontakt Eksempel", "Skriv 'gem'"),
+    ("Kontakt Eksempel", "Min Plan"),
+    ("ja", "Skriv 'gem'"),
     ("gem", "Hvad vil du gøre?"),
 ]
 
 
 async def guide(term: Terminal, phase: str) -> str:
     """Forbered møde for the one praktik, with the citizen: the guide as printed."""
-    await term.send("2", "Hvilken praktik drejer det sig om?")
-    await term.send("1", "Hvilket møde forbereder du?")
+    out = await term.send("2", "Hvilket møde forbereder du?")  # her only praktik: no picker
+    assert "Du har én aktiv praktik, så 'Forbered møde' handler om den" in out
     await term.send(phase, "Hvem er samtalen med?")
     return await term.send("1", "Registrér mødet nu?")
 
@@ -132,8 +138,7 @@ async def test_a_kompetencepraktik_walked_through_its_meetings_in_the_terminal(
     assert "Konsulent: opstart 3 → midtvejs 2 → slut 4 ↑" in out
 
     # a saved answer corrected
-    await term.send("8", "Hvilken praktik drejer det sig om?")
-    await term.send("1", "Hvilket gemt svar vil du rette?")
+    await term.send("ret", "Hvilket gemt svar vil du rette?")
     out = await term.expect("skriv 'tilbage' for menuen")
     found = re.search(r"(\d+)\) Opfølgning [^\n]*: Aftaler og næste skridt: Afslutning holdt", out)
     assert found is not None, out
@@ -145,7 +150,7 @@ async def test_a_kompetencepraktik_walked_through_its_meetings_in_the_terminal(
     out = await term.send("gem", "Hvad vil du gøre?")
     assert "Rettelsen er gemt som en ny version af svaret (Aftaler og næste skridt)" in out
     assert "RETTET UDKAST" in out and "Afslutning holdt; reference lovet" in out
-    await term.send("9", "Farvel")
+    await term.send("afslut praktikbot", "Farvel")
     assert await term.close() == 0
 
     [proposal] = await all_rows(db_url, FollowUpProposal)

@@ -121,7 +121,7 @@ async def test_a_new_flow_file_is_in_the_terminal_menu(
     menu = await read_until(proc, seen, "Afslut praktikbot")
     assert "  3) Opfølgning - udfyld opfølgningsskemaet\n" in menu
     assert "  4) Telefonnotat - skriv et kort notat om en samtale\n" in menu
-    assert "  5) Ret periode" in menu and "  10) Afslut praktikbot" in menu
+    assert "  5) Ret periode" in menu and "  11) Afslut praktikbot" in menu
     await send("4", "Hvad handlede samtalen om?")
     await send("Opringning om arbejdstider", "Skriv 'gem'")
     out = await send("gem", "Hvad vil du gøre?")

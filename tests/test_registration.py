@@ -1064,7 +1064,7 @@ async def test_registering_in_the_terminal_with_every_field(db_url: str) -> None
     assert "En ny praktik for Revalidering kan ikke starte" in out
     assert "lov nr. 1750 af 29. december 2025" in out
     await term.send("afbryd", "Hvad vil du gøre?")
-    await term.send("9", "Farvel")
+    await term.send("afslut praktikbot", "Farvel")
     assert await term.close() == 0
 
     praktikker = {p.case_ref: p for p in await all_rows(db_url, Praktik)}

@@ -275,15 +275,22 @@ async def test_the_follow_up_form_asks_each_sub_goal_and_refuses_a_cpr_number(
     await click_home(bot, ANNA, form_select, selected="Opfølgning")
     modal = top_modal(bot)
     assert modal["title"]["text"] == "Opfølgning"
-    assert "subgoal_progress.0" in fields_of(modal)  # one field per sub-goal (for_each)
+    assert "score_consultant.0" in fields_of(modal)  # one field per sub-goal (for_each)
+    assert "score_citizen.0" not in fields_of(modal)  # until the citizen took part
+    await fill(bot, ANNA, "phase", "midtvejs")
+    await fill(bot, ANNA, "audience", "borger")  # dispatches: the citizen's questions appear
+    assert "score_citizen.0" in fields_of(top_modal(bot))
     await fill_all(
         bot,
         ANNA,
         {
-            "subgoal_progress.0": "delvist",
-            "job_prospect": "7",
+            "meeting_date": days(bot, 0),
+            "still_wanted_job": "ja",  # the jobpraktik's midway questions
             "paid_hours": "nej",
-            "next_step": "Ring til 010190-1234",
+            "score_citizen.0": "4",
+            "score_consultant.0": "3",
+            "job_belief": "4",
+            "agreements": "Ring til 010190-1234",
         },
     )
     answer = await submit(bot, ANNA)
@@ -292,15 +299,16 @@ async def test_the_follow_up_form_asks_each_sub_goal_and_refuses_a_cpr_number(
         "Det ligner et CPR-nummer. CPR-numre må ikke skrives her, og svaret er ikke gemt. "
         "Slet venligst beskeden, og brug sagens reference eller et pseudonym i stedet."
     ]
-    await fill(bot, ANNA, "next_step", "Møde med virksomheden om to uger")
+    await fill(bot, ANNA, "agreements", "Møde med virksomheden om to uger")
     await submit(bot, ANNA)
     summary = view_text(top_modal(bot))
-    assert "Delvist nået" in summary and "7 af 10" in summary
+    assert "Delvist nået" in summary and "Næsten nået" in summary and "Stor" in summary
     await submit(bot, ANNA)
     assert "markeret som afholdt" in view_text(top_modal(bot))
     stored = [repr((a.step_id, a.value, a.display)) for a in await rows(db, Answer)]
     assert not any("010190" in row for row in stored)
-    assert any("subgoal_progress" in row and "delvist" in row for row in stored)
+    assert any("score_consultant" in row and "3" in row for row in stored)
+    assert any("score_citizen" in row and "4" in row for row in stored)
 
 
 async def test_ret_periode_as_a_form(bot: SlackBot, db: Database) -> None:

@@ -18,6 +18,7 @@ from bot.followup_plan import plan_followups
 from bot.reminders.scheduler import tick
 from bot.reminders.sending import slack_client
 from dialogues.model import Flow
+from dialogues.state import UserInput
 from storage.db import Database
 from storage.models import Consultant, FollowUp, Praktik, StatusRecord
 from tests.reminder_support import local
@@ -148,7 +149,7 @@ async def test_a_status_is_recorded_in_the_terminal(
     service = ConversationService(db=db, config=config, flows=flows)
     menu = [f.id for f in sorted(flows.values(), key=lambda f: f.menu.order if f.menu else 0)]
     choice = str(menu.index("status_efter") + 1)
-    stdin = io.StringIO(f"{choice}\n1\n5\ngem\n{len(menu) + 2}\n")
+    stdin = io.StringIO(f"{choice}\n5\ngem\nafslut praktikbot\n")
     stdout = io.StringIO()
     chat = TerminalChat(
         service=service, db=db, config=config, flows=flows, user="anna",
@@ -157,8 +158,9 @@ async def test_a_status_is_recorded_in_the_terminal(
     await chat.run()
     out = stdout.getvalue()
     assert "SAG-2026-0901" in out and "Status er registreret for SAG-2026-0901" in out
-    picker = out[out.index("Hvilken praktik") :]
-    assert "SAG-2026-0902" not in picker.split("Hvad er borgerens status")[0]
+    # Only the ended praktik has a status due: no question which (the active one is not it).
+    chosen = out[out.index("handler om den") :].split("Hvad er borgerens status")[0]
+    assert "SAG-2026-0901" in chosen and "SAG-2026-0902" not in chosen
     [record] = await rows(db, StatusRecord)
     assert (record.praktik_id, record.status, record.months_after_end) == (
         praktik.id, "fortsat_ledig", 1
@@ -175,3 +177,51 @@ async def test_a_status_is_recorded_in_the_terminal(
         flow_id="status_efter", praktik_id=praktik.id, source_key="t:2", now=NOW,
     )  # fmt: skip
     assert reply.prompt is None and "ingen statusopfølgning" in reply.messages[0]
+
+
+async def test_a_corrected_status_updates_its_record(
+    db: Database, config: AppConfig, flows: dict[str, Flow]
+) -> None:
+    """A status answered wrongly and corrected: the same status record (one per mark)
+    holds the corrected status, and the follow-up stays held."""
+    praktik = await add_praktik(
+        db, config, user_key="terminal:anna", slack=None, ended=True, ref="SAG-2026-0903"
+    )
+    anna = Actor(user_key="terminal:anna", name="anna")
+    service = ConversationService(db=db, config=config, flows=flows)
+    turns = iter(range(100))
+
+    async def say(text: str) -> Any:
+        return await service.answer(
+            actor=anna, key="terminal:anna", inp=UserInput(text=text),
+            source_key=f"c:{next(turns)}", now=NOW,
+        )  # fmt: skip
+
+    first = await service.start(
+        actor=anna, key="terminal:anna", flow_id="status_efter", praktik_id=praktik.id,
+        source_key="c:start", now=NOW,
+    )  # fmt: skip
+    assert first.prompt is not None and first.prompt.step_id == "status"
+    await say("5")
+    saved = await say("gem")
+    assert saved.finished and saved.correctable_id is not None
+    [record] = await rows(db, StatusRecord)
+    assert record.status == "fortsat_ledig"
+
+    started = await service.start_correction(
+        actor=anna, key="terminal:anna", conversation_id=saved.correctable_id,
+        step_id="status", source_key="c:correct", now=NOW,
+    )  # fmt: skip
+    assert started.prompt is not None and started.prompt.step_id == "status"
+    reply = await say("1")  # an ordinary job after all: its questions are asked
+    while reply.prompt is not None and reply.prompt.kind != "summary":
+        reply = await say({"yesno": "ja", "number": "30"}.get(reply.prompt.kind, "spring over"))
+    done = await say("gem")
+    assert done.finished
+    assert any("Status efter praktik for SAG-2026-0903 er opdateret" in m for m in done.messages)
+    [corrected] = await rows(db, StatusRecord)
+    assert (corrected.id, corrected.status, corrected.at_host) == (record.id, "ordinaert_job", True)
+    one_month = [
+        f for f in await rows(db, FollowUp) if f.kind == "status" and f.months_after_end == 1
+    ]
+    assert [f.status for f in one_month] == ["held"]
