@@ -378,7 +378,9 @@ async def test_a_saved_answer_corrected_in_the_thread_and_from_home(
     await bot.click_button(ANNA, summary, "Gem")
     saved = thread_text(bot, root)
     assert "Rettelsen er gemt som en ny version af svaret (Aftaler og næste skridt)" in saved
-    notes = [n for n in await rows(db, CaseNote) if n.flow_id == "opfoelgning"]
+    notes = sorted(
+        (n for n in await rows(db, CaseNote) if n.flow_id == "opfoelgning"), key=lambda n: n.id
+    )  # (PostgreSQL returns rows in no set order without ORDER BY)
     assert len(notes) == 2 and notes[0].id == first_note.id
     assert notes[1].text.startswith("RETTET UDKAST")
     assert "Aftaler og næste skridt: Borgeren tager truckkursus i uge 51" in notes[1].text
