@@ -262,7 +262,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             actor=await deps.actor(user_id), key=key, now=deps.clock()
         )
         if reply is None:
-            reply = Reply(messages=[messages.NO_CONVERSATION])
+            reply = Reply(messages=[messages.NO_CONVERSATION], no_conversation=True)
         await update(client, view_id, form_or_summary(reply, key))
 
     @app.action(re.compile(rf"^{ids.FORM_START}:"))
