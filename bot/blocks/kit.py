@@ -2,9 +2,9 @@
 
 The limits that slack_sdk's models check when a model is serialised are read from those
 models, so what the bot cuts to is what the SDK (and the tests' Slack stand-in, which
-validates every payload with them) accepts. The bot itself builds plain dicts: building
-through the models costs about 30 times more per message (README, Performance), and the
-builders below already cut every text and list to its limit.
+validates every payload with them) accepts. The bot itself builds plain dicts: validating
+through the models costs 12–33 times as much per message (README, "Dependencies
+weighed"), and the builders below already cut every text and list to its limit.
 
 Everything a user typed or a flow interpolated is escaped before it goes into mrkdwn.
 Long text is split into sections of at most `SECTION_LIMIT` characters, and blocks into
