@@ -19,6 +19,7 @@ import datetime as dt
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from pydantic import ValidationError
@@ -61,9 +62,21 @@ class Actor:
         return self.roles.team_id
 
 
+class Outcome(StrEnum):
+    """What a turn came to (`Reply.outcome`): front ends branch on this, never on the
+    text of `Reply.messages`."""
+
+    ANSWERED = "answered"  # the input reached its conversation (or started one)
+    NO_CONVERSATION = "no_conversation"  # nothing is open under the key
+    REFUSED = "refused"  # the actor may not act here (audited); tell only them
+    DUPLICATE = "duplicate"  # a repeated delivery: nothing to say, ever again
+    STALE = "stale"  # the input was for a question or state that has passed
+    ALREADY_OPEN = "already_open"  # a start of what the actor already has open
+
+
 @dataclass
 class Reply:
-    """What the front end shows after a turn."""
+    """What the front end shows after a turn; `outcome` says what happened."""
 
     messages: list[str] = field(default_factory=list)
     prompt: Prompt | None = None
@@ -92,6 +105,21 @@ class Reply:
     proposal: ProposalView | None = None  # an extra follow-up to accept or decline
     # A saved conversation whose answers may be corrected (its first version's id).
     correctable_id: int | None = None
+    no_conversation: bool = False  # nothing was open under the key
+
+    @property
+    def outcome(self) -> Outcome:
+        if self.duplicate:
+            return Outcome.DUPLICATE
+        if self.refused:
+            return Outcome.REFUSED
+        if self.no_conversation:
+            return Outcome.NO_CONVERSATION
+        if self.already_open:
+            return Outcome.ALREADY_OPEN
+        if self.stale:
+            return Outcome.STALE
+        return Outcome.ANSWERED
 
     @property
     def note(self) -> str | None:
@@ -824,7 +852,7 @@ class ConversationService:
                 finished=True,
                 refused=True,
             )
-        return Reply(messages=[messages.NO_CONVERSATION], finished=True)
+        return Reply(messages=[messages.NO_CONVERSATION], finished=True, no_conversation=True)
 
     async def _revoke(
         self, session: AsyncSession, actor: Actor, conversation: Conversation, flow: Flow

@@ -13,7 +13,7 @@ from typing import Any
 from sqlmodel import col, select
 
 from bot.config import AppConfig
-from bot.conversations import Actor, ConversationService, Reply
+from bot.conversations import Actor, ConversationService, Outcome, Reply
 from dialogues.model import Flow
 from dialogues.state import UserInput
 from dialogues.structure import FLOWS_DIR, load_flows
@@ -184,6 +184,25 @@ async def test_a_repeated_delivery_changes_nothing(
     answers = await rows(db, Answer)
     assert [a.value for a in answers] == ["SAG-7"]
     assert len([p for p in await rows(db, ProcessedInput) if p.source_key == "event-1"]) == 1
+
+
+async def test_the_reply_says_what_a_turn_came_to(
+    db: Database, config: AppConfig, flows: dict[str, Flow]
+) -> None:
+    """Front ends branch on `Reply.outcome`, not on the Danish text of the reply."""
+    service = ConversationService(db=db, config=config, flows=flows)
+
+    async def answer(text: str, source_key: str) -> Reply:
+        return await service.answer(
+            actor=ANNA, key=ANNA.user_key, inp=UserInput(text=text), source_key=source_key, now=NOW
+        )
+
+    assert (await answer("SAG-1", "before")).outcome is Outcome.NO_CONVERSATION
+    await Driver(service).start("ny_praktik")
+    assert (await answer("SAG-1", "first")).outcome is Outcome.ANSWERED
+    assert (await answer("SAG-1", "first")).outcome is Outcome.DUPLICATE
+    refused = await Driver(service, BO).start("opfoelgning", praktik_id=10**6)
+    assert refused.outcome is Outcome.REFUSED
 
 
 async def test_resume_after_restart_at_the_same_step(

@@ -1,5 +1,7 @@
 """The import graph of the project's own modules (read from the source, function-level
-imports included): no cycles between modules, and the layers of the architecture guide —
+imports included): no cycles between modules, none between the packages (each of
+`PACKAGE_NODES` taken as one node, so `bot.slack` → `bot.reminders` → … → `bot.slack` is
+a cycle even when no single module is on one), and the layers of the architecture guide —
 `dialogues` imports neither `bot` nor `storage`; `storage` does not import `bot`."""
 
 from __future__ import annotations
@@ -9,6 +11,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("bot", "dialogues", "storage")
+# Packages that must not be on an import cycle with one another (or through other modules).
+PACKAGE_NODES = (
+    "bot.blocks",
+    "bot.reminders",
+    "bot.report",
+    "bot.slack",
+    "dialogues",
+    "storage",
+)
 
 
 def _modules() -> dict[str, Path]:
@@ -81,6 +92,51 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
         if node not in index:
             visit(node)
     return found
+
+
+def package_of(module: str) -> str:
+    """The node `module` is in: its package of `PACKAGE_NODES`, or the module itself."""
+    return next((p for p in PACKAGE_NODES if module == p or module.startswith(f"{p}.")), module)
+
+
+def package_graph(graph: dict[str, set[str]]) -> dict[str, set[str]]:
+    """`graph` with every package of `PACKAGE_NODES` collapsed into one node."""
+    collapsed: dict[str, set[str]] = {}
+    for module, targets in graph.items():
+        node = collapsed.setdefault(package_of(module), set())
+        node.update(package_of(t) for t in targets if package_of(t) != package_of(module))
+    return collapsed
+
+
+def test_package_cycles_are_detected() -> None:
+    """The check sees a cycle that goes through a package without a module cycle."""
+    graph = {
+        "bot.slack.app": {"bot.reminders.actions"},
+        "bot.reminders.actions": {"bot.slack.payloads"},
+        "bot.slack.payloads": set(),
+    }
+    assert cycles(graph) == []
+    assert cycles(package_graph(graph)) == [["bot.reminders", "bot.slack"]]
+
+
+def test_no_import_cycles_between_packages() -> None:
+    graph = import_graph()
+    found = cycles(package_graph(graph))
+    # Name the imports into and out of a package on each cycle, to say what to move;
+    # those between two of the packages first.
+    edges = sorted(
+        (
+            (package_of(module) == module or package_of(target) == target, module, target)
+            for component in found
+            for module, targets in graph.items()
+            for target in targets
+            if package_of(module) in component
+            and package_of(target) in component
+            and package_of(module) != package_of(target)
+            and (package_of(module) != module or package_of(target) != target)
+        )
+    )
+    assert found == [], [f"{module} -> {target}" for _, module, target in edges]
 
 
 def test_no_import_cycles_between_modules() -> None:

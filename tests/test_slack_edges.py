@@ -16,10 +16,11 @@ import pytest
 from pydantic import ValidationError
 from sqlmodel import select
 
+from bot.blocks.kit import plain
 from bot.config import AppConfig, ReminderConfig, Team
 from bot.reminders.scheduler import tick
 from bot.reminders.sending import slack_client
-from bot.slack.render import bold_lines, plain
+from bot.slack.render import bold_lines
 from dialogues.model import Flow
 from storage.db import Database
 from storage.models import AuditEntry, CaseNote, Delivery, FollowUp, Praktik

@@ -30,9 +30,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import absence
 from bot.access import Access, RoleResolver, Roles, access
+from bot.blocks import ids
+from bot.blocks.payloads import clicked_message
 from bot.config import AppConfig
 from bot.reminders import planner, render
-from bot.slack.payloads import clicked_message
 from dialogues.dates import format_danish_date
 from storage import queries
 from storage.db import Database
@@ -107,7 +108,7 @@ async def apply_action(
     click applies only to the follow-up in the version the reminder was rendered for."""
     action = (body.get("actions") or [{}])[0]
     action_id = str(action.get("action_id") or "")
-    if action_id == render.MORE:  # the overflow menu: its option says what to do
+    if action_id == ids.REMINDER_MORE:  # the overflow menu: its option says what to do
         action_id = str((action.get("selected_option") or {}).get("value") or "")
     user_id = str((body.get("user") or {}).get("id") or "")
     state = render.rendered_state(str(action.get("block_id") or ""))
@@ -157,7 +158,7 @@ async def apply_action(
             return ActionResult("refused", NOT_YOURS)
         if current.version != version or current.status != "planned":
             return ActionResult("stale", already_changed(current), current)
-        if action_id == render.MORE_PICK_DATE:  # shows the date picker; changes nothing
+        if action_id == ids.MORE_PICK_DATE:  # shows the date picker; changes nothing
             actions = render.reminder_actions(current, praktik, pick_date=True)
             return ActionResult("pick_date", followup=current, actions=actions)
         stand_in = (
@@ -173,12 +174,12 @@ async def apply_action(
             detail={"followup": followup_id, "action": action_id[:40], **stand_in},
         )
         try:
-            if action_id == render.HELD:
+            if action_id == ids.REMINDER_HELD:
                 followup = await planner.mark_followup_held(
                     session, config=config, followup_id=followup_id, now=now
                 )
                 return ActionResult("done", HELD, followup)
-            if action_id == render.POSTPONE_DATE:
+            if action_id == ids.REMINDER_POSTPONE_DATE:
                 try:
                     chosen = dt.date.fromisoformat(str(action.get("selected_date")))
                 except ValueError:
@@ -188,7 +189,7 @@ async def apply_action(
                 )
             else:
                 match = re.fullmatch(
-                    rf"(?:{render.POSTPONE}|{render.MORE_POSTPONE}):(\d+)", action_id
+                    rf"(?:{ids.REMINDER_POSTPONE}|{ids.MORE_POSTPONE}):(\d+)", action_id
                 )
                 if match is None:
                     return ActionResult("invalid", UNREADABLE)
@@ -278,7 +279,7 @@ def register(
             own_channel=own,
         )  # fmt: skip
 
-    app.action(re.compile(rf"^{render.POSTPONE}:\d+$"))(listener)
-    app.action(render.POSTPONE_DATE)(listener)
-    app.action(render.HELD)(listener)
-    app.action(render.MORE)(listener)
+    app.action(re.compile(rf"^{ids.REMINDER_POSTPONE}:\d+$"))(listener)
+    app.action(ids.REMINDER_POSTPONE_DATE)(listener)
+    app.action(ids.REMINDER_HELD)(listener)
+    app.action(ids.REMINDER_MORE)(listener)

@@ -12,8 +12,9 @@ version, in the actions block's block_id), so a click on a reminder whose follow
 changed since — a double click, an old message — changes nothing. The main controls are
 buttons; postponing (1, 2, 5 working days, or a chosen date) is in an overflow menu.
 
-Block Kit limits: 50 blocks and about 13,000 characters per message, 3000 per section
-text; a long digest is split over several messages.
+Built with `bot.blocks.kit` (Slack's limits, escaping, splitting); the ids are
+`bot.blocks.ids`'. A long digest is split over several messages, each saying which part
+it is.
 """
 
 from __future__ import annotations
@@ -24,6 +25,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from bot.blocks import ids
+from bot.blocks.kit import (
+    Block,
+    actions,
+    button,
+    context,
+    escape,
+    fields,
+    header,
+    option,
+    plain,
+    section,
+    split_messages,
+)
 from bot.config import followup_label as config_followup_label
 from dialogues.dates import format_danish_date
 from storage.models import FollowUp, Praktik
@@ -31,19 +46,6 @@ from storage.models import FollowUp, Praktik
 if TYPE_CHECKING:
     from bot.report import Report
 
-START = "pb_rem_start"  # f"{START}:prepare" / f"{START}:form", value JSON {"flow", "praktik"}
-# Buttons f"{POSTPONE}:{working days}" (value = follow-up id): reminders sent before the
-# overflow menu carry them, and they keep working.
-POSTPONE = "pb_rem_postpone"
-POSTPONE_DATE = "pb_rem_postpone_date"  # datepicker
-HELD = "pb_rem_held"  # value = follow-up id
-# The overflow menu ("⋯") with the rarer choices; option values below.
-MORE = "pb_rem_more"
-MORE_POSTPONE = "postpone"  # f"{MORE_POSTPONE}:{working days}"
-MORE_PICK_DATE = "pick_date"  # shows the date picker in the reminder
-# block_id f"rem|{followup id}|{version}" of the reminder's actions block: the state the
-# buttons were rendered for.
-BLOCK_PREFIX = "rem"
 POSTPONE_CHOICES = (1, 2, 5)
 STATUS_FLOW = "status_efter"  # the flow that records a status after the end
 OUTCOME_FLOW = "afslutning"  # the flow that records the end outcome
@@ -52,45 +54,9 @@ OUTCOME_FIRST = (
     "så kan status registreres."
 )
 
-SECTION_LIMIT = 3000
-MESSAGE_BLOCKS = 45  # of Slack's 50, leaving room
-MESSAGE_CHARS = 11_000  # of about 13,000 characters of text per message
 REFS_SHOWN = 40
 
-Blocks = list[dict[str, Any]]
-
-
-def escape(text: str) -> str:
-    """Text for mrkdwn: &, < and > are control characters there."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _plain(text: str) -> dict[str, Any]:
-    return {"type": "plain_text", "text": text, "emoji": True}
-
-
-def _mrkdwn(text: str) -> dict[str, Any]:
-    return {"type": "mrkdwn", "text": text}
-
-
-def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": _mrkdwn(text[:SECTION_LIMIT])}
-
-
-def _context(text: str) -> dict[str, Any]:
-    return {"type": "context", "elements": [_mrkdwn(text[:SECTION_LIMIT])]}
-
-
-def _button(action_id: str, text: str, value: str, style: str | None = None) -> dict[str, Any]:
-    button: dict[str, Any] = {
-        "type": "button",
-        "action_id": action_id,
-        "text": _plain(text),
-        "value": value,
-    }
-    if style:
-        button["style"] = style
-    return button
+Blocks = list[Block]
 
 
 def short_ref(value: str | None) -> str:
@@ -158,7 +124,7 @@ def reminder_message(
     if stand_in_for is not None:
         owner = f"<@{stand_in_for.owner}>"
         blocks.append(
-            _context(
+            context(
                 f":busts_in_silhouette: Du er stedfortræder for {owner} til og med "
                 f"{format_danish_date(stand_in_for.last_day)}: praktikken er {owner}s, og "
                 "påmindelsen kommer til dig, fordi de er fraværende."
@@ -166,16 +132,15 @@ def reminder_message(
         )
         text = f"Som stedfortræder for {owner}: {text}"
     blocks += [
-        _section(f"{headline}\n{detail}"),
-        {
-            "type": "section",
-            "fields": [
-                _mrkdwn(f"*Sag*\n{case_ref} · {ref}"),
-                _mrkdwn(f"*Type*\n{escape(type_label)}"),
-                _mrkdwn(f"*Virksomhed*\n{escape(praktik.company)}"),
-                _mrkdwn(f"*Periode*\n{period}"),
-            ],
-        },
+        section(f"{headline}\n{detail}"),
+        fields(
+            [
+                f"*Sag*\n{case_ref} · {ref}",
+                f"*Type*\n{escape(type_label)}",
+                f"*Virksomhed*\n{escape(praktik.company)}",
+                f"*Periode*\n{period}",
+            ]
+        ),
     ]
     notes = []
     if followup.kind == "status" and praktik.status == "active":
@@ -185,7 +150,7 @@ def reminder_message(
     if followup.note:
         notes.append(f"Note: {escape(followup.note)}")
     if notes:
-        blocks.append(_context(" ".join(notes)))
+        blocks.append(context(" ".join(notes)))
     blocks.append(reminder_actions(followup, praktik))
     return text, blocks
 
@@ -197,13 +162,7 @@ def _start_value(flow: str, praktik: Praktik, followup: FollowUp | None) -> str:
     return json.dumps(value)
 
 
-def _option(text: str, value: str) -> dict[str, Any]:
-    return {"text": _plain(text), "value": value}
-
-
-def reminder_actions(
-    followup: FollowUp, praktik: Praktik, *, pick_date: bool = False
-) -> dict[str, Any]:
+def reminder_actions(followup: FollowUp, praktik: Praktik, *, pick_date: bool = False) -> Block:
     """The reminder's controls: the main ones as buttons (prepare the meeting, fill in
     the form, mark held), postponing in an overflow menu; with `pick_date` (chosen there)
     a date picker too. All in one actions block whose block_id records the state. A
@@ -214,60 +173,64 @@ def reminder_actions(
     elements: Blocks = []
     if followup.kind == "status":
         if praktik.status == "active":
-            start = _button(
-                f"{START}:outcome",
+            start = button(
                 "Registrér afslutning",
+                f"{ids.REMINDER_START}:outcome",
                 _start_value(OUTCOME_FLOW, praktik, None),
-                "primary",
+                style="primary",
             )
         else:
-            start = _button(
-                f"{START}:status",
+            start = button(
                 "Registrér status",
+                f"{ids.REMINDER_START}:status",
                 _start_value(STATUS_FLOW, praktik, followup),
-                "primary",
+                style="primary",
             )
         elements.append(start)
     elif praktik.status == "active":
         elements += [
-            _button(
-                f"{START}:prepare",
+            button(
                 "Forbered møde",
+                f"{ids.REMINDER_START}:prepare",
                 _start_value("forbered_moede", praktik, followup),
-                "primary",
+                style="primary",
             ),
-            _button(
-                f"{START}:form",
+            button(
                 "Udfyld opfølgningsskema",
+                f"{ids.REMINDER_START}:form",
                 _start_value("opfoelgning", praktik, followup),
             ),
         ]
     if followup.kind != "status":  # a status is held by recording it
-        elements.append(_button(HELD, "Markér som afholdt", fid, None if elements else "primary"))
+        elements.append(
+            button(
+                "Markér som afholdt", ids.REMINDER_HELD, fid, style=None if elements else "primary"
+            )
+        )
     if pick_date:
         elements.append(
             {
                 "type": "datepicker",
-                "action_id": POSTPONE_DATE,
+                "action_id": ids.REMINDER_POSTPONE_DATE,
                 "initial_date": followup.due_date.isoformat(),
-                "placeholder": _plain("Udskyd til dato"),
+                "placeholder": plain("Udskyd til dato"),
             }
         )
-    more = [_option(f"Udskyd {_days(n)}", f"{MORE_POSTPONE}:{n}") for n in POSTPONE_CHOICES]
+    more = [option(f"Udskyd {_days(n)}", f"{ids.MORE_POSTPONE}:{n}") for n in POSTPONE_CHOICES]
     if not pick_date:
-        more.append(_option("Udskyd til en anden dato …", MORE_PICK_DATE))
-    elements.append({"type": "overflow", "action_id": MORE, "options": more})
-    return {"type": "actions", "block_id": state_block_id(followup), "elements": elements}
+        more.append(option("Udskyd til en anden dato …", ids.MORE_PICK_DATE))
+    elements.append({"type": "overflow", "action_id": ids.REMINDER_MORE, "options": more})
+    return actions(state_block_id(followup), elements)
 
 
-def with_actions(blocks: Sequence[dict[str, Any]], actions: dict[str, Any]) -> Blocks:
-    """The reminder's blocks with its actions block replaced by `actions`."""
-    return [actions if b.get("type") == "actions" else b for b in blocks]
+def with_actions(blocks: Sequence[Block], controls: Block) -> Blocks:
+    """The reminder's blocks with its actions block replaced by `controls`."""
+    return [controls if b.get("type") == "actions" else b for b in blocks]
 
 
 def state_block_id(followup: FollowUp) -> str:
     """The block_id that records which follow-up, in which version, the buttons act on."""
-    return f"{BLOCK_PREFIX}|{followup.id}|{followup.version}"
+    return f"{ids.REMINDER_BLOCK}|{followup.id}|{followup.version}"
 
 
 def rendered_state(block_id: str) -> tuple[int, int] | None:
@@ -275,17 +238,17 @@ def rendered_state(block_id: str) -> tuple[int, int] | None:
     prefix, _, rest = block_id.partition("|")
     number, _, version = rest.partition("|")
     ascii_digits = all(part.isascii() and part.isdigit() for part in (number, version))
-    if prefix != BLOCK_PREFIX or not ascii_digits:  # "²".isdigit() holds; int("²") fails
+    if prefix != ids.REMINDER_BLOCK or not ascii_digits:  # "²".isdigit() holds; int("²") fails
         return None
     if len(number) > 12 or len(version) > 9 or int(number) < 1:
         return None
     return int(number), int(version)
 
 
-def resolved_blocks(blocks: Sequence[dict[str, Any]], outcome: str) -> Blocks:
+def resolved_blocks(blocks: Sequence[Block], outcome: str) -> Blocks:
     """The reminder after a button did its work: no buttons, what was done at the end."""
     kept = [b for b in blocks if b.get("type") != "actions"]
-    return [*kept, _section(f":white_check_mark: *{escape(outcome)}*")]
+    return [*kept, section(f":white_check_mark: *{escape(outcome)}*")]
 
 
 # --- team digest -------------------------------------------------------------------------
@@ -357,14 +320,14 @@ def digest_messages(
     total_week = sum(len(w) for _, _, w in people.values())
     total_risk = sum(len(r) for r in risky.values())
     week = day.isocalendar().week
-    title = f"Opfølgninger – {team_name} – uge {week}"[:150]
+    title = f"Opfølgninger – {team_name} – uge {week}"
     text = (
         f"Opfølgninger for {team_name}, uge {week}: "
         f"{total_overdue} overskredne, {total_week} denne uge, {total_risk} i risiko."
     )
     head: Blocks = [
-        {"type": "header", "text": _plain(title)},
-        _context(
+        header(title),
+        context(
             f"Overskredne og forfaldne denne uge ({format_danish_date(day)} – "
             f"{format_danish_date(week_end)}), pr. konsulent med praktikkernes korte referencer "
             "(de samme som i påmindelserne og under Hjem)."
@@ -380,12 +343,12 @@ def digest_messages(
             lines.append(f"*Denne uge: {len(this_week)}* – {_refs(this_week)}")
         if risky.get(key):
             lines.append(f"*I risiko: {len(risky[key])}* – {_refs(risky[key])}")
-        body.append(_section("\n".join(lines)))
+        body.append(section("\n".join(lines)))
     if not body:
-        body.append(_section("Ingen opfølgninger er overskredne eller forfalder denne uge."))
+        body.append(section("Ingen opfølgninger er overskredne eller forfalder denne uge."))
     else:
         body.append(
-            _context(
+            context(
                 f"I alt: {total_overdue} overskredne, {total_week} denne uge, "
                 f"{total_risk} i risiko (en praktik er i risiko, når en af reglerne for "
                 "ekstra indsats gælder for den)."
@@ -394,29 +357,17 @@ def digest_messages(
     return _split(head, body, text)
 
 
-def _block_chars(block: dict[str, Any]) -> int:
-    return len(json.dumps(block, ensure_ascii=False))
-
-
 def _split(head: Blocks, body: Blocks, text: str) -> list[tuple[str, Blocks]]:
-    messages: list[Blocks] = []
-    current: Blocks = list(head)
-    size = sum(_block_chars(b) for b in current)
-    for block in body:
-        chars = _block_chars(block)
-        if len(current) + 1 > MESSAGE_BLOCKS - 1 or size + chars > MESSAGE_CHARS:
-            messages.append(current)
-            current, size = [], 0
-        current.append(block)
-        size += chars
-    messages.append(current)
+    """The head and body in as many messages as they need, each part saying which it is
+    (room left for that line)."""
+    messages = split_messages([*head, *body], reserve=1)
     if len(messages) == 1:
         return [(text, messages[0])]
     count = len(messages)
     result: list[tuple[str, Blocks]] = []
     for number, blocks in enumerate(messages, start=1):
         part = f"(del {number} af {count})"
-        result.append((f"{text} {part}", [*blocks, _context(part)]))
+        result.append((f"{text} {part}", [*blocks, context(part)]))
     return result
 
 
@@ -438,18 +389,18 @@ def overview_messages(
 
     title = f"Månedsoverblik - {MONTHS[day.month - 1]} {day.year}"
     text = f"{title}: afgang til job og uddannelse, opfølgning og overskredne opfølgninger."
-    head: Blocks = [{"type": "header", "text": _plain(title)}]
+    head: Blocks = [header(title)]
     notes = ["Praktikker afsluttet de seneste 12 måneder; opfølgning i sidste måned."]
     if reports and reports[0].synthetic:
         notes.insert(0, f"*{SYNTHETIC}*")
     legend = reports[0].views[0].legend() if reports and reports[0].views else None
     if legend:
         notes.append(legend)
-    head.append(_context("\n".join(notes)))
+    head.append(context("\n".join(notes)))
     body: Blocks = []
     for report in reports:
         for view in report.views:
             table = view_table(narrow_exit(view, tuple(months)))
             for start in range(0, len(table), 2800):
-                body.append(_section(f"```{table[start : start + 2800]}```"))
+                body.append(section(f"```{table[start : start + 2800]}```"))
     return _split(head, body, text)

@@ -13,8 +13,8 @@ import datetime as dt
 from typing import Any
 
 from bot.absence import AbsenceView, Overview, day_text, period_text
-from bot.slack import ids
-from bot.slack.render import Block, plain
+from bot.blocks import ids
+from bot.blocks.kit import Block, actions, button, context, plain, section
 
 FORM_TITLE = "Fravær og stedfortræder"
 FORM_INTRO = (
@@ -27,26 +27,6 @@ FORM_RULES = (
     "Man har ét fravær ad gangen, og sidste fraværsdag skal være i dag eller senere."
 )
 
-# Block ids of the form's pickers (the state the save button reads).
-WHO_BLOCK, FIRST_BLOCK, LAST_BLOCK, STAND_IN_BLOCK = "abs_who", "abs_first", "abs_last", "abs_sub"
-SAVE_BLOCK = "abs_save"
-
-
-def _section(text: str, accessory: dict[str, Any] | None = None, block_id: str = "") -> Block:
-    block: Block = {"type": "section", "text": {"type": "mrkdwn", "text": text[:2900]}}
-    if accessory is not None:
-        block["accessory"] = accessory
-    if block_id:
-        block["block_id"] = block_id
-    return block
-
-
-def _button(text: str, action_id: str, value: str, style: str | None = None) -> Block:
-    button: Block = {"type": "button", "text": plain(text), "action_id": action_id, "value": value}
-    if style:
-        button["style"] = style
-    return button
-
 
 def form_blocks(
     *,
@@ -57,20 +37,20 @@ def form_blocks(
     """The form: new (a lead also picks whose absence), or prefilled to change one."""
     first = editing.first_day if editing else today
     blocks: list[Block] = [
-        _section(f"*{FORM_TITLE}*\n{FORM_INTRO}"),
+        section(f"*{FORM_TITLE}*\n{FORM_INTRO}"),
     ]
     if editing is not None:
-        blocks.append(_section(f"Du retter fraværet for <@{editing.absent}>."))
+        blocks.append(section(f"Du retter fraværet for <@{editing.absent}>."))
     elif lead:
         blocks.append(
-            _section(
+            section(
                 "*Hvem er fraværende?* (dig selv, eller en i dit team)",
-                {
+                accessory={
                     "type": "users_select",
                     "action_id": ids.ABSENCE_WHO,
                     "placeholder": plain("Dig selv"),
                 },
-                WHO_BLOCK,
+                block_id=ids.ABSENCE_WHO_BLOCK,
             )
         )
     last_picker: Block = {
@@ -88,31 +68,34 @@ def form_blocks(
     if editing is not None and editing.stand_in:
         stand_in["initial_user"] = editing.stand_in
     blocks += [
-        _section(
+        section(
             "*Første fraværsdag*",
-            {
+            accessory={
                 "type": "datepicker",
                 "action_id": ids.ABSENCE_FIRST,
                 "initial_date": first.isoformat(),
                 "placeholder": plain("Vælg dato"),
             },
-            FIRST_BLOCK,
+            block_id=ids.ABSENCE_FIRST_BLOCK,
         ),
-        _section("*Sidste fraværsdag*", last_picker, LAST_BLOCK),
-        _section("*Stedfortræder* (fra dit team)", stand_in, STAND_IN_BLOCK),
-        {
-            "type": "actions",
-            "block_id": f"{SAVE_BLOCK}|{editing.absence_id if editing else 0}",
-            "elements": [
-                _button(
+        section("*Sidste fraværsdag*", accessory=last_picker, block_id=ids.ABSENCE_LAST_BLOCK),
+        section(
+            "*Stedfortræder* (fra dit team)",
+            accessory=stand_in,
+            block_id=ids.ABSENCE_STAND_IN_BLOCK,
+        ),
+        actions(
+            f"{ids.ABSENCE_SAVE_BLOCK}|{editing.absence_id if editing else 0}",
+            [
+                button(
                     "Gem ændringer" if editing else "Gem fravær",
                     ids.ABSENCE_SAVE,
                     str(editing.absence_id if editing else 0),
-                    "primary",
+                    style="primary",
                 )
             ],
-        },
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": FORM_RULES}]},
+        ),
+        context(FORM_RULES),
     ]
     return blocks
 
@@ -123,10 +106,10 @@ def read_form(body: dict[str, Any]) -> dict[str, str]:
     values = (body.get("state") or {}).get("values") or {}
     picked: dict[str, str] = {}
     for name, block, action, key in (
-        ("who", WHO_BLOCK, ids.ABSENCE_WHO, "selected_user"),
-        ("first", FIRST_BLOCK, ids.ABSENCE_FIRST, "selected_date"),
-        ("last", LAST_BLOCK, ids.ABSENCE_LAST, "selected_date"),
-        ("stand_in", STAND_IN_BLOCK, ids.ABSENCE_STAND_IN, "selected_user"),
+        ("who", ids.ABSENCE_WHO_BLOCK, ids.ABSENCE_WHO, "selected_user"),
+        ("first", ids.ABSENCE_FIRST_BLOCK, ids.ABSENCE_FIRST, "selected_date"),
+        ("last", ids.ABSENCE_LAST_BLOCK, ids.ABSENCE_LAST, "selected_date"),
+        ("stand_in", ids.ABSENCE_STAND_IN_BLOCK, ids.ABSENCE_STAND_IN, "selected_user"),
     ):
         value = ((values.get(block) or {}).get(action) or {}).get(key)
         if isinstance(value, str) and value:
@@ -152,8 +135,8 @@ def _controls(view: AbsenceView) -> list[Block]:
         return []
     end = "Afslut fravær" if view.in_effect else "Slet fravær"
     return [
-        _button("Ret", ids.ABSENCE_OPEN, str(view.absence_id)),
-        _button(end, ids.ABSENCE_END, str(view.absence_id), "danger"),
+        button("Ret", ids.ABSENCE_OPEN, str(view.absence_id)),
+        button(end, ids.ABSENCE_END, str(view.absence_id), style="danger"),
     ]
 
 
@@ -168,21 +151,13 @@ def overview_blocks(overview: Overview, *, with_open_button: bool, limit: int = 
     )
     for view, whose in rows[:limit]:
         controls = _controls(view)
-        blocks.append(_section(_line(view, whose=whose), block_id=f"abs|{view.absence_id}"))
+        blocks.append(section(_line(view, whose=whose), block_id=f"abs|{view.absence_id}"))
         if controls:
-            blocks.append(
-                {"type": "actions", "block_id": f"abs_do|{view.absence_id}", "elements": controls}
-            )
+            blocks.append(actions(f"abs_do|{view.absence_id}", controls))
     if len(rows) > limit:
-        blocks.append(_section(f"… og {len(rows) - limit} flere."))
+        blocks.append(section(f"… og {len(rows) - limit} flere."))
     if not rows:
-        blocks.append(_section("Intet fravær er registreret."))
+        blocks.append(section("Intet fravær er registreret."))
     if with_open_button:
-        blocks.append(
-            {
-                "type": "actions",
-                "block_id": "abs_open",
-                "elements": [_button("Registrér fravær", ids.ABSENCE_OPEN, "new")],
-            }
-        )
+        blocks.append(actions("abs_open", [button("Registrér fravær", ids.ABSENCE_OPEN, "new")]))
     return blocks

@@ -20,17 +20,32 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bot.slack import ids
-from bot.slack.render import Block, escape, plain, sections, start_value
+from bot.blocks import ids
+from bot.blocks.kit import (
+    FEW_OPTIONS,
+    INPUT_LABEL,
+    SECTION_LIMIT,
+    SELECT_OPTIONS,
+    TEXT_INPUT,
+    VIEW_BLOCKS,
+    VIEW_TITLE,
+    Block,
+    actions,
+    button,
+    context,
+    cut,
+    escape,
+    header,
+    plain,
+    section,
+    sections,
+)
+from bot.blocks.kit import option as kit_option
+from bot.slack.render import SUMMARY_DISPLAY, start_value
 from dialogues.model import Flow, Option
 from dialogues.state import Form, FormField, Prompt
 
-VIEW_BLOCK_LIMIT = 100
-TITLE_LIMIT = 24
-LABEL_LIMIT = 2000
-MAX_RADIO = 5  # more options: a select
-MAX_CHECKBOXES = 10  # Slack's limit for checkboxes; more: a multi select
-MAX_SELECT = 100
+MAX_RADIO = 5  # more options: a select (more than FEW_OPTIONS check boxes: a multi select)
 MULTILINE_FROM = 150  # text answers that may be longer get a multi-line input
 
 OFFER = "Udfyld som formular"
@@ -61,7 +76,7 @@ KEY = re.compile(r"^slack:([A-Z][A-Z0-9]{1,30}):([0-9]{1,12}\.[0-9]{1,9})$")
 
 
 def title(text: str) -> dict[str, Any]:
-    return plain(text, TITLE_LIMIT)
+    return plain(text, VIEW_TITLE)
 
 
 def key_parts(key: Any) -> tuple[str, str] | None:
@@ -79,13 +94,7 @@ def offer_blocks(flow: Flow | None, prompt: Prompt | None) -> list[Block]:
         return []
     if prompt is None or prompt.kind == "summary":
         return []
-    button = {
-        "type": "button",
-        "text": plain(OFFER),
-        "action_id": ids.FORM_OPEN,
-        "value": "open",
-    }
-    return [{"type": "actions", "block_id": "form_offer", "elements": [button]}]
+    return [actions("form_offer", [button(OFFER, ids.FORM_OPEN, "open")])]
 
 
 def start_controls(flows: Sequence[Flow], prefix: str, praktik_id: int | None) -> list[Block]:
@@ -95,22 +104,14 @@ def start_controls(flows: Sequence[Flow], prefix: str, praktik_id: int | None) -
         return []
     action_id = f"{ids.FORM_START}:{prefix}"
     if len(flows) == 1:
-        return [
-            {
-                "type": "button",
-                "text": plain(OFFER),
-                "action_id": action_id,
-                "value": start_value(flows[0].id, praktik_id),
-            }
-        ]
+        return [button(OFFER, action_id, start_value(flows[0].id, praktik_id))]
     return [
         {
             "type": "static_select",
             "action_id": action_id,
             "placeholder": plain(OFFER),
             "options": [
-                {"text": plain(f.title), "value": start_value(f.id, praktik_id)[:150]}
-                for f in flows[:MAX_SELECT]
+                kit_option(f.title, start_value(f.id, praktik_id)) for f in flows[:SELECT_OPTIONS]
             ],
         }
     ]
@@ -138,7 +139,7 @@ def form_view(
         head += sections(message)
     head.append(_context(HINT))
     drawn = [(f, _field_blocks(f, notes.get(f.field_id))) for f in form.fields]
-    room = VIEW_BLOCK_LIMIT - len(head) - 2  # a line about hidden and a line about later
+    room = VIEW_BLOCKS - len(head) - 2  # a line about hidden and a line about later
     hidden = 0
     while sum(len(b) for _, b in drawn) > room and any(f.answered for f, _ in drawn):
         first = next(i for i, (f, _) in enumerate(drawn) if f.answered)
@@ -168,8 +169,7 @@ def form_view(
 
 
 def _context(text: str, *, escaped: bool = False) -> Block:
-    body = text if escaped else escape(text)
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": body[:2900]}]}
+    return context(text if escaped else escape(text))
 
 
 def _field_blocks(field: FormField, note: str | None) -> list[Block]:
@@ -179,24 +179,19 @@ def _field_blocks(field: FormField, note: str | None) -> list[Block]:
     element = _element(field)
     blocks: list[Block]
     if element is None:
-        blocks = [
-            {
-                "type": "section",
-                "block_id": block_id(field),
-                "text": {"type": "mrkdwn", "text": f"*{escape(label)}*\n_{escape(NO_OPTIONS)}_"},
-            }
-        ]
+        missing = f"*{escape(label)}*\n_{escape(NO_OPTIONS)}_"
+        blocks = [section(missing, block_id=block_id(field))]
     else:
         block: Block = {
             "type": "input",
             "block_id": block_id(field),
-            "label": plain(label, LABEL_LIMIT),
+            "label": plain(label, INPUT_LABEL),
             "element": element,
             "optional": prompt.optional,
             "dispatch_action": field.dispatch,
         }
         if hint:
-            block["hint"] = plain(hint, LABEL_LIMIT)
+            block["hint"] = plain(hint, INPUT_LABEL)
         blocks = [block]
     long_options = [o for o in prompt.options if o.detail]
     if long_options and element is not None:
@@ -228,7 +223,7 @@ def label_and_rest(prompt: Prompt) -> tuple[str, str]:
 
 
 def _option(option: Option) -> dict[str, Any]:
-    return {"text": plain(option.label), "value": option.value[:150]}
+    return kit_option(option.label, option.value)
 
 
 def _number_text(value: Any) -> str:
@@ -254,7 +249,7 @@ def _element(field: FormField) -> dict[str, Any] | None:
         if not options:
             return None
         chosen_values = set(value) if isinstance(value, list) else set()
-        if len(options) <= MAX_CHECKBOXES:
+        if len(options) <= FEW_OPTIONS:
             element = {"type": "checkboxes", "action_id": action_id}
         else:
             element = {
@@ -262,12 +257,12 @@ def _element(field: FormField) -> dict[str, Any] | None:
                 "action_id": action_id,
                 "placeholder": plain("Vælg en eller flere"),
             }
-            options = options[:MAX_SELECT]
+            options = options[:SELECT_OPTIONS]
         element["options"] = [_option(o) for o in options]
         initial = [_option(o) for o in options if o.value in chosen_values]
         if initial:
             element["initial_options"] = initial
-    elif kind == "scale" and (prompt.max or 10) - (prompt.min or 1) < MAX_SELECT:
+    elif kind == "scale" and (prompt.max or 10) - (prompt.min or 1) < SELECT_OPTIONS:
         low, high = int(prompt.min or 1), int(prompt.max or 10)
         numbers = [Option(value=str(n), label=str(n)) for n in range(low, high + 1)]
         element = _single_choice(numbers, str(value) if value is not None else None, action_id)
@@ -292,7 +287,7 @@ def _element(field: FormField) -> dict[str, Any] | None:
         if isinstance(value, str):
             element["initial_date"] = value
     else:
-        limit = min(prompt.max_length or 3000, 3000)
+        limit = min(prompt.max_length or TEXT_INPUT, TEXT_INPUT)
         element = {
             "type": "plain_text_input",
             "action_id": action_id,
@@ -310,7 +305,7 @@ def _single_choice(options: list[Option], chosen: Any, action_id: str) -> dict[s
         element = {"type": "radio_buttons", "action_id": action_id}
     else:
         element = {"type": "static_select", "action_id": action_id, "placeholder": plain("Vælg")}
-        options = options[:MAX_SELECT]
+        options = options[:SELECT_OPTIONS]
     element["options"] = [_option(o) for o in options]
     match = next((o for o in options if o.value == chosen), None)
     if match is not None:
@@ -362,30 +357,17 @@ def summary_view(form: Form, *, key: str) -> dict[str, Any]:
     summary = form.summary
     assert summary is not None
     head = summary.text.split("\n", 1)[0]
-    blocks: list[Block] = [{"type": "header", "text": plain(head, 150)}]
+    blocks: list[Block] = [header(head)]
     lines = []
     for item in summary.summary:
-        shown = item.display if len(item.display) <= 2700 else item.display[:2699] + "…"
+        shown = cut(item.display, SUMMARY_DISPLAY)
         lines.append(f"*{escape(item.label)}*\n{escape(shown)}")
     blocks += _grouped(lines)
     warnings = [escape(line) for line in summary.text.split("\n") if line.startswith("⚠")]
     blocks += _grouped(warnings)
-    blocks = blocks[: VIEW_BLOCK_LIMIT - 2]
+    blocks = blocks[: VIEW_BLOCKS - 2]
     blocks.append(_context(SUMMARY_HOW, escaped=True))
-    blocks.append(
-        {
-            "type": "actions",
-            "block_id": "form_summary",
-            "elements": [
-                {
-                    "type": "button",
-                    "text": plain(EDIT),
-                    "action_id": ids.FORM_EDIT,
-                    "value": "edit",
-                }
-            ],
-        }
-    )
+    blocks.append(actions("form_summary", [button(EDIT, ids.FORM_EDIT, "edit")]))
     return {
         "type": "modal",
         "callback_id": ids.FORM_SUMMARY,
@@ -398,25 +380,25 @@ def summary_view(form: Form, *, key: str) -> dict[str, Any]:
     }
 
 
-def _grouped(lines: Sequence[str], limit: int = 2900) -> list[Block]:
+def _grouped(lines: Sequence[str], limit: int = SECTION_LIMIT) -> list[Block]:
     """Lines in as few sections as fit (a blank line between them)."""
     blocks: list[Block] = []
     current = ""
     for line in lines:
         candidate = f"{current}\n\n{line}" if current else line
         if current and len(candidate) > limit:
-            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": current}})
+            blocks.append(section(current))
             current = line
         else:
             current = candidate
     if current:
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": current[:limit]}})
+        blocks.append(section(current[:limit]))
     return blocks
 
 
 def info_view(heading: str, lines: Sequence[str], *, note: str | None = None) -> dict[str, Any]:
     """A modal that only tells: loading, saved, refused or ended."""
-    blocks = sections("\n\n".join(lines) or heading)[: VIEW_BLOCK_LIMIT - 1]
+    blocks = sections("\n\n".join(lines) or heading)[: VIEW_BLOCKS - 1]
     if note:
         blocks.append(_context(note))
     return {

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from bot.slack import ids
+from bot.blocks import ids
 from dialogues.model import Flow
 from dialogues.registry import offered, suggested_prompts
 

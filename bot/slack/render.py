@@ -1,8 +1,7 @@
 """Block Kit for prompts, answers, summaries, notes and lists, within Slack's limits.
 
-Everything a user typed or a flow interpolated is escaped before it goes into mrkdwn.
-Long text is split into sections of at most 3,000 characters and messages of at most
-50 blocks and about 12,000 characters (Slack's undocumented per-message total is ~13,000).
+Built with `bot.blocks.kit` (limits, escaping, splitting long text and messages): what a
+user typed or a flow interpolated is escaped before it goes into mrkdwn.
 """
 
 from __future__ import annotations
@@ -10,34 +9,42 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from bot.slack import ids
+from bot.blocks import ids
+from bot.blocks.kit import (
+    FEW_OPTIONS,
+    ID_LENGTH,
+    OPTION_TEXT,
+    SECTION_LIMIT,
+    SELECT_OPTIONS,
+    Block,
+    action_rows,
+    actions,
+    button,
+    chunks,
+    context,
+    cut,
+    escape,
+    header,
+    mrkdwn,
+    plain,
+    section,
+    sections,
+)
+from bot.blocks.kit import option as kit_option
 from dialogues.dates import format_danish_date
 from dialogues.model import Flow, Option
 from dialogues.registry import offered
 from dialogues.state import Prompt
 
-Block = dict[str, Any]
-
-SECTION_LIMIT = 2900
-MESSAGE_CHAR_LIMIT = 12_000
-MESSAGE_BLOCK_LIMIT = 50
 MAX_BUTTON_OPTIONS = 5
-MAX_CHECKBOXES = 10
-MAX_ACTIONS = 25  # elements in one actions block
-OPTION_TEXT_LIMIT = 75  # Slack's limit for an option's (and a button's) text
+SUMMARY_DISPLAY = 2700  # an answer in a summary (its label and markup around it)
 # A line of a question that is an item of a list, not part of the question itself.
 LIST_ITEM = re.compile(r"^\s*(?:[•◦▪\-–]\s|\d{1,3}[.)]\s)")
 
 COMMAND_LABELS = {"back": "Tilbage", "skip": "Spring over", "cancel": "Afbryd", "help": "Hjælp"}
-
-
-def escape(text: str) -> str:
-    """Escape the three characters Slack's mrkdwn treats as control characters."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def bold_lines(text: str) -> str:
@@ -54,81 +61,11 @@ def bold_lines(text: str) -> str:
     return "\n".join(lines)
 
 
-def plain(text: str, limit: int = 75) -> dict[str, Any]:
-    shown = text if len(text) <= limit else text[: limit - 1] + "…"
-    return {"type": "plain_text", "text": shown, "emoji": True}
-
-
-def chunks(text: str, limit: int = SECTION_LIMIT) -> Iterator[str]:
-    """Split text at line breaks (or hard, for one very long line) into parts ≤ limit."""
-    current = ""
-    for line in text.split("\n"):
-        while len(line) > limit:
-            if current:
-                yield current
-                current = ""
-            yield line[:limit]
-            line = line[limit:]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            yield current
-            current = line
-        else:
-            current = candidate
-    if current.strip():
-        yield current
-
-
-def sections(text: str, *, escaped: bool = False) -> list[Block]:
-    body = text if escaped else escape(text)
-    return [{"type": "section", "text": {"type": "mrkdwn", "text": part}} for part in chunks(body)]
-
-
-def mrkdwn_sections(text: str) -> list[Block]:
-    """Sections for text the bot wrote itself (already valid mrkdwn)."""
-    return sections(text, escaped=True)
-
-
-def block_text_length(blocks: Sequence[Block]) -> int:
-    return len(json.dumps(blocks, ensure_ascii=False))
-
-
-def split_messages(blocks: Sequence[Block]) -> list[list[Block]]:
-    """Group blocks into as few messages as Slack's per-message limits allow."""
-    messages: list[list[Block]] = []
-    current: list[Block] = []
-    size = 0
-    for block in blocks:
-        length = block_text_length([block])
-        if current and (len(current) >= MESSAGE_BLOCK_LIMIT or size + length > MESSAGE_CHAR_LIMIT):
-            messages.append(current)
-            current, size = [], 0
-        current.append(block)
-        size += length
-    if current:
-        messages.append(current)
-    return messages
-
-
-def fallback_text(text: str) -> str:
-    """The notification text of a message (shown where blocks are not)."""
-    first = text.strip().split("\n", 1)[0]
-    return first[:150] or "praktikbot"
-
-
 # --- prompts ---------------------------------------------------------------------------
 
 
 def _button(text: str, action_id: str, value: str, *, primary: bool = False) -> Block:
-    button: Block = {
-        "type": "button",
-        "text": plain(text),
-        "action_id": action_id,
-        "value": value[:2000],
-    }
-    if primary:
-        button["style"] = "primary"
-    return button
+    return button(text, action_id, value, style="primary" if primary else None)
 
 
 def full_text(option: Option) -> str:
@@ -138,19 +75,18 @@ def full_text(option: Option) -> str:
 
 def cut_options(options: Sequence[Option]) -> bool:
     """True when Slack cannot show some option's whole text on its button or check box."""
-    return any(o.detail or len(o.label) > OPTION_TEXT_LIMIT for o in options)
+    return any(o.detail or len(o.label) > OPTION_TEXT for o in options)
 
 
 def _option(option: Option, number: int | None = None) -> Block:
     """A select or check-box option; with `number`, its text starts with it (the number
     to type in the thread, and to find the whole text in the list above)."""
     text = full_text(option) if number is not None else option.label
-    shown = f"{number}. {text}" if number is not None else text
-    return {"text": plain(shown, OPTION_TEXT_LIMIT), "value": option.value[:150]}
+    return kit_option(f"{number}. {text}" if number is not None else text, option.value)
 
 
 def _question_block_id(prompt: Prompt) -> str:
-    return f"{ids.QUESTION_BLOCK}|{prompt.step_id}"[:255]
+    return f"{ids.QUESTION_BLOCK}|{prompt.step_id}"[:ID_LENGTH]
 
 
 def numbered(prompt: Prompt) -> bool:
@@ -184,10 +120,10 @@ def _answer_elements(prompt: Prompt) -> list[Block]:
             "type": "static_select",
             "action_id": ids.ANSWER_SELECT,
             "placeholder": plain("Vælg"),
-            "options": [_option(o, number(n)) for n, o in enumerate(options[:100])],
+            "options": [_option(o, number(n)) for n, o in enumerate(options[:SELECT_OPTIONS])],
         }
         suggested = next(
-            (n for n, o in enumerate(options[:100]) if o.value == prompt.suggested), None
+            (n for n, o in enumerate(options[:SELECT_OPTIONS]) if o.value == prompt.suggested), None
         )
         if suggested is not None:
             select["initial_option"] = _option(options[suggested], number(suggested))
@@ -206,7 +142,7 @@ def _answer_elements(prompt: Prompt) -> list[Block]:
         ]
     if kind == "multi":
         element: Block
-        if len(options) <= MAX_CHECKBOXES:
+        if len(options) <= FEW_OPTIONS:
             element = {
                 "type": "checkboxes",
                 "action_id": ids.MULTI_INPUT,
@@ -217,7 +153,7 @@ def _answer_elements(prompt: Prompt) -> list[Block]:
                 "type": "multi_static_select",
                 "action_id": ids.MULTI_INPUT,
                 "placeholder": plain("Vælg en eller flere"),
-                "options": [_option(o, n + 1) for n, o in enumerate(options[:100])],
+                "options": [_option(o, n + 1) for n, o in enumerate(options[:SELECT_OPTIONS])],
             }
         return [element, _button("Videre", ids.MULTI_SUBMIT, "submit", primary=True)]
     return []
@@ -248,25 +184,18 @@ def prompt_blocks(prompt: Prompt) -> list[Block]:
         blocks += sections(listing)
     elements = _answer_elements(prompt)
     if elements:
-        blocks.append(
-            {"type": "actions", "block_id": _question_block_id(prompt), "elements": elements}
-        )
-    context: list[str] = []
+        blocks.append(actions(_question_block_id(prompt), elements))
+    lines: list[str] = []
     if prompt.kind in HINTS and not (prompt.kind == "scale" and not elements):
-        context.append(HINTS[prompt.kind])
+        lines.append(HINTS[prompt.kind])
     elif prompt.kind == "scale":
-        context.append(HINTS["number"])
+        lines.append(HINTS["number"])
     if prompt.current is not None:
-        context.append(f"Tidligere svar: {prompt.current}")
+        lines.append(f"Tidligere svar: {prompt.current}")
     if prompt.last_time is not None:
-        context.append(prompt.last_time)
-    if context:
-        blocks.append(
-            {
-                "type": "context",
-                "elements": [{"type": "mrkdwn", "text": escape(c)[:2900]} for c in context],
-            }
-        )
+        lines.append(prompt.last_time)
+    if lines:
+        blocks.append({"type": "context", "elements": [mrkdwn(escape(c)) for c in lines]})
     blocks.append(command_block(prompt))
     return blocks
 
@@ -278,42 +207,35 @@ def command_block(prompt: Prompt) -> Block:
     if prompt.optional:
         commands.append("skip")
     commands += ["cancel", "help"]
-    return {
-        "type": "actions",
-        "block_id": "commands",
-        # The value names the step too: a second "Tilbage" or "Spring over" is stale.
-        "elements": [
+    # The value names the step too: a second "Tilbage" or "Spring over" is stale.
+    return actions(
+        "commands",
+        [
             _button(COMMAND_LABELS[c], f"{ids.COMMAND}:{c}", f"{c}|{prompt.step_id}")
             for c in commands
         ],
-    }
+    )
 
 
 def summary_blocks(prompt: Prompt) -> list[Block]:
     title = prompt.text.split("\n", 1)[0]
-    blocks: list[Block] = [{"type": "header", "text": plain(title, 150)}]
+    blocks: list[Block] = [header(title)]
     for n, item in enumerate(prompt.summary):
-        display = item.display if len(item.display) <= 2700 else item.display[:2699] + "…"
-        section: Block = {
-            "type": "section",
-            "block_id": f"sum|{n}",
-            "text": {"type": "mrkdwn", "text": f"*{escape(item.label)}*\n{escape(display)}"},
-        }
-        if item.editable:
-            section["accessory"] = _button("Ret", f"{ids.EDIT}:{n}", item.step_id)
-        blocks.append(section)
+        display = cut(item.display, SUMMARY_DISPLAY)
+        edit = _button("Ret", f"{ids.EDIT}:{n}", item.step_id) if item.editable else None
+        text = f"*{escape(item.label)}*\n{escape(display)}"
+        blocks.append(section(text, block_id=f"sum|{n}", accessory=edit))
     warnings = [line for line in prompt.text.split("\n") if line.startswith("⚠")]
     for warning in warnings:
         blocks += sections(warning)
     blocks.append(
-        {
-            "type": "actions",
-            "block_id": "summary",
-            "elements": [
+        actions(
+            "summary",
+            [
                 _button("Gem", ids.CONFIRM, "confirm", primary=True),
                 _button("Afbryd", f"{ids.COMMAND}:cancel", "cancel"),
             ],
-        }
+        )
     )
     return blocks
 
@@ -328,17 +250,15 @@ def answered_blocks(question: str, answer: str) -> list[Block]:
 def superseded_blocks(question: str) -> list[Block]:
     """A question message that was asked again further down (or left)."""
     blocks = sections(bold_lines(question), escaped=True)
-    blocks.append(
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": "Se nedenfor i tråden."}]}
-    )
+    blocks.append(context("Se nedenfor i tråden."))
     return blocks
 
 
 def note_blocks(title: str, note: str) -> list[Block]:
     """A case-note draft in code blocks, so it copies as plain text."""
-    blocks: list[Block] = [{"type": "section", "text": {"type": "mrkdwn", "text": escape(title)}}]
+    blocks: list[Block] = [section(escape(title))]
     for part in chunks(escape(note), SECTION_LIMIT - 8):
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"```{part}```"}})
+        blocks.append(section(f"```{part}```"))
     return blocks
 
 
@@ -363,18 +283,6 @@ def start_buttons(flows: Sequence[Flow], prefix: str, praktik_id: int | None) ->
     ]
 
 
-def action_rows(block_id: str, elements: Sequence[Block]) -> list[Block]:
-    """Elements in actions blocks of at most 25 (Slack's limit per block)."""
-    return [
-        {
-            "type": "actions",
-            "block_id": block_id if n == 0 else f"{block_id}|{n}",
-            "elements": list(elements[n : n + MAX_ACTIONS]),
-        }
-        for n in range(0, len(elements), MAX_ACTIONS)
-    ]
-
-
 def menu_blocks(text: str, flows: Mapping[str, Flow]) -> list[Block]:
     """Help text and the buttons that start each offered flow, in menu order."""
     return sections(text) + action_rows("menu", start_buttons(offered(flows), "", None))
@@ -385,23 +293,16 @@ def praktik_picker_blocks(
 ) -> list[Block]:
     """Choose the praktik a flow is about (a select: up to 100 per message)."""
     blocks = sections(f"*{escape(flow_title)}*: hvilken praktik drejer det sig om?", escaped=True)
-    blocks.append(
-        {
-            "type": "actions",
-            "block_id": f"pick|{flow_id}",
-            "elements": [
-                {
-                    "type": "static_select",
-                    "action_id": ids.PICK_PRAKTIK,
-                    "placeholder": plain("Vælg praktik"),
-                    "options": [
-                        {"text": plain(label), "value": f"{flow_id}:{praktik_id}"}
-                        for praktik_id, label in rows[:100]
-                    ],
-                }
-            ],
-        }
-    )
+    select = {
+        "type": "static_select",
+        "action_id": ids.PICK_PRAKTIK,
+        "placeholder": plain("Vælg praktik"),
+        "options": [
+            kit_option(label, f"{flow_id}:{praktik_id}")
+            for praktik_id, label in rows[:SELECT_OPTIONS]
+        ],
+    }
+    blocks.append(actions(f"pick|{flow_id}", [select]))
     return blocks
 
 
@@ -411,36 +312,29 @@ def praktik_picker_blocks(
 def guide_blocks(text: str, *, label: str, value: str) -> list[Block]:
     """The meeting guide as copyable text, and the button that records the meeting."""
     title, _, body = text.partition("\n")
-    blocks: list[Block] = [{"type": "header", "text": plain(title, 150)}]
+    blocks: list[Block] = [header(title)]
     blocks += sections(body.strip("\n"))
-    blocks.append(
-        {
-            "type": "actions",
-            "block_id": "guide",
-            "elements": [_button(label, ids.CONTINUE, value, primary=True)],
-        }
-    )
+    blocks.append(actions("guide", [_button(label, ids.CONTINUE, value, primary=True)]))
     return blocks
 
 
 def without_actions(blocks: Sequence[Block], note: str) -> list[Block]:
     """A message after its button did its work: the buttons gone, what happened said."""
     kept = [b for b in blocks if b.get("type") != "actions"]
-    return [*kept, {"type": "context", "elements": [{"type": "mrkdwn", "text": escape(note)}]}]
+    return [*kept, context(escape(note))]
 
 
 def proposal_blocks(proposal_id: int, text: str) -> list[Block]:
     value = str(proposal_id)
     return [
         *sections(text),
-        {
-            "type": "actions",
-            "block_id": f"proposal|{proposal_id}",
-            "elements": [
+        actions(
+            f"proposal|{proposal_id}",
+            [
                 _button("Ja, læg den ind", f"{ids.PROPOSAL}:accept", value, primary=True),
                 _button("Nej tak", f"{ids.PROPOSAL}:decline", value),
             ],
-        },
+        ),
     ]
 
 
@@ -449,13 +343,8 @@ def correct_value(*, conversation: int | None = None, praktik: int | None = None
 
 
 def correct_block(conversation_id: int) -> Block:
-    return {
-        "type": "actions",
-        "block_id": "correct",
-        "elements": [
-            _button("Ret et svar", ids.CORRECT, correct_value(conversation=conversation_id))
-        ],
-    }
+    value = correct_value(conversation=conversation_id)
+    return actions("correct", [_button("Ret et svar", ids.CORRECT, value)])
 
 
 @dataclass(frozen=True)
@@ -472,11 +361,10 @@ class CorrectionChoice:
 def correction_picker_blocks(choices: Sequence[CorrectionChoice]) -> list[Block]:
     """Choose the saved answer to correct: grouped by saved conversation (≤ 100)."""
     groups: dict[str, list[Block]] = {}
-    for choice in choices[:100]:
-        option = {
-            "text": plain(f"{choice.label}: {choice.display}"),
-            "value": f"{choice.conversation_id}:{choice.step_id}"[:150],
-        }
+    for choice in choices[:SELECT_OPTIONS]:
+        option = kit_option(
+            f"{choice.label}: {choice.display}", f"{choice.conversation_id}:{choice.step_id}"
+        )
         groups.setdefault(choice.group, []).append(option)
     select: Block = {
         "type": "static_select",
@@ -491,7 +379,7 @@ def correction_picker_blocks(choices: Sequence[CorrectionChoice]) -> list[Block]
         ]
     return [
         *sections("*Ret et svar*: hvilket gemt svar vil du rette?", escaped=True),
-        {"type": "actions", "block_id": "correct_pick", "elements": [select]},
+        actions("correct_pick", [select]),
     ]
 
 

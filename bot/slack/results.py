@@ -21,20 +21,21 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.blocks import ids
+from bot.blocks.kit import VIEW_BLOCKS, Block, actions, button, chunks, context, header, section
 from bot.followup_plan import add_months
 from bot.report import Audience, Report, Request, build_report
 from bot.report.export import SYNTHETIC, view_table
 from bot.report.model import Shown, View
 from bot.report.views import narrow_exit
-from bot.slack import ids
 from bot.slack.deps import SlackDeps
-from bot.slack.render import Block, chunks, plain
 
 log = logging.getLogger(__name__)
 
 REFUSED = frozenset({"invalid_arguments", "invalid_blocks", "invalid_blocks_format"})
 TABLE_ROWS = 20
 CHART_SERIES = 6
+TABLE_CHUNK = 2800  # characters of a text table per section (in a code block)
 
 
 def may_see_results(roles: Any) -> bool:
@@ -162,26 +163,9 @@ def rate_by_quarter_chart(view: View) -> Block | None:
     }
 
 
-def _context(text: str) -> Block:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:2900]}]}
-
-
 def _head(reports: list[Report], audience: Audience) -> list[Block]:
-    blocks: list[Block] = [
-        {"type": "header", "text": plain("Resultater", 150)},
-        {
-            "type": "actions",
-            "block_id": "results_nav",
-            "elements": [
-                {
-                    "type": "button",
-                    "text": plain("Tilbage til mine praktikker"),
-                    "action_id": f"{ids.HOME_PAGE}:back",
-                    "value": "0",
-                }
-            ],
-        },
-    ]
+    back = button("Tilbage til mine praktikker", f"{ids.HOME_PAGE}:back", "0")
+    blocks: list[Block] = [header("Resultater"), actions("results_nav", [back])]
     scope = "alle teams" if audience.label == "alle" else "dine teams"
     lines = [f"Praktikker afsluttet de seneste 12 måneder, {scope}."]
     if reports[0].synthetic:
@@ -189,7 +173,7 @@ def _head(reports: list[Report], audience: Audience) -> list[Block]:
     legend = reports[0].views[0].legend()
     if legend:
         lines.append(legend)
-    blocks.append(_context("\n".join(lines)))
+    blocks.append(context("\n".join(lines)))
     return blocks
 
 
@@ -218,9 +202,9 @@ def plain_blocks(reports: list[Report], months: tuple[int, ...], audience: Audie
     by_type, quarters, followups = (r.views for r in reports)
     for view in (by_type[0], quarters[0], *followups):
         text = view_table(narrow_exit(view, months))
-        for part in chunks(text, 2800):
-            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"```{part}```"}})
-    return blocks[:100]
+        for part in chunks(text, TABLE_CHUNK):
+            blocks.append(section(f"```{part}```"))
+    return blocks[:VIEW_BLOCKS]
 
 
 async def publish_results(deps: SlackDeps, client: AsyncWebClient, user_id: str) -> None:

@@ -21,22 +21,19 @@ from collections.abc import Mapping
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages
+from bot.blocks.kit import fallback_text, mrkdwn_sections, sections, split_messages
 from bot.conversations import Reply
 from bot.slack.deps import SlackDeps, conversation_key
 from bot.slack.forms import offer_blocks
 from bot.slack.render import (
     answered_blocks,
     correct_block,
-    fallback_text,
     guide_blocks,
     menu_blocks,
-    mrkdwn_sections,
     note_blocks,
     praktik_picker_blocks,
     prompt_blocks,
     proposal_blocks,
-    sections,
-    split_messages,
     superseded_blocks,
 )
 from bot.worklist import covered_work_items, items_for, praktik_label

@@ -9,20 +9,25 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import absence
+from bot.blocks import ids
+from bot.blocks.kit import (
+    VIEW_BLOCKS,
+    Block,
+    action_rows,
+    actions,
+    button,
+    context,
+    escape,
+    header,
+    mrkdwn_sections,
+    plain,
+    section,
+)
 from bot.config import AppConfig
-from bot.slack import ids
 from bot.slack.absence_ui import overview_blocks
 from bot.slack.deps import SlackDeps
 from bot.slack.forms import start_controls
-from bot.slack.render import (
-    Block,
-    action_rows,
-    correct_value,
-    escape,
-    mrkdwn_sections,
-    plain,
-    start_buttons,
-)
+from bot.slack.render import correct_value, start_buttons
 from bot.slack.threads import post_blocks
 from bot.worklist import (
     ProgressNote,
@@ -40,7 +45,6 @@ from dialogues.model import Flow
 from dialogues.registry import as_form, on_home
 from storage import queries
 
-VIEW_BLOCKS = 100  # Slack's limit for a Home tab
 HOME_PAGE_SIZE = 15  # 3 blocks each
 COVERED_SHOWN = 5  # praktikker covered as a stand-in, 3 blocks each
 NOTES_SHOWN = 5  # recent case notes, 1 block each
@@ -49,17 +53,12 @@ TEAM_SECTION_SIZE = 12  # 4 blocks each (with the hand-over picker), as the rest
 
 
 def handover_block(item: WorkItem) -> Block:
-    return {
-        "type": "actions",
-        "block_id": f"handover|{item.praktik_id}",
-        "elements": [
-            {
-                "type": "users_select",
-                "action_id": ids.HANDOVER,
-                "placeholder": plain("Overdrag til …"),
-            }
-        ],
+    picker = {
+        "type": "users_select",
+        "action_id": ids.HANDOVER,
+        "placeholder": plain("Overdrag til …"),
     }
+    return actions(f"{ids.HANDOVER_BLOCK}|{item.praktik_id}", [picker])
 
 
 def item_blocks(
@@ -94,18 +93,9 @@ def item_blocks(
     else:
         lines.append("Ingen planlagte opfølgninger.")
     lines += [escape(line) for line in (note.lines() if note else [])]
-    correct = {
-        "type": "button",
-        "text": plain("Ret et svar"),
-        "action_id": ids.CORRECT,
-        "value": correct_value(praktik=item.praktik_id),
-    }
+    correct = button("Ret et svar", ids.CORRECT, correct_value(praktik=item.praktik_id))
     return [
-        {
-            "type": "section",
-            "block_id": f"praktik|{item.praktik_id}",
-            "text": {"type": "mrkdwn", "text": "\n".join(lines)[:3000]},
-        },
+        section("\n".join(lines), block_id=f"praktik|{item.praktik_id}"),
         *action_rows(
             f"praktik_actions|{item.praktik_id}",
             start_buttons(
@@ -189,7 +179,7 @@ async def home_view(deps: SlackDeps, user_id: str, page: int = 0) -> dict[str, A
             deps.db, person=absence.Person(user_id, actor.roles), today=today
         )
         absences = [
-            {"type": "header", "text": plain("Fravær og stedfortræder", 150)},
+            header("Fravær og stedfortræder"),
             *overview_blocks(overview, with_open_button=True, limit=ABSENCES_SHOWN),
         ]
     lead_first = not items and bool(team_items)
@@ -223,16 +213,9 @@ def own_section(
     shown = items[page * HOME_PAGE_SIZE : (page + 1) * HOME_PAGE_SIZE]
     top = start_buttons(on_home(deps.flows, about_praktik=False), "new", None)
     if results:
-        top.append(
-            {
-                "type": "button",
-                "text": plain("Resultater"),
-                "action_id": ids.RESULTS,
-                "value": "results",
-            }
-        )
+        top.append(button("Resultater", ids.RESULTS, "results"))
     blocks: list[Block] = [
-        {"type": "header", "text": plain("Mine praktikker", 150)},
+        header("Mine praktikker"),
         *action_rows(
             "home_new", top + start_controls(as_form(deps.flows, about_praktik=False), "new", None)
         ),
@@ -243,7 +226,7 @@ def own_section(
             if lead_first
             else "Du har ingen aktive praktikker endnu."
         )
-        blocks.append(_context(text))
+        blocks.append(context(text))
     for n, item in enumerate(shown):
         blocks.append({"type": "divider"})
         blocks += item_blocks(
@@ -255,8 +238,8 @@ def own_section(
             nav.append(_page_button("Forrige side", "prev", page - 1))
         if page < pages - 1:
             nav.append(_page_button("Næste side", "next", page + 1))
-        blocks.append(_context(f"Side {page + 1} af {pages} · {len(items)} praktikker"))
-        blocks.append({"type": "actions", "block_id": "home_pages", "elements": nav})
+        blocks.append(context(f"Side {page + 1} af {pages} · {len(items)} praktikker"))
+        blocks.append(actions("home_pages", nav))
     return blocks
 
 
@@ -271,8 +254,8 @@ def covered_section(
         return []
     shown = covered[:COVERED_SHOWN]
     blocks: list[Block] = [
-        {"type": "header", "text": plain("Du er stedfortræder", 150)},
-        _context(
+        header("Du er stedfortræder"),
+        context(
             "Praktikker for kolleger, der er fraværende: påmindelserne om dem kommer til dig, "
             "og du kan arbejde på dem, indtil fraværet slutter."
         ),
@@ -309,8 +292,8 @@ def team_section(
         1 for i in team_items if i.next_followup is not None and i.next_followup.due_date < today
     )
     head: list[Block] = [
-        {"type": "header", "text": plain("Teamets praktikker", 150)},
-        _context(
+        header("Teamets praktikker"),
+        context(
             f"{len(team_items)} aktive praktikker i teamet · {overdue} med en overskreden "
             "opfølgning"
         ),
@@ -345,43 +328,21 @@ async def recent_notes(deps: SlackDeps, user_key: str) -> list[Block]:
         found = await queries.recent_case_notes(session, consultant_id=me.id, limit=NOTES_SHOWN)
     if not found:
         return []
-    blocks: list[Block] = [{"type": "header", "text": plain("Seneste journalnotater", 150)}]
+    blocks: list[Block] = [header("Seneste journalnotater")]
     for note, praktik in found:
         flow = deps.flows.get(note.flow_id)
         made = note.created_at
         if made.tzinfo is None:  # SQLite hands back naive UTC
             made = made.replace(tzinfo=dt.UTC)
         day = format_danish_date(made.astimezone(deps.config.tz).date())
-        blocks.append(
-            {
-                "type": "section",
-                "block_id": f"note|{note.id}",
-                "text": {
-                    "type": "mrkdwn",
-                    "text": (
-                        f"*{escape(flow.title if flow else note.flow_id)}* · "
-                        f"{escape(praktik.short_ref or '')} · {escape(praktik.case_ref)}\n{day}"
-                    ),
-                },
-                "accessory": {
-                    "type": "button",
-                    "text": plain("Vis notat"),
-                    "action_id": ids.NOTE_OPEN,
-                    "value": str(note.id),
-                },
-            }
+        text = (
+            f"*{escape(flow.title if flow else note.flow_id)}* · "
+            f"{escape(praktik.short_ref or '')} · {escape(praktik.case_ref)}\n{day}"
         )
+        show = button("Vis notat", ids.NOTE_OPEN, str(note.id))
+        blocks.append(section(text, block_id=f"note|{note.id}", accessory=show))
     return blocks
 
 
-def _context(text: str) -> Block:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
-
-
 def _page_button(text: str, direction: str, page: int) -> Block:
-    return {
-        "type": "button",
-        "text": plain(text),
-        "action_id": f"{ids.HOME_PAGE}:{direction}",
-        "value": str(page),
-    }
+    return button(text, f"{ids.HOME_PAGE}:{direction}", str(page))

@@ -18,11 +18,11 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import absence
-from bot.slack import ids
+from bot.blocks import ids
+from bot.blocks.kit import Block, mrkdwn_sections
+from bot.blocks.payloads import clicked_message, row_id
 from bot.slack.absence_ui import FORM_TITLE, form_blocks, overview_blocks, read_form
 from bot.slack.deps import SlackDeps
-from bot.slack.payloads import clicked_message, row_id
-from bot.slack.render import Block, mrkdwn_sections
 from bot.slack.threads import in_own_dm, open_dm, post_blocks, tell_privately
 from bot.slack.worklist_ui import home_view
 from storage import queries

@@ -19,9 +19,10 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack import ids
+from bot.blocks import ids
+from bot.blocks.kit import escape, section
+from bot.blocks.payloads import clicked_message, row_id
 from bot.slack.deps import SlackDeps, conversation_key
-from bot.slack.payloads import clicked_message, row_id
 from bot.slack.threads import in_own_dm, show_reply, start_in_dm, start_in_thread
 from dialogues.state import UserInput
 
@@ -227,10 +228,5 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
                 channel=channel,
                 ts=message_ts,
                 text=f"{title}: praktik valgt",
-                blocks=[
-                    {
-                        "type": "section",
-                        "text": {"type": "mrkdwn", "text": f"*{title}*: praktik valgt."},
-                    }
-                ],
+                blocks=[section(f"*{escape(title)}*: praktik valgt.")],
             )

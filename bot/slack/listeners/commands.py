@@ -10,7 +10,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack import ids
+from bot.blocks import ids
 from bot.slack.deps import SlackDeps
 from bot.slack.intents import intent
 from bot.slack.listeners.absence import post_absence_form

@@ -16,8 +16,8 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.blocks.kit import sections
 from bot.slack.deps import SlackDeps
-from bot.slack.render import sections
 from bot.slack.threads import post_blocks, tell_privately
 from dialogues import texts
 from dialogues.cpr import contains_cpr

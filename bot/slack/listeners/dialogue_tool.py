@@ -20,16 +20,11 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages
-from bot.slack import ids
+from bot.blocks import ids
+from bot.blocks.kit import sections
+from bot.blocks.payloads import clicked_message, row_id
 from bot.slack.deps import SlackDeps, conversation_key
-from bot.slack.payloads import clicked_message, row_id
-from bot.slack.render import (
-    CorrectionChoice,
-    correction_picker_blocks,
-    group_name,
-    sections,
-    without_actions,
-)
+from bot.slack.render import CorrectionChoice, correction_picker_blocks, group_name, without_actions
 from bot.slack.threads import in_own_dm, open_dm, post_blocks, show_reply, start_in_thread
 
 STEP_ID = re.compile(r"[a-z][a-z0-9_]{0,59}")

@@ -32,8 +32,10 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages
+from bot.blocks import ids
+from bot.blocks.kit import fallback_text, sections
+from bot.blocks.payloads import clicked_message, row_id
 from bot.conversations import FormInput, Reply
-from bot.slack import ids
 from bot.slack.deps import SlackDeps, conversation_key
 from bot.slack.forms import (
     CLOSED,
@@ -49,8 +51,6 @@ from bot.slack.forms import (
     summary_view,
 )
 from bot.slack.forms import MORE as FORM_MORE
-from bot.slack.payloads import clicked_message, row_id
-from bot.slack.render import fallback_text, sections
 from bot.slack.threads import in_own_dm, open_dm, show_reply
 from dialogues.state import UserInput
 
@@ -262,7 +262,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             actor=await deps.actor(user_id), key=key, now=deps.clock()
         )
         if reply is None:
-            reply = Reply(messages=[messages.NO_CONVERSATION])
+            reply = Reply(messages=[messages.NO_CONVERSATION], no_conversation=True)
         await update(client, view_id, form_or_summary(reply, key))
 
     @app.action(re.compile(rf"^{ids.FORM_START}:"))

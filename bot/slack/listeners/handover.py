@@ -15,11 +15,11 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages
+from bot.blocks import ids
+from bot.blocks.kit import escape, sections
+from bot.blocks.payloads import row_id
 from bot.handover import ClosedConversation, hand_over
-from bot.slack import ids
 from bot.slack.deps import SlackDeps
-from bot.slack.payloads import row_id
-from bot.slack.render import escape, sections
 from bot.slack.threads import post_blocks, tell_privately
 from bot.slack.worklist_ui import home_view
 
@@ -64,7 +64,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         block_id = str(action.get("block_id") or "")
         target = str(action.get("selected_user") or "")
         praktik = row_id(block_id.partition("|")[2])
-        if not block_id.startswith("handover|") or praktik is None or not target:
+        if not block_id.startswith(f"{ids.HANDOVER_BLOCK}|") or praktik is None or not target:
             return
         assert deps.roles is not None
         actor = await deps.actor(user_id)

@@ -10,10 +10,11 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack import ids
+from bot.blocks import ids
+from bot.blocks.kit import plain
+from bot.blocks.payloads import row_id
 from bot.slack.deps import SlackDeps
-from bot.slack.payloads import row_id
-from bot.slack.render import note_blocks, plain
+from bot.slack.render import note_blocks
 from bot.slack.results import publish_results
 from bot.slack.threads import post_blocks
 from bot.slack.worklist_ui import home_view

@@ -16,7 +16,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import messages
+from bot.conversations import Outcome
 from bot.slack.deps import SlackDeps, conversation_key
 from bot.slack.intents import intent
 from bot.slack.listeners.absence import post_absence_form
@@ -66,9 +66,9 @@ async def handle_text(
             source_key=source_key,
             now=deps.clock(),
         )
-        if reply.duplicate:
+        if reply.outcome is Outcome.DUPLICATE:
             return  # handled before, whatever has happened to its conversation since
-        if reply.conversation_id is not None or reply.messages != [messages.NO_CONVERSATION]:
+        if reply.outcome is not Outcome.NO_CONVERSATION:
             await show_reply(deps, client, channel=channel, thread_ts=thread_ts, reply=reply)
             return
     if contains_cpr(text):

@@ -1,4 +1,7 @@
-"""Action and callback ids the bot's Block Kit uses. Listeners match on these prefixes."""
+"""Action, block and callback ids the bot's Block Kit uses, in one place: the renderers
+write them and the listeners match on them (all at most 255 characters with what is
+appended: `kit.ID_LENGTH`). Ids that only lay a message out ("menu", "summary") stay
+where the block is built."""
 
 ANSWER = "pb_answer"  # buttons: f"{ANSWER}:{n}", value = option value
 ANSWER_SELECT = "pb_answer_select"  # static select
@@ -12,8 +15,24 @@ START = "pb_start"  # f"{START}:{n}", value = JSON {"flow": ..., "praktik": ...}
 PICK_PRAKTIK = "pb_pick_praktik"  # static select, value = f"{flow}:{praktik id}"
 HOME_PAGE = "pb_home_page"  # f"{HOME_PAGE}:{n}", value = page number
 RESULTS = "pb_results"  # Home: the Resultater view (team leads, administrators)
-HANDOVER = "pb_handover"  # users_select in a team lead's Home; block_id f"handover|{praktik id}"
-REMINDER_START = "pb_rem_start"  # reminder buttons that start a flow (value as START)
+HANDOVER = "pb_handover"  # users_select in a team lead's Home
+HANDOVER_BLOCK = "handover"  # block_id f"handover|{praktik id}" of the users_select
+
+# Reminder DMs (bot/reminders/render.py; listeners in bot/reminders/actions.py, and the
+# start buttons in bot/slack/listeners/actions.py).
+REMINDER_START = "pb_rem_start"  # f"{REMINDER_START}:{prepare|form|outcome|status}", value
+# JSON {"flow", "praktik"[, "followup"]}
+# Buttons f"{REMINDER_POSTPONE}:{working days}" (value = follow-up id): reminders sent
+# before the overflow menu carry them, and they keep working.
+REMINDER_POSTPONE = "pb_rem_postpone"
+REMINDER_POSTPONE_DATE = "pb_rem_postpone_date"  # datepicker
+REMINDER_HELD = "pb_rem_held"  # value = follow-up id
+REMINDER_MORE = "pb_rem_more"  # the overflow menu ("⋯") with the rarer choices:
+MORE_POSTPONE = "postpone"  # its option values f"{MORE_POSTPONE}:{working days}"
+MORE_PICK_DATE = "pick_date"  # and the one that shows the date picker in the reminder
+# block_id f"rem|{followup id}|{version}" of a reminder's actions block: the state the
+# buttons were rendered for.
+REMINDER_BLOCK = "rem"
 
 # Absence and stand-in (bot/slack/absence_ui.py): the form in the DM, and its buttons.
 ABSENCE_OPEN = "pb_abs_open"  # value "new" or an absence id: post the form in the DM
@@ -23,6 +42,12 @@ ABSENCE_WHO = "pb_abs_who"  # users_select (a lead: whose absence)
 ABSENCE_FIRST = "pb_abs_first"  # datepicker
 ABSENCE_LAST = "pb_abs_last"  # datepicker
 ABSENCE_STAND_IN = "pb_abs_stand_in"  # users_select
+# block_ids of the form's pickers (the state the save button reads), and of its save button:
+ABSENCE_WHO_BLOCK = "abs_who"
+ABSENCE_FIRST_BLOCK = "abs_first"
+ABSENCE_LAST_BLOCK = "abs_last"
+ABSENCE_STAND_IN_BLOCK = "abs_sub"
+ABSENCE_SAVE_BLOCK = "abs_save"
 NOTE_OPEN = "pb_note_open"  # value = case note id: the note as copyable text (a modal)
 
 QUESTION_BLOCK = "q"  # block_id f"q|{step_id}" on a question's interactive block
