@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from bot.config import followup_label as config_followup_label
+from bot.followups.kinds import followup_label as config_followup_label
 from dialogues.dates import format_danish_date
 from storage.models import FollowUp, Praktik
 

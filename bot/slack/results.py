@@ -21,7 +21,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.followup_plan import add_months
+from bot.followups.plan import add_months
 from bot.report import Audience, Report, Request, build_report
 from bot.report.export import SYNTHETIC, view_table
 from bot.report.model import Shown, View

@@ -348,10 +348,7 @@ async def recent_notes(deps: SlackDeps, user_key: str) -> list[Block]:
     blocks: list[Block] = [{"type": "header", "text": plain("Seneste journalnotater", 150)}]
     for note, praktik in found:
         flow = deps.flows.get(note.flow_id)
-        made = note.created_at
-        if made.tzinfo is None:  # SQLite hands back naive UTC
-            made = made.replace(tzinfo=dt.UTC)
-        day = format_danish_date(made.astimezone(deps.config.tz).date())
+        day = format_danish_date(deps.config.local_date(note.created_at))
         blocks.append(
             {
                 "type": "section",
