@@ -9,7 +9,7 @@ import datetime as dt
 import os
 import re
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -60,25 +60,6 @@ class CalendarConfig(Frozen):
     day_off_categories: tuple[Literal["public", "optional"], ...] = ("public",)
     optional_days_off: tuple[str, ...] = ("Grundlovsdag", "Juleaftensdag", "Nytårsaften")
     due_on_day_off: Literal["previous_working_day", "next_working_day"] = "previous_working_day"
-
-
-FOLLOWUP_LABELS: dict[str, str] = {
-    "opstart": "opstartsmøde",
-    "midtvejs": "midtvejsopfølgning",
-    "afslutning": "slutevaluering",
-    "status": "status på job/uddannelse",
-    "ekstra": "ekstra opfølgning",
-    "plantrin": "trin i udviklingsplanen",
-}
-
-
-def followup_label(kind: str, months_after_end: int | None = None) -> str:
-    """The follow-up's name in Danish, with the months for a status follow-up."""
-    label = FOLLOWUP_LABELS.get(kind, kind)
-    if kind == "status" and months_after_end:
-        unit = "måned" if months_after_end == 1 else "måneder"
-        label = f"{label} {months_after_end} {unit} efter"
-    return label
 
 
 class DevelopmentPlanConfig(Frozen):
@@ -204,7 +185,7 @@ DEFAULT_DAYS_BEFORE: dict[FollowUpKind, int] = {
 def _days_before(value: Any) -> Any:
     """One number for every kind, or some kinds (the others keep their default)."""
     if isinstance(value, int) and not isinstance(value, bool):
-        return dict.fromkeys(FOLLOWUP_LABELS, value)
+        return dict.fromkeys(get_args(FollowUpKind), value)
     if isinstance(value, dict):
         return {**DEFAULT_DAYS_BEFORE, **value}
     return value
@@ -383,6 +364,10 @@ class AppConfig(Frozen):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def local_date(self, when: dt.datetime) -> dt.date:
+        """The local date (`timezone`) of an aware instant: with `now`, today."""
+        return when.astimezone(self.tz).date()
 
     @property
     def status_months(self) -> tuple[int, ...]:

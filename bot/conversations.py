@@ -31,8 +31,8 @@ from bot.config import AppConfig
 from bot.context import flow_context
 from bot.effect_run import CopyText, GuideView
 from bot.effects import CORRECTIONS, EFFECTS, EffectRun, locked_steps
+from bot.followups import changes
 from bot.history import meeting_day, praktik_history
-from bot.reminders import planner
 from bot.risk_review import ProposalView
 from dialogues import engine
 from dialogues.answers import display
@@ -740,10 +740,7 @@ class ConversationService:
 
     def _expired(self, conversation: Conversation, now: dt.datetime) -> bool:
         limit = dt.timedelta(hours=self.config.conversations.expire_after_hours)
-        last = conversation.last_activity
-        if last.tzinfo is None:  # SQLite returns naive UTC
-            last = last.replace(tzinfo=dt.UTC)
-        return now - last > limit
+        return now - conversation.last_activity > limit
 
     def _state_for(
         self, flow: Flow, conversation: Conversation, reply: Reply
@@ -796,7 +793,7 @@ class ConversationService:
         if praktik.status != "ended":
             return messages.OUTCOME_FIRST.format(case_ref=praktik.case_ref)
         assert praktik.id is not None
-        due = await planner.status_followup_for(
+        due = await changes.status_followup_for(
             session, config=self.config, praktik_id=praktik.id, now=now, preferred=followup_id
         )
         if due is None:

@@ -27,7 +27,7 @@ from sqlalchemy import func, insert, text
 from sqlmodel import select
 
 from bot.config import AppConfig
-from bot.followup_plan import plan_followups
+from bot.followups.plan import plan_followups
 from bot.reminders.planner import local_to_utc
 from bot.workdays import WorkingDays
 from storage.db import Database

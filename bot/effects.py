@@ -15,12 +15,12 @@ from typing import Any
 from bot import messages
 from bot.agreement import grant_note as grant_note_text
 from bot.agreement import vitas_summary as vitas_summary_text
-from bot.config import followup_label
 from bot.effect_run import CopyText, EffectRun
-from bot.followup_plan import plan_followups
+from bot.followups import changes
+from bot.followups.kinds import followup_label
+from bot.followups.plan import plan_followups
 from bot.history import meeting_day, score_points
 from bot.meeting_effects import meeting_guide, record_progress, update_plan
-from bot.reminders import planner
 from dialogues.dates import format_danish_date
 from dialogues.effect_inputs import (
     EFFECT_INPUTS,
@@ -123,7 +123,7 @@ async def change_period(run: EffectRun, payload: dict[str, Any]) -> None:
         praktik.extension_assessed = True
     praktik.updated_at = utcnow()
     run.session.add(praktik)
-    moved = await planner.move_praktik_followups(
+    moved = await changes.move_praktik_followups(
         run.session, config=run.config, praktik=praktik, now=run.now
     )
     run.lines.append(
@@ -143,7 +143,7 @@ async def add_followup(run: EffectRun, payload: dict[str, Any]) -> None:
     assert praktik is not None
     assert praktik.id is not None
     data = AddFollowupInput.from_payload(payload)
-    followup = await planner.add_followup(
+    followup = await changes.add_followup(
         run.session,
         config=run.config,
         praktik_id=praktik.id,
@@ -162,7 +162,7 @@ async def add_followup(run: EffectRun, payload: dict[str, Any]) -> None:
 
 async def record_followup(run: EffectRun, payload: dict[str, Any]) -> None:
     """The completed follow-up form marks its follow-up held (see
-    `planner.followup_for_form`) and cancels that follow-up's pending reminders."""
+    `changes.followup_for_form`) and cancels that follow-up's pending reminders."""
     praktik = run.praktik
     assert praktik is not None
     assert praktik.id is not None
@@ -172,7 +172,7 @@ async def record_followup(run: EffectRun, payload: dict[str, Any]) -> None:
         if chosen is not None and (chosen.status != "planned" or chosen.kind == "status"):
             chosen = None
     if chosen is None:
-        chosen = await planner.followup_for_form(
+        chosen = await changes.followup_for_form(
             run.session,
             config=run.config,
             praktik_id=praktik.id,
@@ -181,7 +181,7 @@ async def record_followup(run: EffectRun, payload: dict[str, Any]) -> None:
         )
     if chosen is None or chosen.id is None:
         return
-    followup = await planner.mark_followup_held(
+    followup = await changes.mark_followup_held(
         run.session, config=run.config, followup_id=chosen.id, now=run.now
     )
     run.lines.append(
@@ -208,7 +208,7 @@ async def record_outcome(run: EffectRun, payload: dict[str, Any]) -> None:
     run.session.add(praktik)
     run.lines.append(messages.OUTCOME_RECORDED.format(case_ref=praktik.case_ref))
     assert praktik.id is not None
-    await planner.cancel_after_end(
+    await changes.cancel_after_end(
         run.session, config=run.config, praktik_id=praktik.id, now=run.now
     )
     upcoming = [
@@ -226,12 +226,12 @@ async def record_outcome(run: EffectRun, payload: dict[str, Any]) -> None:
 
 async def record_status(run: EffectRun, payload: dict[str, Any]) -> None:
     """The status after the end: stored for its status follow-up (the one whose reminder
-    started the flow, else the one `planner.status_followup_for` picks), which is marked
+    started the flow, else the one `changes.status_followup_for` picks), which is marked
     held."""
     praktik = run.praktik
     assert praktik is not None and praktik.id is not None
     data = RecordStatusInput.from_payload(payload)
-    followup = await planner.status_followup_for(
+    followup = await changes.status_followup_for(
         run.session,
         config=run.config,
         praktik_id=praktik.id,
@@ -254,10 +254,10 @@ async def record_status(run: EffectRun, payload: dict[str, Any]) -> None:
             recorded_at=run.now,
         ),
     )
-    await planner.mark_followup_held(
+    await changes.mark_followup_held(
         run.session, config=run.config, followup_id=followup.id, now=run.now
     )
-    await planner.skip_earlier_status(run.session, followup=followup, now=run.now)
+    await changes.skip_earlier_status(run.session, followup=followup, now=run.now)
     run.lines.append(
         messages.STATUS_RECORDED.format(
             case_ref=praktik.case_ref,
@@ -354,7 +354,7 @@ async def vitas_summary(run: EffectRun, payload: dict[str, Any]) -> None:
 
 async def grant_note(run: EffectRun, payload: dict[str, Any]) -> None:
     """The journalnotat for the grant, with the legal assessments."""
-    today = run.now.astimezone(run.config.tz).date()
+    today = run.config.local_date(run.now)
     title = str(payload.get("note_title") or "Bevilling af virksomhedspraktik")
     text = grant_note_text(run.config, _saved_praktik(run), today=today, title=title)
     await _save_copy_text(run, payload, CopyText("journalnotat", messages.CASE_NOTE_READY, text))

@@ -10,20 +10,15 @@ from collections.abc import Mapping, Sequence
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.config import FOLLOWUP_LABELS, AppConfig
+from bot.config import AppConfig
 from bot.context import flow_context
+from bot.followups.kinds import followup_labels
 from dialogues.guide import past_answers
 from dialogues.history import History, MeetingRef, PastAnswer, PlanStepFacts, Upcoming
 from dialogues.model import Flow
 from dialogues.progression import PHASES, Phase, ScorePoint
 from storage import meetings, queries
 from storage.models import Conversation, FollowUp, PlanStep, Praktik, ProgressScore
-
-
-def local_day(config: AppConfig, when: dt.datetime) -> dt.date:
-    if when.tzinfo is None:  # SQLite returns naive UTC
-        when = when.replace(tzinfo=dt.UTC)
-    return when.astimezone(config.tz).date()
 
 
 def plan_facts(step: PlanStep) -> PlanStepFacts:
@@ -65,7 +60,7 @@ def meeting_day(config: AppConfig, conversation: Conversation) -> dt.date:
             return dt.date.fromisoformat(answer)
         except ValueError:
             pass
-    return local_day(config, conversation.last_activity)
+    return config.local_date(conversation.last_activity)
 
 
 async def praktik_history(
@@ -119,7 +114,7 @@ async def praktik_history(
         plan_steps=tuple(plan_facts(s) for s in steps if s.status == "open"),
         plan_steps_total=len(steps),
         upcoming=tuple(
-            Upcoming(label=FOLLOWUP_LABELS.get(f.kind, f.kind), due=f.due_date) for f in followups
+            Upcoming(label=followup_labels().get(f.kind, f.kind), due=f.due_date) for f in followups
         ),
         suggested_phase=phase_of(chosen, praktik) if chosen is not None else None,
         risks=tuple(

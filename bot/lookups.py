@@ -15,8 +15,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import AppConfig
-from bot.followup_plan import add_months
-from bot.reminders.planner import local_today
+from bot.followups.plan import add_months
 from bot.report.views import option_categories
 from dialogues.model import Flow
 from dialogues.rules import LOOKUPS, P_NUMBER_ACTIVITY
@@ -53,7 +52,7 @@ async def p_number_activity(
         scope=Scope(),
         categories=option_categories(flows, "record_outcome", "outcome"),
         status_categories=option_categories(flows, "record_status", "status"),
-        recent_from=add_months(local_today(config, now), -window),
+        recent_from=add_months(config.local_date(now), -window),
         p_numbers=[key],
     ) or [(key, 0, 0, 0, 0, 0, 0, 0, None)]
     _, _, active_all, _, _, recent, recent_hires, _, limit = signal

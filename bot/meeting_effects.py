@@ -7,10 +7,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from bot.config import FOLLOWUP_LABELS
 from bot.context import flow_context
 from bot.effect_run import EffectRun, GuideView
-from bot.history import local_day, plan_facts, praktik_history
+from bot.followups import changes
+from bot.followups.kinds import followup_label
+from bot.history import plan_facts, praktik_history
 from dialogues.contract import ItemAnswer
 from dialogues.effect_inputs import MeetingGuideInput, RecordProgressInput, UpdatePlanInput
 from dialogues.guide import meeting_guide as guide_text
@@ -21,7 +22,7 @@ from storage.models import PlanStep, ProgressScore, utcnow
 
 
 def today(run: EffectRun) -> dt.date:
-    return local_day(run.config, run.now)
+    return run.config.local_date(run.now)
 
 
 def root_of(run: EffectRun) -> int:
@@ -123,8 +124,6 @@ def _dates(entries: list[ItemAnswer] | None) -> list[tuple[str, dt.date | None]]
 async def update_plan(run: EffectRun, payload: dict[str, Any]) -> None:
     """Review the open steps (done / moved / dropped / open) and add the new ones; a dated
     step gets a follow-up that reminds the consultant on its date."""
-    from bot.reminders import planner
-
     praktik = run.praktik
     assert praktik is not None and praktik.id is not None
     data = UpdatePlanInput.from_payload(payload)
@@ -143,13 +142,13 @@ async def update_plan(run: EffectRun, payload: dict[str, Any]) -> None:
         if decision == "done":
             step.status = "done"
             if planned is not None:
-                await planner.mark_followup_held(
+                await changes.mark_followup_held(
                     run.session, config=run.config, followup_id=planned, now=now
                 )
         elif decision == "dropped":
             step.status = "dropped"
             if planned is not None:
-                await planner.cancel_followup(
+                await changes.cancel_followup(
                     run.session, followup_id=planned, now=now, reason="plan step dropped"
                 )
         elif decision == "moved" and moved_to.get(entry.item) is not None:
@@ -183,7 +182,7 @@ async def update_plan(run: EffectRun, payload: dict[str, Any]) -> None:
     done = [f"{counts[k]} {word}" for k, word in words.items() if counts[k]]
     if done:
         reminded = (
-            f" Du får en påmindelse på hvert trins frist ({FOLLOWUP_LABELS['plantrin']})."
+            f" Du får en påmindelse på hvert trins frist ({followup_label('plantrin')})."
             if counts["new"] or counts["moved"]
             else ""
         )
@@ -193,20 +192,18 @@ async def update_plan(run: EffectRun, payload: dict[str, Any]) -> None:
 async def _remind_on(run: EffectRun, step: PlanStep, day: dt.date, planned: int | None) -> None:
     """A dated step's reminder: its planned follow-up moves to `day`, else a new one
     (kind plantrin, the step's text as its note) is added."""
-    from bot.reminders import planner
-
     assert step.praktik_id is not None
     try:
         if planned is not None:
-            followup = await planner.postpone_followup(
+            followup = await changes.postpone_followup(
                 run.session, config=run.config, followup_id=planned, now=run.now, to_date=day
             )
         else:
-            followup = await planner.add_followup(
+            followup = await changes.add_followup(
                 run.session, config=run.config, praktik_id=step.praktik_id, kind="plantrin",
                 due_date=day, now=run.now, note=step.text,
             )  # fmt: skip
-    except planner.PlanError as exc:  # e.g. the date passed while the form was open
+    except changes.PlanError as exc:  # e.g. the date passed while the form was open
         run.lines.append(f"{step.text}: {exc.message}")
         return
     step.followup_id = followup.id

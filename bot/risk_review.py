@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import messages
 from bot.config import AppConfig
-from bot.history import local_day
+from bot.followups import changes
 from bot.workdays import WorkingDays
 from dialogues.dates import format_danish_date
 from dialogues.risk import Signal, evaluate
@@ -91,7 +91,7 @@ async def review(
         return None
     await meetings.supersede_proposals(session, praktik_id=praktik.id)
     due = WorkingDays(config.calendar).add(
-        local_day(config, now), config.risk.extra_followup.working_days
+        config.local_date(now), config.risk.extra_followup.working_days
     )
     proposal = FollowUpProposal(
         praktik_id=praktik.id, conversation_id=root_id, rules=holding, due_date=due
@@ -117,8 +117,6 @@ async def decide(
     now: dt.datetime,
 ) -> Decision:
     """Accept (a follow-up is added and reminded) or decline a proposal, once; audited."""
-    from bot.reminders import planner
-
     if proposal.status != "proposed":
         status = {"accepted": "accepteret", "declined": "afvist"}.get(proposal.status, "erstattet")
         return Decision("stale", messages.PROPOSAL_DONE_BEFORE.format(status=status))
@@ -126,8 +124,8 @@ async def decide(
         rule.label for r in proposal.rules if (rule := config.risk.rule(r)) is not None
     )
     if accept:
-        due = max(proposal.due_date, local_day(config, now))
-        followup = await planner.add_followup(
+        due = changes.today_or_later(proposal.due_date, config.local_date(now))
+        followup = await changes.add_followup(
             session, config=config, praktik_id=proposal.praktik_id, kind=EXTRA_KIND,
             due_date=due, now=now, note=f"Ekstra opfølgning: {labels}"[:200],
         )  # fmt: skip

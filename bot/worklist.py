@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 from bot import absence
 from bot.access import Roles, covering
-from bot.config import AppConfig, followup_label
+from bot.config import AppConfig
+from bot.followups import changes
+from bot.followups.kinds import followup_label
 from bot.history import score_points
-from bot.reminders import planner
-from bot.workdays import WorkingDays
 from dialogues.dates import format_danish_date
 from dialogues.model import Flow
 from dialogues.progression import compact_line, gap_line
@@ -60,13 +60,11 @@ async def status_items(
         consultant = await queries.consultant_by_key(session, user_key=user_key)
         if consultant is None or consultant.id is None:
             return []
-        limit = WorkingDays(config.calendar).add(
-            now.astimezone(config.tz).date(), config.reminders.form_window_working_days
-        )
+        limit = changes.form_window_end(config, now)
         praktikker = await queries.ended_praktikker_with_status_due(
             session, consultant_id=consultant.id, due_to=limit
         )
-        due = await planner.status_due(
+        due = await changes.status_due(
             session, config=config, praktik_ids=[p.id for p in praktikker if p.id], now=now
         )
     return [WorkItem(p, due.get(p.id or 0)) for p in praktikker]

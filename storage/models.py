@@ -10,8 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime
 
 
 def utcnow() -> dt.datetime:
@@ -19,8 +21,8 @@ def utcnow() -> dt.datetime:
 
 
 def _ts(**kwargs: Any) -> Any:
-    """A timezone-aware timestamp column (UTC)."""
-    return Field(sa_type=DateTime(timezone=True), **kwargs)
+    """A timestamp column: stored in UTC, read back aware (`UTCDateTime`)."""
+    return Field(sa_type=UTCDateTime, **kwargs)
 
 
 class Consultant(SQLModel, table=True):

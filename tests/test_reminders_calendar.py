@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from bot.config import AppConfig, CalendarConfig, ConfigError, DigestSchedule, Team, load_config
-from bot.followup_plan import due_date
+from bot.followups.plan import due_date
 from bot.reminders import planner
 from bot.workdays import WorkingDays
 from tests.reminder_support import with_reminders

@@ -19,6 +19,7 @@ from sqlmodel import select
 
 from bot.background import run_forever
 from bot.config import AppConfig, DigestSchedule, Team
+from bot.followups import changes
 from bot.health import SchedulerHealth
 from bot.reminders import planner, render
 from bot.reminders.cli import remind_command
@@ -95,7 +96,7 @@ async def test_due_reminders_are_sent_once_at_the_local_time(
     assert by_status(rows) == {"sent": 6}
     assert {r.key for r in rows} == {f"followup:{f}:due:2026-11-30" for f in seeded.followup_ids}
     assert all(r.slack_ts and r.slack_channel and r.attempts == 1 for r in rows)
-    assert {planner.as_utc(r.due_at) for r in rows} == {AT_8}
+    assert {r.due_at for r in rows} == {AT_8}
 
 
 async def test_reminder_content(
@@ -185,10 +186,10 @@ async def test_held_postponed_and_ended_are_not_reminded(
     seeded = await seed(db, consultants=1, per_consultant=3, due=MONDAY)
     held, moved, ended = seeded.followup_ids
     async with db.transaction() as session:
-        await planner.mark_followup_held(
+        await changes.mark_followup_held(
             session, config=config, followup_id=held, now=AT_8 - dt.timedelta(hours=1)
         )
-        await planner.postpone_followup(
+        await changes.postpone_followup(
             session, config=config, followup_id=moved, now=AT_8 - dt.timedelta(hours=1),
             working_days=1,
         )  # fmt: skip
@@ -247,7 +248,7 @@ async def test_retry_after_is_honoured_then_backoff_then_sent(
     assert (attempts(), r.rate_limited, r.sent) == (1, 1, 0)
     [row] = await deliveries(db)
     assert (row.status, row.attempts) == ("pending", 0)  # a 429 uses no attempt
-    retry_at = planner.as_utc(row.next_attempt_at)
+    retry_at = row.next_attempt_at
     assert t0 + dt.timedelta(seconds=30) <= retry_at < t0 + dt.timedelta(seconds=31)
 
     # No call before Retry-After, whichever instance ticks.

@@ -9,6 +9,7 @@ import pytest
 
 from bot.config import AppConfig, DigestSchedule, Team
 from bot.conversations import ConversationService
+from bot.followups import changes
 from bot.reminders import planner, queue
 from dialogues.model import Flow
 from storage import queries
@@ -60,7 +61,7 @@ async def test_materialise_is_idempotent_and_safe_concurrently(
     assert len(rows_) == 100
     assert {r.followup_id for r in rows_} == set(seeded.followup_ids)
     assert {(r.kind, r.status, r.occurs_on) for r in rows_} == {("due", "pending", MONDAY)}
-    assert {planner.as_utc(r.next_attempt_at) for r in rows_} == {AT_8}
+    assert {r.next_attempt_at for r in rows_} == {AT_8}
 
 
 async def test_digest_occurrences_on_the_autumn_change_day_exist_once(
@@ -80,7 +81,7 @@ async def test_digest_occurrences_on_the_autumn_change_day_exist_once(
     assert (await materialise(db, cfg, first)).pending == 1
     assert (await materialise(db, cfg, second)).total == 0
     [row] = await deliveries(db)
-    assert (row.key, planner.as_utc(row.due_at)) == (f"digest:natteam:{day}", first)
+    assert (row.key, row.due_at) == (f"digest:natteam:{day}", first)
 
 
 async def test_digest_in_the_spring_gap_fires_at_0330_summer_time(
@@ -111,7 +112,7 @@ async def test_postpone_by_working_days_cancels_pending_rows(
     early = local(D(2026, 12, 22), 8)
     assert (await materialise(db, cfg, early)).pending == 1
     async with db.transaction() as session:
-        moved = await planner.postpone_followup(
+        moved = await changes.postpone_followup(
             session, config=cfg, followup_id=fid, now=early, working_days=2
         )
     # 24, 25, 26 Dec are days off: two working days after the 23rd is the 29th.
@@ -120,13 +121,13 @@ async def test_postpone_by_working_days_cancels_pending_rows(
     assert (row.status, row.last_error) == ("cancelled", "postponed")
     stored = await followup(db, fid)
     assert stored.due_date == D(2026, 12, 29)
-    assert planner.as_utc(stored.scheduled_at or AT_8) == early
+    assert stored.scheduled_at or early == AT_8
 
 
 async def test_postpone_counts_from_today_when_overdue(db: Database, config: AppConfig) -> None:
     seeded = await seed(db, consultants=1, per_consultant=1, due=D(2026, 11, 24))
     async with db.transaction() as session:
-        moved = await planner.postpone_followup(
+        moved = await changes.postpone_followup(
             session, config=config, followup_id=seeded.followup_ids[0], now=AT_8, working_days=1
         )
     assert moved.due_date == D(2026, 12, 1)
@@ -136,7 +137,7 @@ async def test_postpone_to_a_date(db: Database, config: AppConfig) -> None:
     seeded = await seed(db, consultants=1, per_consultant=1, due=MONDAY)
     fid = seeded.followup_ids[0]
     async with db.transaction() as session:
-        moved = await planner.postpone_followup(
+        moved = await changes.postpone_followup(
             session, config=config, followup_id=fid, now=AT_8, to_date=D(2026, 12, 5)
         )
     assert moved.due_date == D(2026, 12, 7)  # Saturday: the next working day
@@ -144,9 +145,9 @@ async def test_postpone_to_a_date(db: Database, config: AppConfig) -> None:
         (D(2026, 11, 27), "fra i dag eller senere"),
         (D(2028, 1, 3), "inden for det næste år"),
     ):
-        with pytest.raises(planner.PlanError, match=message):
+        with pytest.raises(changes.PlanError, match=message):
             async with db.transaction() as session:
-                await planner.postpone_followup(
+                await changes.postpone_followup(
                     session, config=config, followup_id=fid, now=AT_8, to_date=bad
                 )
     assert (await followup(db, fid)).due_date == D(2026, 12, 7)
@@ -157,15 +158,15 @@ async def test_held_cancels_rows_and_cannot_be_repeated(db: Database, config: Ap
     fid = seeded.followup_ids[0]
     await materialise(db, config, AT_8)
     async with db.transaction() as session:
-        held = await planner.mark_followup_held(session, config=config, followup_id=fid, now=AT_8)
+        held = await changes.mark_followup_held(session, config=config, followup_id=fid, now=AT_8)
     assert held.status == "held"
     assert by_status(await deliveries(db)) == {"cancelled": 1}
-    with pytest.raises(planner.PlanError, match="allerede markeret som afholdt"):
+    with pytest.raises(changes.PlanError, match="allerede markeret som afholdt"):
         async with db.transaction() as session:
-            await planner.mark_followup_held(session, config=config, followup_id=fid, now=AT_8)
-    with pytest.raises(planner.PlanError, match="allerede markeret som afholdt"):
+            await changes.mark_followup_held(session, config=config, followup_id=fid, now=AT_8)
+    with pytest.raises(changes.PlanError, match="allerede markeret som afholdt"):
         async with db.transaction() as session:
-            await planner.postpone_followup(
+            await changes.postpone_followup(
                 session, config=config, followup_id=fid, now=AT_8, working_days=1
             )
     # And no reminders afterwards, also not overdue ones.
@@ -176,7 +177,7 @@ async def test_add_followup(db: Database, config: AppConfig) -> None:
     seeded = await seed(db, consultants=1, per_consultant=1, due=MONDAY)
     pid = seeded.praktik_ids[0]
     async with db.transaction() as session:
-        added = await planner.add_followup(
+        added = await changes.add_followup(
             session, config=config, praktik_id=pid, kind="midtvejs",
             due_date=D(2026, 12, 24), now=AT_8, note="  Ekstra   møde med virksomheden ",
         )  # fmt: skip
@@ -185,9 +186,9 @@ async def test_add_followup(db: Database, config: AppConfig) -> None:
         "manual",
         "Ekstra møde med virksomheden",
     )
-    with pytest.raises(planner.PlanError, match="CPR"):
+    with pytest.raises(changes.PlanError, match="CPR"):
         async with db.transaction() as session:
-            await planner.add_followup(
+            await changes.add_followup(
                 session, config=config, praktik_id=pid, kind="midtvejs",
                 due_date=D(2026, 12, 10), now=AT_8, note="Borger 010190-1234",
             )  # fmt: skip
@@ -219,13 +220,13 @@ async def test_dates_changed_recompute_planned_followups(
     assert all(f.planned_due == f.due_date for f in plan)
     opstart, midtvejs, afslutning, status = plan[:4]
     async with db.transaction() as session:
-        await planner.mark_followup_held(
+        await changes.mark_followup_held(
             session, config=config, followup_id=opstart.id or 0, now=AT_8
         )
-        await planner.postpone_followup(
+        await changes.postpone_followup(
             session, config=config, followup_id=midtvejs.id or 0, now=AT_8, working_days=1
         )
-        manual = await planner.add_followup(
+        manual = await changes.add_followup(
             session, config=config, praktik_id=praktik.id or 0, kind="midtvejs",
             due_date=D(2026, 12, 14), now=AT_8,
         )  # fmt: skip
@@ -247,7 +248,7 @@ async def test_dates_changed_recompute_planned_followups(
         assert stored is not None
         stored.start_date, stored.end_date = D(2027, 1, 4), D(2027, 1, 29)
         session.add(stored)
-        changed = await planner.move_praktik_followups(
+        changed = await changes.move_praktik_followups(
             session, config=config, praktik=stored, now=local(D(2026, 12, 21), 9)
         )
     assert sorted(f.kind for f in changed) == ["afslutning", "midtvejs", *["status"] * 4]
@@ -318,18 +319,18 @@ async def test_followup_for_form_prefers_a_near_non_status_one(
     seeded = await seed(db, consultants=1, per_consultant=1, due=D(2026, 12, 14), kind="status")
     pid = seeded.praktik_ids[0]
     async with db.transaction() as session:
-        far = await planner.add_followup(
+        far = await changes.add_followup(
             session, config=config, praktik_id=pid, kind="afslutning",
             due_date=D(2026, 12, 18), now=AT_8,
         )  # fmt: skip
-        near = await planner.add_followup(
+        near = await changes.add_followup(
             session, config=config, praktik_id=pid, kind="midtvejs",
             due_date=D(2026, 12, 4), now=AT_8,
         )  # fmt: skip
-        chosen = await planner.followup_for_form(session, config=config, praktik_id=pid, now=AT_8)
+        chosen = await changes.followup_for_form(session, config=config, praktik_id=pid, now=AT_8)
         assert chosen is not None and chosen.id == near.id
-        await planner.mark_followup_held(session, config=config, followup_id=near.id or 0, now=AT_8)
+        await changes.mark_followup_held(session, config=config, followup_id=near.id or 0, now=AT_8)
         # Nothing near any more: the earliest planned one - never the status follow-up,
         # which the status flow records.
-        chosen = await planner.followup_for_form(session, config=config, praktik_id=pid, now=AT_8)
+        chosen = await changes.followup_for_form(session, config=config, praktik_id=pid, now=AT_8)
         assert chosen is not None and chosen.id == far.id != seeded.followup_ids[0]

@@ -14,7 +14,7 @@ from sqlmodel import select
 from bot.chat import TerminalChat
 from bot.config import AppConfig
 from bot.conversations import Actor, ConversationService
-from bot.followup_plan import plan_followups
+from bot.followups.plan import plan_followups
 from bot.reminders.scheduler import tick
 from bot.reminders.sending import slack_client
 from dialogues.model import Flow

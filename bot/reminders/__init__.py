@@ -1,8 +1,8 @@
 """Follow-up reminders and team digests: planning, the delivery queue, the tick, sending,
 Slack rendering and actions.
 
-- `planner`: when reminders fire; writes one `deliveries` row per occurrence; postpone,
-  hold, add and move follow-ups.
+- `planner`: when reminders fire; writes one `deliveries` row per occurrence. Changing
+  the follow-ups themselves is `bot.followups`.
 - `queue`: the delivery statuses, every allowed transition (as data) and the leases;
   the statements that move rows.
 - `scheduler`: `tick()`: housekeeping, claiming, sending and marking one batch after

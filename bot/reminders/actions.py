@@ -33,7 +33,8 @@ from bot.access import Access, RoleResolver, Roles, access
 from bot.blocks import ids
 from bot.blocks.payloads import clicked_message
 from bot.config import AppConfig
-from bot.reminders import planner, render
+from bot.followups import changes
+from bot.reminders import render
 from dialogues.dates import format_danish_date
 from storage import queries
 from storage.db import Database
@@ -131,7 +132,7 @@ async def apply_action(
             clicker = await queries.consultant_by_key(session, user_key=f"slack:{user_id}")
             covers = (
                 await absence.covers_of(
-                    session, consultant_id=clicker.id, day=planner.local_today(config, now)
+                    session, consultant_id=clicker.id, day=config.local_date(now)
                 )
                 if clicker is not None and clicker.id is not None
                 else ()
@@ -175,7 +176,7 @@ async def apply_action(
         )
         try:
             if action_id == ids.REMINDER_HELD:
-                followup = await planner.mark_followup_held(
+                followup = await changes.mark_followup_held(
                     session, config=config, followup_id=followup_id, now=now
                 )
                 return ActionResult("done", HELD, followup)
@@ -184,7 +185,7 @@ async def apply_action(
                     chosen = dt.date.fromisoformat(str(action.get("selected_date")))
                 except ValueError:
                     return ActionResult("invalid", "Vælg en dato i kalenderen.")
-                followup = await planner.postpone_followup(
+                followup = await changes.postpone_followup(
                     session, config=config, followup_id=followup_id, now=now, to_date=chosen
                 )
             else:
@@ -193,14 +194,14 @@ async def apply_action(
                 )
                 if match is None:
                     return ActionResult("invalid", UNREADABLE)
-                followup = await planner.postpone_followup(
+                followup = await changes.postpone_followup(
                     session,
                     config=config,
                     followup_id=followup_id,
                     now=now,
                     working_days=int(match.group(1)),
                 )
-        except planner.PlanError as exc:
+        except changes.PlanError as exc:
             return ActionResult("invalid", exc.message)
         text = POSTPONED.format(date=format_danish_date(followup.due_date))
         return ActionResult("done", text, followup)

@@ -34,8 +34,6 @@ def parse_now(text: str, config: AppConfig) -> dt.datetime:
 
 
 def _fmt(value: dt.datetime, config: AppConfig) -> str:
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
     return value.astimezone(config.tz).strftime("%Y-%m-%d %H:%M %Z")
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from bot import absence
 from bot.config import AppConfig
-from bot.followup_plan import add_months
+from bot.followups.plan import add_months
 from bot.reminders import planner, render
 from bot.report import Audience, Report, Request, build_report
 from bot.workdays import WorkingDays

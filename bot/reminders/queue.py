@@ -119,13 +119,6 @@ TRANSITIONS: tuple[Transition, ...] = (
 RELEASES = (RETRY, RATE_LIMITED, NOT_TRIED, GIVE_UP, CANCEL_CLAIMED)
 
 
-def _utc(value: dt.datetime) -> dt.datetime:
-    """UTC for binding: SQLite stores the wall-clock digits, so they must be UTC."""
-    if value.tzinfo is None:
-        return value.replace(tzinfo=dt.UTC)
-    return value.astimezone(dt.UTC)
-
-
 def _where(
     transition: Transition, *, now: dt.datetime, owner: str | None = None
 ) -> ColumnElement[bool]:
@@ -188,8 +181,6 @@ async def insert_deliveries(
             {
                 **row,
                 "status": str(row.get("status", Status.PENDING)),
-                "due_at": _utc(row["due_at"]),
-                "next_attempt_at": _utc(row["next_attempt_at"]),
             }
             for row in ordered[start : start + chunk]
         ]
@@ -213,7 +204,6 @@ async def cancel_open_deliveries(
     """Cancel the pending rows of these follow-ups (rows being sent right now are left)."""
     if not followup_ids:
         return 0
-    now = _utc(now)
     result = await session.exec(
         update(Delivery)
         .where(col(Delivery.followup_id).in_(followup_ids))
@@ -227,10 +217,9 @@ async def mark_deliveries_missed(
     session: AsyncSession, *, due_before: dt.datetime, now: dt.datetime
 ) -> int:
     """Open rows due before `due_before` (too late to send) become missed."""
-    now = _utc(now)
     result = await session.exec(
         update(Delivery)
-        .where(col(Delivery.due_at) < _utc(due_before))
+        .where(col(Delivery.due_at) < due_before)
         .where(_where(MISS, now=now))
         .values(**_values(MISS, Status.MISSED, now))
     )
@@ -241,7 +230,6 @@ async def mark_exhausted_leases_dead(
     session: AsyncSession, *, now: dt.datetime, max_attempts: int
 ) -> int:
     """Rows whose lease expired (their sender died) with no attempts left become dead."""
-    now = _utc(now)
     result = await session.exec(
         update(Delivery)
         .where(_where(ABANDONED, now=now))
@@ -274,10 +262,9 @@ async def claim_deliveries(
     PostgreSQL concurrent claimers skip each other's rows; on SQLite (where SQLAlchemy
     drops FOR UPDATE) the BEGIN IMMEDIATE transaction makes claimers take turns.
     """
-    now, lease_until = _utc(now), _utc(lease_until)
     chosen = (
         select(col(Delivery.id))
-        .where(_claimable(now, _utc(not_before)))
+        .where(_claimable(now, not_before))
         .order_by(col(Delivery.due_at), col(Delivery.id))
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -296,7 +283,7 @@ async def claim_deliveries(
     conn = await session.connection()
     rows = (await conn.execute(statement)).mappings().all()
     claimed = [Delivery.model_validate(dict(row)) for row in rows]
-    return sorted(claimed, key=lambda d: (_utc(d.due_at), d.id or 0))
+    return sorted(claimed, key=lambda d: (d.due_at, d.id or 0))
 
 
 async def finish_deliveries_sent(
@@ -313,7 +300,6 @@ async def finish_deliveries_sent(
     ids = list(sent)
     channel_of = case({i: sent[i][0] for i in ids}, value=col(Delivery.id))
     ts_of = case({i: sent[i][1] for i in ids}, value=col(Delivery.id))
-    now = _utc(now)
     statement = (
         update(Delivery)
         .where(col(Delivery.id).in_(ids))
@@ -346,10 +332,9 @@ async def release_delivery(
     `owner`'s. False when it no longer was."""
     if transition not in RELEASES:
         raise ValueError(f"{transition.name} is not a release of a claimed row")
-    now = _utc(now)
     [status] = transition.targets
     values = _values(transition, status, now)
-    values["next_attempt_at"] = _utc(next_attempt_at or now)
+    values["next_attempt_at"] = next_attempt_at or now
     if error is not None:
         values["last_error"] = error[:200]
     result = await session.exec(
@@ -370,7 +355,7 @@ async def due_deliveries(
     """The rows a tick would claim now, without claiming them."""
     query = (
         select(Delivery)
-        .where(_claimable(_utc(now), _utc(not_before)))
+        .where(_claimable(now, not_before))
         .order_by(col(Delivery.due_at), col(Delivery.id))
         .limit(limit)
     )

@@ -39,7 +39,7 @@ from bot.blocks.kit import (
     section,
     split_messages,
 )
-from bot.config import followup_label as config_followup_label
+from bot.followups.kinds import followup_label as config_followup_label
 from dialogues.dates import format_danish_date
 from storage.models import FollowUp, Praktik
 

@@ -161,7 +161,7 @@ class _Tick:
         )
         self.owner = instance_id
         self.state = state
-        self.start = planner.as_utc(now)
+        self.start = now.astimezone(dt.UTC)
         self.started = time.monotonic()
         self.days = WorkingDays(config.calendar)
         self.report = TickReport(instance_id=instance_id, now=self.start)
@@ -409,9 +409,7 @@ class _Tick:
                 session, now=now, not_before=self.oldest_sendable(), limit=10_000
             )
         existing = {d.key for d in due}
-        would = [
-            PlannedSend(d.key, d.kind, d.recipient, planner.as_utc(d.due_at), True) for d in due
-        ]
+        would = [PlannedSend(d.key, d.kind, d.recipient, d.due_at, True) for d in due]
         stored_keys = await self._stored_keys([str(r["key"]) for r in rows])
         would += [
             PlannedSend(r["key"], r["kind"], r["recipient"], r["due_at"], False)

@@ -30,8 +30,9 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.config import FOLLOWUP_LABELS, AppConfig
-from bot.followup_plan import add_months
+from bot.config import AppConfig
+from bot.followups.kinds import KINDS, followup_title
+from bot.followups.plan import add_months
 from bot.report.model import Column, View, add_total
 from bot.workdays import WorkingDays
 from dialogues.model import Flow
@@ -60,7 +61,6 @@ CATEGORY_LABELS = {
     "unemployed": "Fortsat ledig",
     "other": "Andet",
 }
-KIND_LABELS = {k: v[:1].upper() + v[1:] for k, v in FOLLOWUP_LABELS.items()}
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,7 @@ class Labels:
             ids = list(self.groups)
             return (ids.index(value) if value in ids else len(ids), str(value))
         if dim == "kind":
-            kinds = list(FOLLOWUP_LABELS)
+            kinds = list(KINDS)
             return (kinds.index(value) if value in kinds else len(kinds), str(value))
         return (0, f"{value:>12}" if isinstance(value, int) else str(value))
 
@@ -323,7 +323,7 @@ async def followup_view(
         on, lt, ms = months[(team, month, kind)]
         view.keys.append((team, month, kind))
         view.labels.append(
-            (labels.of("team", team), period_label("month", month), KIND_LABELS[kind])
+            (labels.of("team", team), period_label("month", month), followup_title(kind))
         )
         view.data.append({"due": on + lt + ms, "on_time": on, "late": lt, "missed": ms})
     add_total(view)
@@ -345,7 +345,7 @@ async def overdue_view(
         rows, key=lambda r: (labels.of("team", r[0]), labels.order("kind", r[1]))
     ):
         view.keys.append((team, kind))
-        view.labels.append((labels.of("team", team), KIND_LABELS.get(kind, kind)))
+        view.labels.append((labels.of("team", team), followup_title(kind)))
         view.data.append({"overdue": int(count or 0)})
     add_total(view)
     return view

@@ -23,7 +23,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks import ids
 from bot.blocks.kit import VIEW_BLOCKS, Block, actions, button, chunks, context, header, section
-from bot.followup_plan import add_months
+from bot.followups.plan import add_months
 from bot.report import Audience, Report, Request, build_report
 from bot.report.export import SYNTHETIC, view_table
 from bot.report.model import Shown, View

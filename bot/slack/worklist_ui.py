@@ -331,10 +331,7 @@ async def recent_notes(deps: SlackDeps, user_key: str) -> list[Block]:
     blocks: list[Block] = [header("Seneste journalnotater")]
     for note, praktik in found:
         flow = deps.flows.get(note.flow_id)
-        made = note.created_at
-        if made.tzinfo is None:  # SQLite hands back naive UTC
-            made = made.replace(tzinfo=dt.UTC)
-        day = format_danish_date(made.astimezone(deps.config.tz).date())
+        day = format_danish_date(deps.config.local_date(note.created_at))
         text = (
             f"*{escape(flow.title if flow else note.flow_id)}* · "
             f"{escape(praktik.short_ref or '')} · {escape(praktik.case_ref)}\n{day}"

@@ -12,15 +12,19 @@ from sqlmodel.sql.sqltypes import AutoString
 
 import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from storage.db import make_engine
+from storage.types import UTCDateTime
 
 target_metadata = SQLModel.metadata
 MIGRATION_LOCK = 7_272_742  # pg_advisory lock id: one instance migrates at a time
 
 
 def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
-    """Render SQLModel's AutoString as plain sa.String in generated migrations."""
+    """Render SQLModel's AutoString as plain sa.String, and our UTCDateTime as the column
+    type it is in the database, in generated migrations."""
     if type_ == "type" and isinstance(obj, AutoString):
         return f"sa.String(length={obj.length})" if obj.length else "sa.String()"
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
     return False
 
 
