@@ -29,8 +29,8 @@ from sqlalchemy import delete, func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import delivery_queue as queue
 from bot.config import AppConfig
-from bot.reminders import queue
 from storage import queries
 from storage.db import Database
 from storage.models import (

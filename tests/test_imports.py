@@ -14,6 +14,7 @@ PACKAGES = ("bot", "dialogues", "storage")
 # Packages that must not be on an import cycle with one another (or through other modules).
 PACKAGE_NODES = (
     "bot.blocks",
+    "bot.followups",
     "bot.reminders",
     "bot.report",
     "bot.slack",

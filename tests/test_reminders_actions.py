@@ -17,8 +17,8 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import AppConfig
-from bot.reminders.actions import ActionResult, handle_action, register
 from bot.reminders.scheduler import tick
+from bot.slack.listeners.reminders import ActionResult, handle_action, register
 from storage.db import Database
 from tests.reminder_support import (
     TOKEN,

@@ -7,10 +7,11 @@ import datetime as dt
 
 import pytest
 
+from bot import delivery_queue as queue
 from bot.config import AppConfig, DigestSchedule, Team
 from bot.conversations import ConversationService
 from bot.followups import changes
-from bot.reminders import planner, queue
+from bot.reminders import planner
 from dialogues.model import Flow
 from storage import queries
 from storage.db import Database

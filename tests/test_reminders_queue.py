@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from bot.reminders import queue
-from bot.reminders.queue import Status
+from bot import delivery_queue as queue
+from bot.delivery_queue import Status
 from storage.db import Database
 from tests.reminder_support import deliveries, local
 

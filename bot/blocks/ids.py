@@ -18,7 +18,7 @@ RESULTS = "pb_results"  # Home: the Resultater view (team leads, administrators)
 HANDOVER = "pb_handover"  # users_select in a team lead's Home
 HANDOVER_BLOCK = "handover"  # block_id f"handover|{praktik id}" of the users_select
 
-# Reminder DMs (bot/reminders/render.py; listeners in bot/reminders/actions.py, and the
+# Reminder DMs (bot/reminders/render.py; listeners in bot/slack/listeners/reminders.py, and the
 # start buttons in bot/slack/listeners/actions.py).
 REMINDER_START = "pb_rem_start"  # f"{REMINDER_START}:{prepare|form|outcome|status}", value
 # JSON {"flow", "praktik"[, "followup"]}

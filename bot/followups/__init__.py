@@ -8,5 +8,5 @@
   follow-up a completed form or status answers. A due date is never in the past.
 
 When their reminders fire is `bot.reminders.planner`; the delivery rows are
-`bot.reminders.queue`.
+`bot.delivery_queue`.
 """

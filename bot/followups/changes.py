@@ -20,11 +20,11 @@ from collections.abc import Sequence
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import delivery_queue as queue
 from bot.config import AppConfig
 from bot.followups.kinds import KINDS
 from bot.followups.plan import due_date as plan_due_date
 from bot.followups.plan import match_plan, planned_followup
-from bot.reminders import queue
 from bot.workdays import WorkingDays
 from dialogues.cpr import contains_cpr
 from storage import queries

@@ -15,9 +15,9 @@ from collections.abc import Sequence
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot import delivery_queue as queue
 from bot.config import AppConfig
 from bot.health import Health, describe_error, probe_database
-from bot.reminders import queue
 from bot.reminders.scheduler import TickReport, tick
 from bot.reminders.sending import SLACK_API_URL, slack_client
 from storage.db import Database

@@ -56,8 +56,8 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import delivery_queue as queue
 from bot.config import AppConfig, Team
-from bot.reminders import queue
 from bot.workdays import WorkingDays
 from storage import queries
 

@@ -15,7 +15,7 @@ A tick
 5. marks rows sent only while the lease is still its own, then claims the next batch,
    until nothing is due.
 
-The statuses and every move between them are `bot.reminders.queue`'s; this module
+The statuses and every move between them are `bot.delivery_queue`'s; this module
 decides which move an outcome is. Failures. Slack's 429 is honoured through the
 database, not by sleeping: the row goes back to ``pending`` with ``next_attempt_at`` =
 now + ``Retry-After``, the rest of the batch is released to the same time, and the tick
@@ -48,8 +48,9 @@ from typing import Any, TypeVar
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.exc import DBAPIError
 
+from bot import delivery_queue as queue
 from bot.config import AppConfig, DeliveryConfig
-from bot.reminders import outgoing, planner, queue
+from bot.reminders import outgoing, planner
 from bot.reminders.outgoing import Outgoing
 from bot.reminders.sending import (
     SLACK_TIMEOUT_SECONDS,

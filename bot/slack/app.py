@@ -14,7 +14,6 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.access import GroupMembers
-from bot.reminders import actions as reminder_actions
 from bot.slack.deps import SlackDeps
 from bot.slack.listeners import (
     absence,
@@ -29,6 +28,7 @@ from bot.slack.listeners import (
     home,
     messages,
 )
+from bot.slack.listeners import reminders as reminder_actions
 
 # The assistant module's Messages-tab listener comes before Home's: Bolt runs the first
 # listener that matches an event.

@@ -32,8 +32,9 @@ from typing import Any
 from sqlalchemy import event, text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import delivery_queue as queue
 from bot.config import AppConfig, load_config
-from bot.reminders import planner, queue
+from bot.reminders import planner
 from bot.reminders.scheduler import SchedulerState, tick
 from bot.reminders.sending import slack_client
 from bot.workdays import WorkingDays
