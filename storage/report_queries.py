@@ -92,6 +92,13 @@ def dimension(name: str, period: str) -> ColumnElement[Any]:
     raise ValueError(f"unknown dimension {name!r}")
 
 
+def _keys(dims: Sequence[str], window: Window, cohort: bool = False) -> list[Any]:
+    keys = [dimension(d, window.period).label(f"d{i}") for i, d in enumerate(dims)]
+    if cohort:
+        keys.append(period_key("end_quarter").label("cohort"))
+    return keys
+
+
 def _category(column: Any, categories: Mapping[str, str]) -> Any:
     """The category of an outcome/status value (values no flow offers any more: other)."""
     if not categories:
@@ -140,12 +147,16 @@ async def exit_counts(
     scope: Scope,
     categories: Mapping[str, str],
     cutoffs: Mapping[int, dt.date],
+    cohort: bool = False,
 ) -> list[tuple[Any, ...]]:
     """Per group and outcome value (None: not ended): praktikker, of them hired at the
     host company, and per status mark M those whose M months have passed
     (end_date <= cutoffs[M]). The caller maps outcome values to categories: grouping by
-    the value keeps the per-row work to comparisons."""
-    keys = [dimension(d, window.period).label(f"d{i}") for i, d in enumerate(dims)]
+    the value keeps the per-row work to comparisons. `cohort`: the quarter of the end
+    (`period_key("end_quarter")`) is one more key after the groups', so that one pass
+    serves both the exit view and the cohorts (the caller sums over what it does not
+    show)."""
+    keys = _keys(dims, window, cohort)
     outcome = col(Praktik.outcome)
     measures = [
         func.count(),
@@ -177,10 +188,11 @@ async def status_counts(
     window: Window,
     scope: Scope,
     categories: Mapping[str, str],
+    cohort: bool = False,
 ) -> list[tuple[Any, ...]]:
     """Per group and status mark (months after the end): statuses recorded, of them job
-    or education, and of them a job at the host company."""
-    keys = [dimension(d, window.period).label(f"d{i}") for i, d in enumerate(dims)]
+    or education, and of them a job at the host company. `cohort`: as in exit_counts."""
+    keys = _keys(dims, window, cohort)
     wanted = sorted(v for v, c in categories.items() if c in JOB_OR_EDUCATION) or [""]
     jobs = sorted(v for v, c in categories.items() if c in JOBS) or [""]
     status = col(StatusRecord.status)

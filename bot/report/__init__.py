@@ -89,9 +89,18 @@ async def build_report(
     scope = audience.scope
     built: list[View] = []
     async with db.transaction() as session:
+        # Views that count the same praktikker share one pass over them: the exit view
+        # and the cohorts when the period is by end date (the same window; the cohort's
+        # quarter is one more key, summed away for the exit view).
+        own_rows = cohort_rows = None
+        if {"exit", "cohorts"} <= set(views) and request.period.startswith("end"):
+            both = await v.exit_rows(session, config, flows, request, scope, cohort=True)
+            own_rows, cohort_rows = v.split_cohort(both, len(request.by))
         for name in views:
             if name == "exit":
-                built.append(await v.exit_view(session, config, flows, request, scope))
+                built.append(
+                    await v.exit_view(session, config, flows, request, scope, rows=own_rows)
+                )
             elif name == "cohorts":
                 cohorts = Request(request.today, ("period",), "end_quarter", *_range(request))
                 built.append(
@@ -104,6 +113,7 @@ async def build_report(
                         name="Kohorter",
                         title="Kohorter efter slutkvartal: job eller uddannelse over tid",
                         short=True,
+                        rows=cohort_rows,
                     )
                 )
             elif name == "followup":
