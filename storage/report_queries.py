@@ -276,6 +276,9 @@ async def overdue_now(
     return await _rows(session, statement)
 
 
+LEAD_BUCKETS = ((None, -1), (0, 7), (8, 14), (15, 30), (31, None))
+
+
 async def duration_counts(
     session: AsyncSession,
     *,
@@ -286,31 +289,31 @@ async def duration_counts(
 ) -> list[tuple[Any, ...]]:
     """Per group, target group, rule set (the index in `rule_starts` of the set valid on
     the start date), whether an extension was assessed, and length in days (first and
-    last day included): praktikker. The caller holds each length against the limits."""
+    last day included): praktikker, one count per LEAD_BUCKETS bucket of days from
+    registration to start (registered after the start: negative), and the sum of those
+    days. The caller holds each length against the limits, and sums over the groups'
+    keys for the lead time: one pass serves the duration and the lead-time view.
+
+    The per-row values are computed in a subquery; on SQLite it is kept from being
+    merged into the grouping (LIMIT -1 OFFSET 0), which would otherwise repeat the
+    lead time's day count in every bucket's condition."""
     keys = [dimension(d, window.period).label(f"d{i}") for i, d in enumerate(dims)]
     length = (_days(session, col(Praktik.end_date), col(Praktik.start_date)) + 1).label("n")
     later = [(col(Praktik.start_date) >= day, index) for index, day in enumerate(rule_starts)]
     rules = (case(*reversed(later[1:]), else_=0) if len(later) > 1 else literal(0)).label("rules")
-    extension = col(Praktik.extension_assessed)
-    group = col(Praktik.target_group)
-    statement = (
-        select(*keys, group, rules, extension, length, func.count())
-        .where(*scope.where(), *window.where())
-        .group_by(*keys, group, rules, extension, length)
-    )
-    return await _rows(session, statement)
-
-
-LEAD_BUCKETS = ((None, -1), (0, 7), (8, 14), (15, 30), (31, None))
-
-
-async def lead_time_counts(
-    session: AsyncSession, *, dims: Sequence[str], window: Window, scope: Scope
-) -> list[tuple[Any, ...]]:
-    """Per group: praktikker, one count per LEAD_BUCKETS bucket of days from registration
-    to start (registered after the start: negative), and the sum of those days."""
-    keys = [dimension(d, window.period).label(f"d{i}") for i, d in enumerate(dims)]
-    days = _days(session, col(Praktik.start_date), col(Praktik.created_at))
+    lead = _days(session, col(Praktik.start_date), col(Praktik.created_at)).label("lead")
+    rows = select(
+        *keys,
+        col(Praktik.target_group).label("g"),
+        rules,
+        col(Praktik.extension_assessed).label("x"),
+        length,
+        lead,
+    ).where(*scope.where(), *window.where())
+    if session.get_bind().dialect.name == "sqlite":
+        rows = rows.offset(0)
+    per_row = rows.subquery()
+    days = per_row.c.lead
     buckets = []
     for low, high in LEAD_BUCKETS:
         conditions = []
@@ -319,11 +322,9 @@ async def lead_time_counts(
         if high is not None:
             conditions.append(days <= high)
         buckets.append(_count(and_(*conditions)))
-    statement = select(*keys, func.count(), *buckets, func.sum(days)).where(
-        *scope.where(), *window.where()
-    )
-    if keys:
-        statement = statement.group_by(*keys)
+    groups = [per_row.c[f"d{i}"] for i in range(len(dims))]
+    groups += [per_row.c.g, per_row.c.rules, per_row.c.x, per_row.c.n]
+    statement = select(*groups, func.count(), *buckets, func.sum(days)).group_by(*groups)
     return await _rows(session, statement)
 
 

@@ -408,9 +408,27 @@ async def overdue_view(
 # --- duration and lead time -------------------------------------------------------------------
 
 
-async def duration_view(
+async def duration_rows(
     session: AsyncSession, config: AppConfig, request: Request, scope: Scope
+) -> list[tuple[Any, ...]]:
+    """The aggregate both the duration and the lead-time view are built from."""
+    return await rq.duration_counts(
+        session,
+        dims=request.by,
+        window=request.window,
+        scope=scope,
+        rule_starts=[rules.valid_from for rules in config.rules],
+    )
+
+
+async def duration_view(
+    session: AsyncSession,
+    config: AppConfig,
+    request: Request,
+    scope: Scope,
+    rows: list[tuple[Any, ...]] | None = None,
 ) -> View:
+    """`rows`: `duration_rows` when already fetched."""
     dims = request.by
     labels = Labels(config, request.period)
     view = View(
@@ -426,19 +444,14 @@ async def duration_view(
         ),
         sums=[("praktikker", ("within", "extended", "over"))],
     )
-    rows = await rq.duration_counts(
-        session,
-        dims=dims,
-        window=request.window,
-        scope=scope,
-        rule_starts=[rules.valid_from for rules in config.rules],
-    )
+    if rows is None:
+        rows = await duration_rows(session, config, request, scope)
     groups = _grouped(view, dims, labels, rows)
     k = len(dims)
     for entry in groups.values():
         entry.update(praktikker=0, within=0, extended=0, over=0)
     for row in rows:
-        group_id, rule_index, assessed, length, number = row[k:]
+        group_id, rule_index, assessed, length, number = row[k : k + 5]
         group = config.rules[int(rule_index or 0)].target_group(str(group_id))
         entry = groups[tuple(row[:k])]
         count = int(number or 0)
@@ -465,8 +478,14 @@ assert len(LEAD_COLUMNS) == len(LEAD_BUCKETS)
 
 
 async def lead_time_view(
-    session: AsyncSession, config: AppConfig, request: Request, scope: Scope
+    session: AsyncSession,
+    config: AppConfig,
+    request: Request,
+    scope: Scope,
+    rows: list[tuple[Any, ...]] | None = None,
 ) -> View:
+    """From the duration's aggregate (`rows`: `duration_rows` when already fetched),
+    summed over its keys beyond the breakdowns."""
     dims = request.by
     labels = Labels(config, request.period)
     view = View(
@@ -481,9 +500,14 @@ async def lead_time_view(
         ),
         sums=[("praktikker", LEAD_COLUMNS)],
     )
-    rows = await rq.lead_time_counts(session, dims=dims, window=request.window, scope=scope)
-    groups = _grouped(view, dims, labels, rows)
+    if rows is None:
+        rows = await duration_rows(session, config, request, scope)
     k = len(dims)
+    # After the breakdowns: target group, rule set, extension, length; then the counts.
+    rows = fold(rows, range(k), k + 4)
+    if not rows and not dims:  # no breakdown: one total row, also of no praktikker
+        rows = [(0,) * (len(LEAD_BUCKETS) + 2)]
+    groups = _grouped(view, dims, labels, rows)
     for row in rows:
         total, *buckets, days = row[k:]
         entry = groups[tuple(row[:k])]
