@@ -339,8 +339,7 @@ async def company_signals(
 ) -> list[tuple[Any, ...]]:
     """Per P-nr.: praktikker, active now, ended, ended with a hire at the host company
     after them (at the end, or in a later status), ended since `recent_from` and of them
-    with a hire, the consultants with active praktikker there, and the ratio limit of the
-    latest registration there."""
+    with a hire, and the ratio limit of the latest registration there."""
     jobs = sorted(v for v, c in status_categories.items() if c in JOBS) or [""]
     later = (
         select(col(StatusRecord.praktik_id).label("praktik_id"))
@@ -367,7 +366,6 @@ async def company_signals(
             _count(hire),
             _count(recent),
             _count(and_(recent, hire)),
-            func.count(func.distinct(case((active, col(Praktik.consultant_id)), else_=None))),
             func.max(limit),
         )
         .outerjoin(later, later.c.praktik_id == col(Praktik.id))

@@ -555,7 +555,7 @@ async def companies_view(
         ),
         sums=[("praktikker", ("active", "ended"))],
     )
-    for p_number, total, active, ended, hires, recent, recent_hires, _who, limit in sorted(rows):
+    for p_number, total, active, ended, hires, recent, recent_hires, limit in sorted(rows):
         view.keys.append((p_number,))
         view.labels.append((str(p_number),))
         flagged = int(recent or 0) >= threshold and not int(recent_hires or 0)
