@@ -1,4 +1,5 @@
-"""The outcome reports' SQL: aggregates only, one statement per view, SQLite and PostgreSQL.
+"""The outcome reports' SQL: aggregates only, SQLite and PostgreSQL (a statement per view
+or per views that count the same rows).
 
 Every function groups in the database and returns one row per group (never a row per
 praktik). What an outcome or status means (job, education, …) comes in as a mapping of
