@@ -54,8 +54,8 @@ async def p_number_activity(
         status_categories=option_categories(flows, "record_status", "status"),
         recent_from=add_months(config.local_date(now), -window),
         p_numbers=[key],
-    ) or [(key, 0, 0, 0, 0, 0, 0, 0, None)]
-    _, _, active_all, _, _, recent, recent_hires, _, limit = signal
+    ) or [(key, 0, 0, 0, 0, 0, 0, None)]
+    _, _, active_all, _, _, recent, recent_hires, limit = signal
     return {
         "active_by_colleagues": colleagues_active,
         "colleagues": colleagues,

@@ -1,4 +1,5 @@
-"""The outcome reports' SQL: aggregates only, one statement per view, SQLite and PostgreSQL.
+"""The outcome reports' SQL: aggregates only, SQLite and PostgreSQL (a statement per view
+or per views that count the same rows).
 
 Every function groups in the database and returns one row per group (never a row per
 praktik). What an outcome or status means (job, education, …) comes in as a mapping of
@@ -92,6 +93,13 @@ def dimension(name: str, period: str) -> ColumnElement[Any]:
     raise ValueError(f"unknown dimension {name!r}")
 
 
+def _keys(dims: Sequence[str], window: Window, cohort: bool = False) -> list[Any]:
+    keys = [dimension(d, window.period).label(f"d{i}") for i, d in enumerate(dims)]
+    if cohort:
+        keys.append(period_key("end_quarter").label("cohort"))
+    return keys
+
+
 def _category(column: Any, categories: Mapping[str, str]) -> Any:
     """The category of an outcome/status value (values no flow offers any more: other)."""
     if not categories:
@@ -140,12 +148,16 @@ async def exit_counts(
     scope: Scope,
     categories: Mapping[str, str],
     cutoffs: Mapping[int, dt.date],
+    cohort: bool = False,
 ) -> list[tuple[Any, ...]]:
     """Per group and outcome value (None: not ended): praktikker, of them hired at the
     host company, and per status mark M those whose M months have passed
     (end_date <= cutoffs[M]). The caller maps outcome values to categories: grouping by
-    the value keeps the per-row work to comparisons."""
-    keys = [dimension(d, window.period).label(f"d{i}") for i, d in enumerate(dims)]
+    the value keeps the per-row work to comparisons. `cohort`: the quarter of the end
+    (`period_key("end_quarter")`) is one more key after the groups', so that one pass
+    serves both the exit view and the cohorts (the caller sums over what it does not
+    show)."""
+    keys = _keys(dims, window, cohort)
     outcome = col(Praktik.outcome)
     measures = [
         func.count(),
@@ -177,10 +189,11 @@ async def status_counts(
     window: Window,
     scope: Scope,
     categories: Mapping[str, str],
+    cohort: bool = False,
 ) -> list[tuple[Any, ...]]:
     """Per group and status mark (months after the end): statuses recorded, of them job
-    or education, and of them a job at the host company."""
-    keys = [dimension(d, window.period).label(f"d{i}") for i, d in enumerate(dims)]
+    or education, and of them a job at the host company. `cohort`: as in exit_counts."""
+    keys = _keys(dims, window, cohort)
     wanted = sorted(v for v, c in categories.items() if c in JOB_OR_EDUCATION) or [""]
     jobs = sorted(v for v, c in categories.items() if c in JOBS) or [""]
     status = col(StatusRecord.status)
@@ -264,6 +277,9 @@ async def overdue_now(
     return await _rows(session, statement)
 
 
+LEAD_BUCKETS = ((None, -1), (0, 7), (8, 14), (15, 30), (31, None))
+
+
 async def duration_counts(
     session: AsyncSession,
     *,
@@ -274,31 +290,31 @@ async def duration_counts(
 ) -> list[tuple[Any, ...]]:
     """Per group, target group, rule set (the index in `rule_starts` of the set valid on
     the start date), whether an extension was assessed, and length in days (first and
-    last day included): praktikker. The caller holds each length against the limits."""
+    last day included): praktikker, one count per LEAD_BUCKETS bucket of days from
+    registration to start (registered after the start: negative), and the sum of those
+    days. The caller holds each length against the limits, and sums over the groups'
+    keys for the lead time: one pass serves the duration and the lead-time view.
+
+    The per-row values are computed in a subquery; on SQLite it is kept from being
+    merged into the grouping (LIMIT -1 OFFSET 0), which would otherwise repeat the
+    lead time's day count in every bucket's condition."""
     keys = [dimension(d, window.period).label(f"d{i}") for i, d in enumerate(dims)]
     length = (_days(session, col(Praktik.end_date), col(Praktik.start_date)) + 1).label("n")
     later = [(col(Praktik.start_date) >= day, index) for index, day in enumerate(rule_starts)]
     rules = (case(*reversed(later[1:]), else_=0) if len(later) > 1 else literal(0)).label("rules")
-    extension = col(Praktik.extension_assessed)
-    group = col(Praktik.target_group)
-    statement = (
-        select(*keys, group, rules, extension, length, func.count())
-        .where(*scope.where(), *window.where())
-        .group_by(*keys, group, rules, extension, length)
-    )
-    return await _rows(session, statement)
-
-
-LEAD_BUCKETS = ((None, -1), (0, 7), (8, 14), (15, 30), (31, None))
-
-
-async def lead_time_counts(
-    session: AsyncSession, *, dims: Sequence[str], window: Window, scope: Scope
-) -> list[tuple[Any, ...]]:
-    """Per group: praktikker, one count per LEAD_BUCKETS bucket of days from registration
-    to start (registered after the start: negative), and the sum of those days."""
-    keys = [dimension(d, window.period).label(f"d{i}") for i, d in enumerate(dims)]
-    days = _days(session, col(Praktik.start_date), col(Praktik.created_at))
+    lead = _days(session, col(Praktik.start_date), col(Praktik.created_at)).label("lead")
+    rows = select(
+        *keys,
+        col(Praktik.target_group).label("g"),
+        rules,
+        col(Praktik.extension_assessed).label("x"),
+        length,
+        lead,
+    ).where(*scope.where(), *window.where())
+    if session.get_bind().dialect.name == "sqlite":
+        rows = rows.offset(0)
+    per_row = rows.subquery()
+    days = per_row.c.lead
     buckets = []
     for low, high in LEAD_BUCKETS:
         conditions = []
@@ -307,11 +323,9 @@ async def lead_time_counts(
         if high is not None:
             conditions.append(days <= high)
         buckets.append(_count(and_(*conditions)))
-    statement = select(*keys, func.count(), *buckets, func.sum(days)).where(
-        *scope.where(), *window.where()
-    )
-    if keys:
-        statement = statement.group_by(*keys)
+    groups = [per_row.c[f"d{i}"] for i in range(len(dims))]
+    groups += [per_row.c.g, per_row.c.rules, per_row.c.x, per_row.c.n]
+    statement = select(*groups, func.count(), *buckets, func.sum(days)).group_by(*groups)
     return await _rows(session, statement)
 
 
@@ -326,8 +340,7 @@ async def company_signals(
 ) -> list[tuple[Any, ...]]:
     """Per P-nr.: praktikker, active now, ended, ended with a hire at the host company
     after them (at the end, or in a later status), ended since `recent_from` and of them
-    with a hire, the consultants with active praktikker there, and the ratio limit of the
-    latest registration there."""
+    with a hire, and the ratio limit of the latest registration there."""
     jobs = sorted(v for v, c in status_categories.items() if c in JOBS) or [""]
     later = (
         select(col(StatusRecord.praktik_id).label("praktik_id"))
@@ -354,7 +367,6 @@ async def company_signals(
             _count(hire),
             _count(recent),
             _count(and_(recent, hire)),
-            func.count(func.distinct(case((active, col(Praktik.consultant_id)), else_=None))),
             func.max(limit),
         )
         .outerjoin(later, later.c.praktik_id == col(Praktik.id))

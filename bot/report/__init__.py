@@ -89,9 +89,18 @@ async def build_report(
     scope = audience.scope
     built: list[View] = []
     async with db.transaction() as session:
+        # Views that count the same praktikker share one pass over them: the exit view
+        # and the cohorts when the period is by end date (the same window; the cohort's
+        # quarter is one more key, summed away for the exit view).
+        own_rows = cohort_rows = lengths = None
+        if {"exit", "cohorts"} <= set(views) and request.period.startswith("end"):
+            both = await v.exit_rows(session, config, flows, request, scope, cohort=True)
+            own_rows, cohort_rows = v.split_cohort(both, len(request.by))
         for name in views:
             if name == "exit":
-                built.append(await v.exit_view(session, config, flows, request, scope))
+                built.append(
+                    await v.exit_view(session, config, flows, request, scope, rows=own_rows)
+                )
             elif name == "cohorts":
                 cohorts = Request(request.today, ("period",), "end_quarter", *_range(request))
                 built.append(
@@ -104,16 +113,18 @@ async def build_report(
                         name="Kohorter",
                         title="Kohorter efter slutkvartal: job eller uddannelse over tid",
                         short=True,
+                        rows=cohort_rows,
                     )
                 )
             elif name == "followup":
                 built.append(await v.followup_view(session, config, request, scope))
             elif name == "overdue":
                 built.append(await v.overdue_view(session, config, request, scope))
-            elif name == "duration":
-                built.append(await v.duration_view(session, config, request, scope))
-            elif name == "lead_time":
-                built.append(await v.lead_time_view(session, config, request, scope))
+            elif name in ("duration", "lead_time"):
+                if lengths is None:  # one pass for both
+                    lengths = await v.duration_rows(session, config, request, scope)
+                make = v.duration_view if name == "duration" else v.lead_time_view
+                built.append(await make(session, config, request, scope, lengths))
             elif name == "companies":
                 built.append(await v.companies_view(session, config, flows, request, scope))
         synthetic = await queries.store_mark(session, name="synthetic") is not None

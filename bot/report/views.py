@@ -191,6 +191,71 @@ EXIT_SUMS = [
 ]
 
 
+ExitRows = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]
+
+
+async def exit_rows(
+    session: AsyncSession,
+    config: AppConfig,
+    flows: Mapping[str, Flow],
+    request: Request,
+    scope: Scope,
+    *,
+    cohort: bool = False,
+) -> ExitRows:
+    """The exit view's two aggregates (outcomes; statuses after the end) for the
+    request's breakdowns; `cohort`: with the quarter of the end as one more key after
+    them (see `split_cohort`)."""
+    cutoffs = {m: add_months(request.today, -m) for m in config.status_months}
+    counts = await rq.exit_counts(
+        session,
+        dims=request.by,
+        window=request.window,
+        scope=scope,
+        categories=option_categories(flows, "record_outcome", "outcome"),
+        cutoffs=cutoffs,
+        cohort=cohort,
+    )
+    statuses = await rq.status_counts(
+        session,
+        dims=request.by,
+        window=request.window,
+        scope=scope,
+        categories=option_categories(flows, "record_status", "status"),
+        cohort=cohort,
+    )
+    return counts, statuses
+
+
+def fold(rows: Sequence[tuple[Any, ...]], keys: Sequence[int], first: int) -> list[tuple[Any, ...]]:
+    """Rows of an aggregate summed over the key columns not in `keys` (indices); the
+    columns from `first` on are the counts and sums."""
+    sums: dict[tuple[Any, ...], list[int]] = {}
+    for row in rows:
+        key = tuple(row[i] for i in keys)
+        found = sums.get(key)
+        values = [int(value or 0) for value in row[first:]]
+        if found is None:
+            sums[key] = values
+        else:
+            for index, value in enumerate(values):
+                found[index] += value
+    return [(*key, *values) for key, values in sums.items()]
+
+
+def split_cohort(rows: ExitRows, dims: int) -> tuple[ExitRows, ExitRows]:
+    """`exit_rows(cohort=True)` as the exit view's rows and the cohorts' (by the quarter
+    of the end alone). Both aggregates have one more key after the groups' and the cohort
+    (outcome; status mark), then their counts."""
+    own = [*range(dims), dims + 1]
+    quarter = [dims, dims + 1]
+    counts, statuses = rows
+    return (
+        (fold(counts, own, dims + 2), fold(statuses, own, dims + 2)),
+        (fold(counts, quarter, dims + 2), fold(statuses, quarter, dims + 2)),
+    )
+
+
 async def exit_view(
     session: AsyncSession,
     config: AppConfig,
@@ -201,29 +266,25 @@ async def exit_view(
     name: str = "Afgang",
     title: str = "Afgang til job eller uddannelse",
     short: bool = False,
+    rows: ExitRows | None = None,
 ) -> View:
+    """The exit view; `rows`: its aggregates when already fetched (`exit_rows`)."""
     dims = request.by
     labels = Labels(config, request.period)
     months = config.status_months
-    cutoffs = {m: add_months(request.today, -m) for m in months}
     view = View(
         name=name,
         title=title,
         dims=tuple(_dim_label(d, request.period) for d in dims),
         columns=_exit_columns(months, short=short, started=request.period.startswith("start")),
     )
-    counts = await rq.exit_counts(
-        session,
-        dims=dims,
-        window=request.window,
-        scope=scope,
-        categories=option_categories(flows, "record_outcome", "outcome"),
-        cutoffs=cutoffs,
-    )
+    if rows is None:
+        rows = await exit_rows(session, config, flows, request, scope)
+    counts, statuses = rows
     categories = option_categories(flows, "record_outcome", "outcome")
     groups = _grouped(view, dims, labels, counts)
     k = len(dims)
-    marks = sorted(cutoffs)
+    marks = sorted(months)
     for entry in groups.values():
         entry.update(dict.fromkeys(("started", "ended", "not_ended", "host", "jobedu"), 0))
         entry.update(dict.fromkeys(CATEGORY_ORDER, 0))
@@ -244,13 +305,6 @@ async def exit_view(
         entry["host"] = int(entry["host"] or 0) + int(host or 0)
         for m, n in zip(marks, due, strict=True):
             entry[f"due_{m}"] = int(entry[f"due_{m}"] or 0) + int(n or 0)
-    statuses = await rq.status_counts(
-        session,
-        dims=dims,
-        window=request.window,
-        scope=scope,
-        categories=option_categories(flows, "record_status", "status"),
-    )
     for row in statuses:
         found = groups.get(tuple(row[:k]))
         months_after, recorded, jobedu, _host = row[k:]
@@ -354,9 +408,27 @@ async def overdue_view(
 # --- duration and lead time -------------------------------------------------------------------
 
 
-async def duration_view(
+async def duration_rows(
     session: AsyncSession, config: AppConfig, request: Request, scope: Scope
+) -> list[tuple[Any, ...]]:
+    """The aggregate both the duration and the lead-time view are built from."""
+    return await rq.duration_counts(
+        session,
+        dims=request.by,
+        window=request.window,
+        scope=scope,
+        rule_starts=[rules.valid_from for rules in config.rules],
+    )
+
+
+async def duration_view(
+    session: AsyncSession,
+    config: AppConfig,
+    request: Request,
+    scope: Scope,
+    rows: list[tuple[Any, ...]] | None = None,
 ) -> View:
+    """`rows`: `duration_rows` when already fetched."""
     dims = request.by
     labels = Labels(config, request.period)
     view = View(
@@ -372,19 +444,14 @@ async def duration_view(
         ),
         sums=[("praktikker", ("within", "extended", "over"))],
     )
-    rows = await rq.duration_counts(
-        session,
-        dims=dims,
-        window=request.window,
-        scope=scope,
-        rule_starts=[rules.valid_from for rules in config.rules],
-    )
+    if rows is None:
+        rows = await duration_rows(session, config, request, scope)
     groups = _grouped(view, dims, labels, rows)
     k = len(dims)
     for entry in groups.values():
         entry.update(praktikker=0, within=0, extended=0, over=0)
     for row in rows:
-        group_id, rule_index, assessed, length, number = row[k:]
+        group_id, rule_index, assessed, length, number = row[k : k + 5]
         group = config.rules[int(rule_index or 0)].target_group(str(group_id))
         entry = groups[tuple(row[:k])]
         count = int(number or 0)
@@ -411,8 +478,14 @@ assert len(LEAD_COLUMNS) == len(LEAD_BUCKETS)
 
 
 async def lead_time_view(
-    session: AsyncSession, config: AppConfig, request: Request, scope: Scope
+    session: AsyncSession,
+    config: AppConfig,
+    request: Request,
+    scope: Scope,
+    rows: list[tuple[Any, ...]] | None = None,
 ) -> View:
+    """From the duration's aggregate (`rows`: `duration_rows` when already fetched),
+    summed over its keys beyond the breakdowns."""
     dims = request.by
     labels = Labels(config, request.period)
     view = View(
@@ -427,9 +500,14 @@ async def lead_time_view(
         ),
         sums=[("praktikker", LEAD_COLUMNS)],
     )
-    rows = await rq.lead_time_counts(session, dims=dims, window=request.window, scope=scope)
-    groups = _grouped(view, dims, labels, rows)
+    if rows is None:
+        rows = await duration_rows(session, config, request, scope)
     k = len(dims)
+    # After the breakdowns: target group, rule set, extension, length; then the counts.
+    rows = fold(rows, range(k), k + 4)
+    if not rows and not dims:  # no breakdown: one total row, also of no praktikker
+        rows = [(0,) * (len(LEAD_BUCKETS) + 2)]
+    groups = _grouped(view, dims, labels, rows)
     for row in rows:
         total, *buckets, days = row[k:]
         entry = groups[tuple(row[:k])]
@@ -477,7 +555,7 @@ async def companies_view(
         ),
         sums=[("praktikker", ("active", "ended"))],
     )
-    for p_number, total, active, ended, hires, recent, recent_hires, _who, limit in sorted(rows):
+    for p_number, total, active, ended, hires, recent, recent_hires, limit in sorted(rows):
         view.keys.append((p_number,))
         view.labels.append((str(p_number),))
         flagged = int(recent or 0) >= threshold and not int(recent_hires or 0)
