@@ -110,3 +110,7 @@ PROPOSAL = (
 PROPOSAL_ACCEPTED = "Den ekstra opfølgning er lagt ind {due}. Du får en påmindelse på dagen."
 PROPOSAL_DECLINED = "Forslaget er afvist. Der er ikke lagt en ekstra opfølgning ind."
 PROPOSAL_DONE_BEFORE = "Forslaget er allerede besvaret ({status}). Intet er ændret."
+CPR_REFUSED_IN_FORM = (
+    "⚠️ Det ligner et CPR-nummer. CPR-numre må ikke skrives her, og intet er gemt. "
+    "Fjern det fra feltet, og brug sagens reference eller et pseudonym i stedet."
+)

@@ -28,6 +28,13 @@ PER_KIND = 250
 MONTHS: tuple[str, ...] = ("januar", "februar", "marts", "april", "maj", "juni", "juli")
 MONTHS += ("august", "september", "oktober", "november", "december")
 
+# Lookalikes the detector refuses, documented in the README: a written date directly
+# followed by a four-digit number reads as a birth date and its serial.
+KNOWN_REFUSED = (
+    "Mødet er 01.01.2027 1430 hos virksomheden.",
+    "Start 01.12.2026 2300 København S",
+)
+
 HAND_WRITTEN = {
     "phone": [
         "+45 12 34 56 78",
@@ -59,6 +66,16 @@ HAND_WRITTEN = {
         "P-nr. 1015678901",
         "P-nummer 1023456789 (Eksempel ApS)",
         "Virksomhedens P-nr er 1987654321.",
+    ],
+    "date_number": [
+        "Praktikperiode 01.01.2026 - 31.01.2026.",
+        "Periode 01/03/2026-28/03/2026, 30 timer om ugen",
+        "Møder 01.12.2026 02.12.2026 03.12.2026 hos virksomheden.",
+        "Mødet 15.03.2026 10-12 i kantinen.",
+        "Fra 01.01.2026 1.500 kr. om ugen i tilskud.",
+        "Ansat 1.1.1990 14.30-16.00 (ældre ansættelse).",
+        # Known to be refused (README): a date directly followed by a four-digit number.
+        *KNOWN_REFUSED,
     ],
     "case_number": [
         "SAG-2026-0412",
@@ -170,6 +187,32 @@ def _not_date_like_p_number(rng: random.Random) -> str:
     )
 
 
+def _date_number(rng: random.Random) -> str:
+    """A written date (four- or two-digit year, with or without leading zeros) followed
+    by other numbers: a clock time, an hour range, another date, a period, an amount."""
+    day, end = _date(rng), _date(rng)
+    hour, minute = rng.randint(7, 17), rng.choice([0, 15, 30, 45])
+    d, m, y = day.day, day.month, day.year
+    e_d, e_m, e_y = end.day, end.month, end.year
+    low = rng.randint(1, 9) * 500
+    shapes = [
+        f"{d:02d}.{m:02d}.{y} {hour:02d}.{minute:02d}",
+        f"{d}.{m}.{y} {hour}.{minute:02d}",
+        f"{d:02d}.{m:02d}.{y % 100:02d} kl. {hour:02d}.{minute:02d}",
+        f"{d}.{m}.{y % 100:02d} {hour % 10}.{minute:02d}",
+        f"{d:02d}.{m:02d}.{y} {hour:02d}-{hour + 2:02d}",
+        f"{d:02d}.{m:02d}.{y} - {e_d:02d}.{e_m:02d}.{e_y}",
+        f"{d}/{m}-{y} - {e_d}/{e_m}-{e_y}",
+        f"{d:02d}/{m:02d}/{y}-{e_d:02d}/{e_m:02d}/{e_y}",
+        f"{d:02d}.{m:02d}.{y} {e_d:02d}.{e_m:02d}.{e_y}",
+        f"{y}-{m:02d}-{d:02d} {e_y}-{e_m:02d}-{e_d:02d}",
+        f"{d:02d}.{m:02d}.{y} {_thousands(low)} kr.",
+        f"{d:02d}.{m:02d}.{y} {e_d:02d}.{e_m:02d} {hour:02d}.{minute:02d}",
+    ]
+    sentence = rng.choice(["{x}", "Periode: {x}", "Aftalt {x} med virksomheden.", "({x})"])
+    return sentence.format(x=rng.choice(shapes))
+
+
 def _case_number(rng: random.Random) -> str:
     year = rng.randint(2020, 2028)
     serial = rng.randint(1, 9999)
@@ -206,6 +249,7 @@ GENERATORS: dict[str, Callable[[random.Random], str]] = {
     "datetime": _datetime,
     "amount": _amount,
     "p_number": _not_date_like_p_number,
+    "date_number": _date_number,
     "case_number": _case_number,
     "mixed": _mixed,
 }
