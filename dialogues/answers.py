@@ -160,9 +160,12 @@ def parse_date_value(value: Any) -> dt.date:
         raise AnswerError("Datoen kunne ikke læses. Vælg den i kalenderen igen.") from None
 
 
-def parse_date_text(text: str | None, today: dt.date) -> dt.date:
+def parse_date_text(
+    text: str | None, today: dt.date, period_start: dt.date | None = None
+) -> dt.date:
+    """A typed date; `period_start` for the end of a period (read from its first day)."""
     try:
-        return parse_danish_date(text or "", today=today)
+        return parse_danish_date(text or "", today=today, period_start=period_start)
     except DateInputError as exc:
         raise AnswerError(exc.message) from None
 

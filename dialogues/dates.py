@@ -31,6 +31,14 @@ trailing ``.`` are ignored):
   ``15-03-2026``, ``15/3/26`` (two-digit years are 20xx), ISO ``2026-03-15``.
 * Day of month only: ``den 15.`` / ``d. 15`` / ``fredag den 4``: the next 15th (4th) on
   or after today.
+* The end of a period (``period_start`` given: the period's first day): a weekday is the
+  first such day strictly *after* the start (``mandag - fredag`` is one working week), a
+  day of month or a day and month without a year the next on or after the start, and a
+  length — ``4 uger``, ``om 4 uger``, ``i 4 uger``, ``3 måneder``, ``10 dage`` — the last
+  day of a period of that length starting on the start (start + 4 weeks - 1 day: a
+  4-week praktik from a Monday ends on the Sunday of its fourth week, exactly the 4 weeks
+  the rules count). ``i morgen``, ``næste fredag`` and ``i fredags`` still count from
+  today.
 * A time after or before the date (``15. marts kl. 14``, ``i morgen kl 9.30``,
   ``15/3 14:30``, ``kl. 14 i morgen``) is ignored; only the date is returned. Any
   other text mentioning ``kl.`` is refused with a request to write only the date.
@@ -150,6 +158,8 @@ _PAST_WD = "|".join(sorted(_PAST_WEEKDAYS, key=len, reverse=True))
 _RE_WEEKDAY = re.compile(rf"^(?:på\s+)?(næste\s+)?({_WD})\.?(\s+i\s+næste\s+uge)?$")
 _RE_PAST_WEEKDAY = re.compile(rf"^i\s+({_PAST_WD})$")
 _RE_RELATIVE = re.compile(r"^om\s+([0-9]+|[a-zéæøå]+)\s+([a-zæøå]+)\.?$")
+# A length ("4 uger", "i 4 uger"): only for the end of a period, counted from its start.
+_RE_LENGTH = re.compile(r"^(?:om\s+|i\s+)?([0-9]+|[a-zéæøå]+)\s+([a-zæøå]+)\.?$")
 _RE_ISO = re.compile(r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})$")
 _PREFIX = rf"(?:({_WD})\.?\s*,?\s+)?(?:den\s+|d\.\s*|d\s+)?"
 _RE_NUMERIC = re.compile(
@@ -188,8 +198,9 @@ def format_danish_date(d: date) -> str:
     return f"{WEEKDAY_NAMES[d.weekday()]} den {d.day}. {MONTH_NAMES[d.month - 1]} {d.year}"
 
 
-def parse_danish_date(text: str, *, today: date) -> date:
-    """Read a date typed in Danish, relative to ``today``.
+def parse_danish_date(text: str, *, today: date, period_start: date | None = None) -> date:
+    """Read a date typed in Danish, relative to ``today`` (and, for the end of a period,
+    to the period's first day ``period_start``).
 
     See the module docstring for everything that is understood. The rule for
     ``næste <ugedag>``: the weekday in the next calendar week (Monday–Sunday), i.e.
@@ -205,7 +216,7 @@ def parse_danish_date(text: str, *, today: date) -> date:
         raise DateInputError(f"Skriv en dato. {_EXAMPLES}")
     norm = _strip_time(norm)
 
-    result = _parse_explicit(norm, today)
+    result = _parse_explicit(norm, today, period_start)
     if result is None:
         if _RE_TIME_WORD.search(norm):
             raise DateInputError(
@@ -252,18 +263,18 @@ def _shown(text: str) -> str:
     return f'"{s}"'
 
 
-def _parse_explicit(s: str, today: date) -> date | None:
+def _parse_explicit(s: str, today: date, start: date | None) -> date | None:
     if s in _KEYWORDS:
         return today + timedelta(days=_KEYWORDS[s])
     rules = (_weekday, _past_weekday, _relative, _iso, _numeric, _month_name, _month_first)
     for rule in (*rules, _day_only):
-        result = rule(s, today)
+        result = rule(s, today, start)
         if result is not None:
             return result
     return None
 
 
-def _weekday(s: str, today: date) -> date | None:
+def _weekday(s: str, today: date, start: date | None) -> date | None:
     m = _RE_WEEKDAY.match(s)
     if m is None:
         return None
@@ -271,10 +282,11 @@ def _weekday(s: str, today: date) -> date | None:
     if m.group(1) or m.group(3):
         next_monday = today + timedelta(days=7 - today.weekday())
         return next_monday + timedelta(days=wd)
-    return today + timedelta(days=(wd - today.weekday() - 1) % 7 + 1)
+    after = start or today
+    return after + timedelta(days=(wd - after.weekday() - 1) % 7 + 1)
 
 
-def _past_weekday(s: str, today: date) -> date | None:
+def _past_weekday(s: str, today: date, start: date | None) -> date | None:
     m = _RE_PAST_WEEKDAY.match(s)
     if m is None:
         return None
@@ -282,8 +294,8 @@ def _past_weekday(s: str, today: date) -> date | None:
     return today - timedelta(days=(today.weekday() - wd - 1) % 7 + 1)
 
 
-def _relative(s: str, today: date) -> date | None:
-    m = _RE_RELATIVE.match(s)
+def _relative(s: str, today: date, start: date | None) -> date | None:
+    m = _RE_RELATIVE.match(s) or (_RE_LENGTH.match(s) if start is not None else None)
     if m is None or m.group(2) not in _UNITS:
         return None
     word = m.group(1)
@@ -299,62 +311,67 @@ def _relative(s: str, today: date) -> date | None:
     unit = _UNITS[m.group(2)]
     if n > 100 * 366:
         raise too_far
+    # From the start, a length: the last day of a period of n units starting on it.
+    base, last_day = (today, 0) if start is None else (start, 1)
+    if n == 0 and last_day:
+        return None  # a period of no length has no last day
     if unit == "days":
-        return today + timedelta(days=n)
+        return base + timedelta(days=n - last_day)
     if unit == "weeks":
-        return today + timedelta(weeks=n)
+        return base + timedelta(weeks=n, days=-last_day)
     months = n if unit == "months" else 12 * n
-    year, month0 = divmod(today.month - 1 + months, 12)
-    year += today.year
+    year, month0 = divmod(base.month - 1 + months, 12)
+    year += base.year
     if year > 9999:
         raise too_far
-    day = min(today.day, monthrange(year, month0 + 1)[1])
-    return date(year, month0 + 1, day)
+    day = min(base.day, monthrange(year, month0 + 1)[1])
+    return date(year, month0 + 1, day) - timedelta(days=last_day)
 
 
-def _iso(s: str, today: date) -> date | None:
+def _iso(s: str, today: date, start: date | None) -> date | None:
     m = _RE_ISO.match(s)
     if m is None:
         return None
     return _build(int(m.group(3)), int(m.group(2)), int(m.group(1)), today)
 
 
-def _numeric(s: str, today: date) -> date | None:
+def _numeric(s: str, today: date, start: date | None) -> date | None:
     m = _RE_NUMERIC.match(s)
     if m is None:
         return None
-    result = _build(int(m.group(2)), int(m.group(3)), _year(m.group(4)), today)
+    result = _build(int(m.group(2)), int(m.group(3)), _year(m.group(4)), today, start)
     _check_weekday(m.group(1), result)
     return result
 
 
-def _month_name(s: str, today: date) -> date | None:
+def _month_name(s: str, today: date, start: date | None) -> date | None:
     m = _RE_MONTH_NAME.match(s)
     if m is None or m.group(3) not in _MONTHS:
         return None
-    result = _build(int(m.group(2)), _MONTHS[m.group(3)], _year(m.group(4)), today)
+    result = _build(int(m.group(2)), _MONTHS[m.group(3)], _year(m.group(4)), today, start)
     _check_weekday(m.group(1), result)
     return result
 
 
-def _month_first(s: str, today: date) -> date | None:
+def _month_first(s: str, today: date, start: date | None) -> date | None:
     m = _RE_MONTH_FIRST.match(s)
     if m is None or m.group(2) not in _MONTHS:
         return None
-    result = _build(int(m.group(3)), _MONTHS[m.group(2)], _year(m.group(4)), today)
+    result = _build(int(m.group(3)), _MONTHS[m.group(2)], _year(m.group(4)), today, start)
     _check_weekday(m.group(1), result)
     return result
 
 
-def _day_only(s: str, today: date) -> date | None:
+def _day_only(s: str, today: date, start: date | None) -> date | None:
     m = _RE_DAY_ONLY.match(s)
     if m is None:
         return None
     day = int(m.group(2))
     if not 1 <= day <= 31:
         raise DateInputError(f"Ingen måned har en dag {day}. {_EXAMPLES}")
-    year, month = today.year, today.month
-    while day > monthrange(year, month)[1] or date(year, month, day) < today:
+    after = start or today
+    year, month = after.year, after.month
+    while day > monthrange(year, month)[1] or date(year, month, day) < after:
         # at most three months ahead: every second month has 31 days
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     result = date(year, month, day)
@@ -368,8 +385,9 @@ def _year(text: str | None) -> int | None:
     return 2000 + int(text) if len(text) == 2 else int(text)
 
 
-def _build(day: int, month: int, year: int | None, today: date) -> date:
-    """Validate day/month(/year) and make a date; no year means the next occurrence."""
+def _build(day: int, month: int, year: int | None, today: date, start: date | None = None) -> date:
+    """Validate day/month(/year) and make a date; no year means the next occurrence on
+    or after `start` (the period's first day), else on or after today."""
     if not 1 <= month <= 12:
         raise DateInputError(
             f'Der er kun 12 måneder, så "{month}" kan ikke være en måned. {_EXAMPLES}'
@@ -382,7 +400,8 @@ def _build(day: int, month: int, year: int | None, today: date) -> date:
         most = "28 (29 i skudår)" if month == 2 else str(longest)
         raise DateInputError(f"{name.capitalize()} har ikke {day} dage, kun {most}. {_EXAMPLES}")
     if year is None:
-        year = today.year if (month, day) >= (today.month, today.day) else today.year + 1
+        after = start or today
+        year = after.year if (month, day) >= (after.month, after.day) else after.year + 1
         if month == 2 and day == 29 and not isleap(year):
             raise DateInputError(
                 f"Den næste 29. februar er ikke i {year}, for {year} er ikke et skudår. "

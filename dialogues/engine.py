@@ -41,6 +41,7 @@ from dialogues.model import Condition, Flow, Option, Step
 from dialogues.rules import (
     CHECKS,
     CPR_EXEMPT_FORMS,
+    DATE_ORIGINS,
     ITEM_SOURCES,
     OPTION_SOURCES,
     PLACEHOLDER,
@@ -68,7 +69,7 @@ from dialogues.state import (
     UserInput,
 )
 from dialogues.structure import dependents, source_depends
-from dialogues.together import splits
+from dialogues.together import Piece, splits
 
 _TEXT_COMMANDS = {
     "tilbage": "back",
@@ -375,9 +376,15 @@ def _parse(step: Step, state: ConversationState, env: Env, inp: UserInput) -> An
         case "scale":
             return parse_scale(text, value, step.min, step.max)
         case "date":
-            day = parse_date_value(value) if value is not None else parse_date_text(text, env.today)
-            return day.isoformat()
+            if value is not None:
+                return parse_date_value(value).isoformat()
+            return parse_date_text(text, env.today, _date_origin(step, env)).isoformat()
     raise AnswerError(texts.EMPTY_INPUT)  # pragma: no cover - kinds are closed
+
+
+def _date_origin(step: Step, env: Env) -> dt.date | None:
+    """The day a date step that ends a period reads typed dates from (its start)."""
+    return DATE_ORIGINS[step.counts_from](env) if step.counts_from else None
 
 
 def _ask_date_confirmation(
@@ -399,7 +406,7 @@ def _confirm_date(flow: Flow, state: ConversationState, env: Env, step: Step, te
         # Another date typed instead of yes/no: read it as a new date.
         state.pending_date = None
         try:
-            value = parse_date_text(text, env.today).isoformat()
+            value = parse_date_text(text, env.today, _date_origin(step, env)).isoformat()
         except AnswerError:
             state.pending_date = pending
             return _next(flow, state, env, messages=(texts.CONFIRM_DATE_AGAIN,))
@@ -785,39 +792,60 @@ def _answers_together(
     for count in range(2, len(targets) + 1):
         for parts in splits(inp.text, together, count):
             reading = _read_parts(targets[:count], parts, state, env)
-            if reading is not None:
+            if reading is not None and reading not in readings:
                 readings.append(reading)
     if not readings:
         return None  # not several answers: the single answer's own message explains
     refusals = [_together_refusal(reading, state, env) for reading in readings]
     accepted = [r for r, refusal in zip(readings, refusals, strict=True) if refusal is None]
     if len(accepted) == 1:
-        shown: dict[str, Any] = dict(state.answers)
         state.pending_date = None  # the message replaces a date waiting to be confirmed
-        state.pending_answers = []
-        for target, value in accepted[0]:
-            part_env = Env(ctx=env.ctx, answers=shown, today=env.today)
-            state.pending_answers.append(_pending_item(target, value, part_env))
-            shown[target.id] = value
+        state.pending_answers = _pending_items(accepted[0], state, env)
         return _next(flow, state, env)
     if not accepted:
-        refusal = next(r for r in refusals if r is not None)
-        return _next(flow, state, env, messages=(refusal, texts.TOGETHER_NOTHING_SAVED))
-    return _next(flow, state, env, messages=(texts.TOGETHER_AMBIGUOUS,))
+        refused, refusal = next((r, m) for r, m in zip(readings, refusals, strict=True) if m)
+        return _next(flow, state, env, messages=(refusal, _nothing_saved(refused, state, env)))
+    shown = "\n".join(
+        f"{number}. " + "; ".join(f"{i['label']}: {i['display']}" for i in items)
+        for number, items in enumerate((_pending_items(r, state, env) for r in accepted), 1)
+    )
+    return _next(flow, state, env, messages=(texts.TOGETHER_AMBIGUOUS.format(readings=shown),))
+
+
+def _pending_items(
+    reading: list[tuple[Step, Any]], state: ConversationState, env: Env
+) -> list[dict[str, Any]]:
+    """A reading as it is shown back (and kept until the consultant says yes)."""
+    shown: dict[str, Any] = dict(state.answers)
+    items = []
+    for target, value in reading:
+        items.append(_pending_item(target, value, Env(ctx=env.ctx, answers=shown, today=env.today)))
+        shown[target.id] = value
+    return items
+
+
+def _nothing_saved(reading: list[tuple[Step, Any]], state: ConversationState, env: Env) -> str:
+    """That nothing was saved, with what was read: a refusal of a part read in a way the
+    consultant did not mean (a number taken as a year) then explains itself."""
+    lines = [
+        f"• {item['label']}: {item['display']}" for item in _pending_items(reading, state, env)
+    ]
+    return texts.TOGETHER_NOTHING_SAVED.format(answers="\n".join(lines))
 
 
 def _read_parts(
-    targets: list[Step], parts: list[str], state: ConversationState, env: Env
+    targets: list[Step], parts: list[Piece], state: ConversationState, env: Env
 ) -> list[tuple[Step, Any]] | None:
-    """Each part read as its step's answer, each step asked only if it would be."""
+    """Each part read as its step's answer, each step asked only if it would be; a number
+    with a unit after it ('30 timer') is read by a number step only."""
     answers = dict(state.answers)
     reading: list[tuple[Step, Any]] = []
     for target, part in zip(targets, parts, strict=True):
         part_env = Env(ctx=env.ctx, answers=answers, today=env.today)
-        if not applies(target, part_env):
+        if not applies(target, part_env) or (part.unit_after_number and target.kind != "number"):
             return None
         try:
-            value = _parse(target, state, part_env, UserInput(text=part))
+            value = _parse(target, state, part_env, UserInput(text=part.text))
         except AnswerError:
             return None
         answers[target.id] = value
@@ -855,7 +883,7 @@ def _confirm_together(
     reading = [(flow.step(n), item["value"]) for n, item in zip(names, pending, strict=True)]
     refusal = _together_refusal(reading, state, env)  # as read; only a new day can change it
     if refusal is not None:
-        return _next(flow, state, env, messages=(refusal, texts.TOGETHER_NOTHING_SAVED))
+        return _next(flow, state, env, messages=(refusal, _nothing_saved(reading, state, env)))
     messages: list[str] = []
     recorded: list[RecordedAnswer] = []
     for target, value in reading:

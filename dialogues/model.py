@@ -128,6 +128,12 @@ class Step(Frozen):
     for_each: str | None = Field(
         default=None, description="Ask the step once per item of a named source ({item})."
     )
+    counts_from: str | None = Field(
+        default=None,
+        description="A date step that ends a period: the named day the period starts on "
+        "('period_start'). Weekdays, days without a year and lengths ('4 uger') typed here "
+        "are read from that day.",
+    )
     min: float | None = None
     max: float | None = None
     max_length: int = Field(default=500, ge=1, le=3000)

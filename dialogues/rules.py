@@ -111,6 +111,7 @@ Check = Part[[Env], bool]
 OptionSource = Part[[Env], tuple[Option, ...]]
 ItemSource = Part[[Env], tuple[str, ...]]
 Suggester = Part[[Env], Suggestion | None]
+DateOrigin = Part[[Env], dt.date | None]
 
 
 def weeks_between(start: dt.date, end: dt.date) -> float:
@@ -208,14 +209,16 @@ def _end_date(value: Any, env: Env) -> Issue | None:
         )
     refs = env.rules().references
     weeks = weeks_between(start, end)
+    weekend = _weekend_end(end)
     if weeks <= group.max_weeks:
-        return None
+        return Issue("warn", weekend) if weekend else None
     limit = group.extendable_to_weeks
     if limit is not None and weeks <= limit:
         return Issue(
             "warn",
             f"Perioden er {format_weeks(weeks)}. For {group.label} er grænsen {group.max_weeks} "
-            f"uger; op til {limit} uger kræver en konkret individuel vurdering ({refs.extension}).",
+            f"uger; op til {limit} uger kræver en konkret individuel vurdering ({refs.extension})."
+            + (f" {weekend}" if weekend else ""),
         )
     if limit is not None:
         return Issue(
@@ -230,6 +233,19 @@ def _end_date(value: Any, env: Env) -> Issue | None:
         f"Perioden er {format_weeks(weeks)}, men for {group.label} må en virksomhedspraktik "
         f"højst vare {group.max_weeks} uger ({refs.duration}). Vælg en slutdato senest "
         f"{format_danish_date(start + dt.timedelta(days=group.max_weeks * 7 - 1))}.",
+    )
+
+
+def _weekend_end(end: dt.date) -> str | None:
+    """A word about an end on a Saturday or Sunday: allowed (the period counts calendar
+    days), but a praktik usually ends on a working day, and a slip is easy to make."""
+    if end.weekday() < 5:
+        return None
+    friday = end - dt.timedelta(days=end.weekday() - 4)
+    return (
+        f"OBS: Slutdatoen, {format_danish_date(end)}, ligger i en weekend. Slutter "
+        f"praktikken på den sidste hverdag, er det {format_danish_date(friday)} - "
+        "ret slutdatoen, hvis det er den, der menes."
     )
 
 
@@ -647,6 +663,19 @@ SUGGESTERS: dict[str, Suggester] = {
     "followup_phase": Part(
         _followup_phase, Needs(praktik=True, history=True, on_kinds=("choice",))
     ),
+}
+
+
+# --- date origins -------------------------------------------------------------------------
+# What a date step that ends a period (`counts_from`) reads its typed date from.
+
+
+def _period_start(env: Env) -> dt.date | None:
+    return env.start_day()
+
+
+DATE_ORIGINS: dict[str, DateOrigin] = {
+    "period_start": Part(_period_start, Needs((START,), on_kinds=("date",))),
 }
 
 

@@ -27,6 +27,7 @@ from dialogues.model import Condition, Flow, Step, Transcript
 from dialogues.registry import check_registry
 from dialogues.rules import (
     CHECKS,
+    DATE_ORIGINS,
     FACTS,
     ITEM_SOURCES,
     LOOKUPS,
@@ -198,6 +199,8 @@ def _check_step(file: str, step: Step, earlier: dict[str, Step]) -> None:
         raise fail(f"unknown for_each '{step.for_each}'")
     if step.suggest and step.suggest not in SUGGESTERS:
         raise fail(f"unknown suggestion '{step.suggest}'")
+    if step.counts_from and step.counts_from not in DATE_ORIGINS:
+        raise fail(f"unknown counts_from '{step.counts_from}'")
     for name in step.validate_:
         if name not in VALIDATORS:
             raise fail(f"unknown validator '{name}'")
@@ -295,6 +298,8 @@ def _step_parts(step: Step) -> list[tuple[str, Needs]]:
         parts.append((f"for_each '{step.for_each}'", ITEM_SOURCES[step.for_each].needs))
     if step.suggest:
         parts.append((f"suggestion '{step.suggest}'", SUGGESTERS[step.suggest].needs))
+    if step.counts_from:
+        parts.append((f"counts_from '{step.counts_from}'", DATE_ORIGINS[step.counts_from].needs))
     return parts
 
 
@@ -494,6 +499,7 @@ def flow_schema() -> dict[str, Any]:
     _nullable_enum(step["options_from"], OPTION_SOURCES)
     _nullable_enum(step["for_each"], ITEM_SOURCES)
     _nullable_enum(step["suggest"], SUGGESTERS)
+    _nullable_enum(step["counts_from"], DATE_ORIGINS)
     condition = defs["Condition"]["properties"]
     _nullable_enum(condition["check"], CHECKS)
     _nullable_enum(condition["fact"], FACTS)

@@ -26,9 +26,13 @@ SUMMARY_HOW = "Skriv 'gem' for at gemme, eller 'ret' og nummeret for at rette et
 NO_SUCH_ANSWER = "Der er {n} svar i opsummeringen. Skriv fx 'ret 2'."
 TOGETHER_CONFIRM = "Jeg har læst svarene sådan:\n{answers}\nEr det rigtigt? (ja/nej)"
 TOGETHER_AGAIN = "Skriv svaret igen - ét ad gangen eller flere i samme besked."
-TOGETHER_NOTHING_SAVED = "Ingen af svarene i beskeden er gemt. Ret det, og skriv dem igen."
+TOGETHER_NOTHING_SAVED = (
+    "Jeg læste beskeden sådan:\n{answers}\n"
+    "Ingen af svarene i beskeden er gemt. Ret det, og skriv dem igen."
+)
 TOGETHER_AMBIGUOUS = (
-    "Beskeden kan læses på flere måder, så ingen af svarene er gemt. Skriv dem ét ad gangen."
+    "Beskeden kan læses på flere måder, så ingen af svarene er gemt:\n{readings}\n"
+    "Skriv dem ét ad gangen."
 )
 SPECIAL_CATEGORY_REPHRASE = (
     "Skriv svaret igen - om hvad det betyder for arbejdet, uden helbred, tro, "

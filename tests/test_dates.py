@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from dialogues.dates import DateInputError, format_danish_date, parse_danish_date
+from dialogues.rules import weeks_between
 
 TODAY = date(2026, 11, 30)  # a Monday
 
@@ -577,3 +578,70 @@ def test_format_round_trips_through_parse() -> None:
     while d <= date(2031, 12, 31):
         assert parse(format_danish_date(d)) == d
         d += timedelta(days=1)
+
+
+# --- the end of a period, read from its start -------------------------------------------
+
+START = date(2026, 12, 7)  # Monday, the week after TODAY
+
+
+@pytest.mark.parametrize(
+    ("start", "text", "expected"),
+    [
+        # a weekday: the first such day strictly after the start (not after today)
+        (START, "fredag", date(2026, 12, 11)),
+        (START, "fre.", date(2026, 12, 11)),
+        (START, "på fredag", date(2026, 12, 11)),
+        (START, "mandag", date(2026, 12, 14)),  # the start's own weekday: a week on
+        (START, "søndag", date(2026, 12, 13)),
+        (date(2027, 3, 1), "fredag", date(2027, 3, 5)),
+        # a length: the last day of a period that long, first and last day counted
+        (START, "4 uger", date(2027, 1, 3)),  # Sunday of the fourth week: exactly 4 weeks
+        (START, "om 4 uger", date(2027, 1, 3)),
+        (START, "i 4 uger", date(2027, 1, 3)),
+        (START, "fire uger", date(2027, 1, 3)),
+        (START, "en uge", date(2026, 12, 13)),
+        (START, "13 uger", date(2027, 3, 7)),
+        (START, "10 dage", date(2026, 12, 16)),
+        (START, "3 måneder", date(2027, 3, 6)),
+        (START, "om 3 mdr", date(2027, 3, 6)),
+        (date(2027, 1, 31), "1 måned", date(2027, 2, 27)),  # 28 February is a month on
+        (START, "et år", date(2027, 12, 6)),
+        # a day and month without a year, or a day: the next on or after the start
+        (date(2027, 11, 15), "15/1", date(2028, 1, 15)),
+        (date(2027, 11, 15), "15. januar", date(2028, 1, 15)),
+        (date(2027, 11, 15), "jan 15", date(2028, 1, 15)),
+        (date(2027, 11, 15), "den 20.", date(2027, 11, 20)),
+        (date(2027, 11, 15), "den 10.", date(2027, 12, 10)),
+        (START, "28/3", date(2027, 3, 28)),
+        # counted from today as always: words about today and the calendar week
+        (START, "i morgen", date(2026, 12, 1)),
+        (START, "næste fredag", date(2026, 12, 11)),
+        (START, "fredag i næste uge", date(2026, 12, 11)),
+        (START, "i fredags", date(2026, 11, 27)),
+        # a full date is the date
+        (START, "28/3-2027", date(2027, 3, 28)),
+        (START, "2027-01-03", date(2027, 1, 3)),
+    ],
+)
+def test_end_of_a_period_is_read_from_its_start(start: date, text: str, expected: date) -> None:
+    assert parse_danish_date(text, today=TODAY, period_start=start) == expected
+
+
+@pytest.mark.parametrize("text", ["4 uger", "i 4 uger", "10 dage", "3 måneder", "fire uger"])
+def test_a_length_without_a_start_is_no_date(text: str) -> None:
+    assert "som en dato" in refused(text)
+
+
+@pytest.mark.parametrize("text", ["0 uger", "om 0 dage", "4 ugers", "i 4", "uger"])
+def test_lengths_that_are_no_end_are_refused(text: str) -> None:
+    with pytest.raises(DateInputError):
+        parse_danish_date(text, today=TODAY, period_start=START)
+
+
+def test_a_4_week_length_is_exactly_at_a_4_week_maximum() -> None:
+    """dialogues.rules counts a period with its first and last day: '4 uger' from the
+    start is 28 days, at a 4-week maximum and not over it."""
+    for start in (START, date(2026, 12, 9), date(2027, 2, 22)):  # Monday, Wednesday, Monday
+        end = parse_danish_date("4 uger", today=TODAY, period_start=start)
+        assert weeks_between(start, end) == 4

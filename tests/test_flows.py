@@ -252,6 +252,8 @@ def test_renamed_start_date_fails_flows_check_naming_validator_effect_and_step(
     assert lines == [
         "ny_praktik.yaml, step 'end_date': validator 'end_date' reads the answer of step "
         "'start_date' (date), which is not an earlier step",
+        "ny_praktik.yaml, step 'end_date': counts_from 'period_start' reads the answer of step "
+        "'start_date' (date), which is not an earlier step",
         "ny_praktik.yaml, step 'extension_assessed': check 'needs_extension' reads the answer "
         "of step 'start_date' (date), which is not an earlier step",
         "ny_praktik.yaml: effect 'register_praktik' reads the answer of step 'start_date' "
@@ -259,6 +261,7 @@ def test_renamed_start_date_fails_flows_check_naming_validator_effect_and_step(
     ]
     assert [p.part for p in caught.value.problems] == [
         "validator 'end_date'",
+        "counts_from 'period_start'",
         "check 'needs_extension'",
         "effect 'register_praktik'",
     ]
@@ -279,6 +282,8 @@ def test_renamed_start_date_fails_flows_check_naming_validator_effect_and_step(
                 "ret_periode.yaml, step 'start_date': validator 'start_date' takes a date "
                 "answer, but this is a text step",
                 "ret_periode.yaml, step 'end_date': validator 'end_date' reads step "
+                "'start_date' as date, but it is a text step",
+                "ret_periode.yaml, step 'end_date': counts_from 'period_start' reads step "
                 "'start_date' as date, but it is a text step",
                 "ret_periode.yaml, step 'extension_assessed': check 'needs_extension' reads "
                 "step 'start_date' as date, but it is a text step",

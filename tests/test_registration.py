@@ -384,6 +384,193 @@ def test_a_message_that_is_no_answer_gets_the_usual_explanation(
     assert "ligner et CPR-nummer" in cpr.messages[0] and cpr.state.pending_answers is None
 
 
+# A number after a space may be the next answer or part of this one (a date's year); the end
+# of a period is read from its start. Dagpenge: at most 4 weeks. Today: Monday 30 November.
+@pytest.mark.parametrize(
+    ("typed", "start", "end", "hours"),
+    [
+        # "28/3 30" could be 28 March 2030: a unit after the number makes it the hours
+        ("1/3 - 28/3 30 timer", "2027-03-01", "2027-03-28", 30),
+        ("1/3 - 28/3 30 t.", "2027-03-01", "2027-03-28", 30),
+        ("1/3 - 28/3 30 t", "2027-03-01", "2027-03-28", 30),
+        ("1/3 - 28/3 30 timer om ugen", "2027-03-01", "2027-03-28", 30),
+        ("1/3 til 28/3 30 timer.", "2027-03-01", "2027-03-28", 30),
+        ("fra 1. marts til 28. marts 30 timer", "2027-03-01", "2027-03-28", 30),
+        # without a unit: 2030 is refused (160 weeks), so only the hours reading is left
+        ("1/3 - 28/3 30", "2027-03-01", "2027-03-28", 30),
+        # a four-digit year stays the year; the hours after a comma
+        ("1/3-2027 - 28/3 2027, 30 timer", "2027-03-01", "2027-03-28", 30),
+        # a range's second date is read from the first
+        ("mandag - fredag", "2026-12-07", "2026-12-11", None),
+        ("mandag - fredag 20 timer", "2026-12-07", "2026-12-11", 20),
+        ("fra onsdag til tirsdag, 20", "2026-12-02", "2026-12-08", 20),
+        ("næste mandag til fredag, 20 timer", "2026-12-07", "2026-12-11", 20),
+        ("1/3 - 4 uger, 30 timer", "2027-03-01", "2027-03-28", 30),  # exactly the 4 weeks
+        ("mandag til om 4 uger", "2026-12-07", "2027-01-03", None),
+    ],
+)
+def test_a_number_or_a_range_read_the_one_way_it_can_be_meant(
+    flows: dict[str, Flow],
+    ctx: FlowContext,
+    typed: str,
+    start: str,
+    end: str,
+    hours: int | None,
+) -> None:
+    flow = flows["ny_praktik"]
+    turn = say(flow, ctx, *until_start("Dagpenge"), typed)
+    assert turn.prompt is not None and turn.prompt.kind == "confirm_answers", turn.messages
+    shown = turn.prompt.text
+    assert "Startdato: " + format_danish_date(dt.date.fromisoformat(start)) in shown
+    assert "Slutdato: " + format_danish_date(dt.date.fromisoformat(end)) in shown
+    assert (f"Timer pr. uge: {hours}" in shown) == (hours is not None)
+    saved = engine.advance(flow, turn.state, UserInput(text="ja"), ctx, NOW)
+    answers = saved.state.answers
+    assert (answers["start_date"], answers["end_date"], answers.get("hours_per_week")) == (
+        start,
+        end,
+        hours,
+    )
+
+
+def test_a_number_that_is_a_year_or_the_hours_is_asked_about(
+    flows: dict[str, Flow], ctx: FlowContext
+) -> None:
+    """'28/3 27': 28 March 2027 (the next 28 March anyway) or 28 March and 27 hours - both
+    pass the checks, so both readings are shown and nothing is saved."""
+    flow = flows["ny_praktik"]
+    turn = say(flow, ctx, *until_start("Dagpenge"), "1/3 - 28/3 27")
+    assert turn.prompt is not None and turn.prompt.step_id == "start_date"
+    assert turn.prompt.kind == "date" and turn.state.pending_answers is None
+    assert "start_date" not in turn.state.answers
+    [message] = turn.messages
+    assert message.startswith("Beskeden kan læses på flere måder")
+    period = "Startdato: mandag den 1. marts 2027; Slutdato: søndag den 28. marts 2027"
+    assert f"\n1. {period}\n" in message
+    assert f"\n2. {period}; Timer pr. uge: 27\n" in message
+    assert message.endswith("Skriv dem ét ad gangen.")
+
+
+def test_a_refusal_shows_how_the_message_was_read(flows: dict[str, Flow], ctx: FlowContext) -> None:
+    flow = flows["ny_praktik"]
+    turn = say(flow, ctx, *until_start("Dagpenge"), "1/3 - 28/3 40 timer")
+    assert turn.messages[0].startswith("Timer pr. uge: En praktik må højst være 37 timer")
+    assert "• Slutdato: søndag den 28. marts 2027\n• Timer pr. uge: 40\n" in turn.messages[1]
+    assert turn.messages[1].endswith(
+        "Ingen af svarene i beskeden er gemt. Ret det, og skriv dem igen."
+    )
+    eight = say(flow, ctx, *until_start("Dagpenge"), "7/12 - 31/1-2027, 30")
+    assert eight.messages[0].startswith("Slutdato: Perioden er 8 uger")
+    assert "• Slutdato: søndag den 31. januar 2027" in eight.messages[1]
+
+
+@pytest.mark.parametrize(
+    ("start", "typed", "end"),
+    [
+        ("næste mandag", "fredag", "2026-12-11"),  # the Friday after the start, not before
+        ("næste mandag", "om 4 uger", "2027-01-03"),  # from the start, not from today
+        ("næste mandag", "4 uger", "2027-01-03"),
+        ("næste mandag", "i 3 uger", "2026-12-27"),
+        ("1/3", "28/3", "2027-03-28"),
+        ("1/3", "fredag", "2027-03-05"),
+        ("onsdag", "2 uger", "2026-12-15"),
+    ],
+)
+def test_the_end_date_step_reads_from_the_start(
+    flows: dict[str, Flow], ctx: FlowContext, start: str, typed: str, end: str
+) -> None:
+    flow = flows["ny_praktik"]
+    turn = say(flow, ctx, *until_start("Dagpenge"), start, "ja", typed)
+    assert turn.prompt is not None and turn.prompt.kind == "confirm_date", turn.messages
+    assert format_danish_date(dt.date.fromisoformat(end)) in turn.prompt.text
+    saved = engine.advance(flow, turn.state, UserInput(text="ja"), ctx, NOW)
+    assert saved.state.answers["end_date"] == end
+    assert saved.prompt is not None and saved.prompt.step_id == "hours_per_week"
+
+
+def test_the_end_date_help_says_lengths_count_from_the_start(flows: dict[str, Flow]) -> None:
+    for flow_id in ("ny_praktik", "ret_periode"):
+        step = flows[flow_id].step("end_date")
+        assert step.counts_from == "period_start"
+        assert step.help is not None and "fra startdatoen" in step.help
+
+
+@pytest.mark.parametrize(
+    ("typed", "warned", "friday"),
+    [
+        ("1/3 - 28/3, 30", "søndag den 28. marts 2027", "fredag den 26. marts 2027"),
+        ("1/3 - 27/3, 30", "lørdag den 27. marts 2027", "fredag den 26. marts 2027"),
+        ("1/3 - 26/3, 30", None, None),
+        ("mandag til 4 uger, 30", "søndag den 3. januar 2027", "fredag den 1. januar 2027"),
+    ],
+)
+def test_an_end_in_a_weekend_is_warned_about_not_refused(
+    flows: dict[str, Flow],
+    ctx: FlowContext,
+    typed: str,
+    warned: str | None,
+    friday: str | None,
+) -> None:
+    flow = flows["ny_praktik"]
+    turn = say(flow, ctx, *until_start("Dagpenge"), typed, "ja")
+    assert turn.prompt is not None and turn.prompt.step_id == "hours_rise"
+    warnings = [m for m in turn.messages if "weekend" in m]
+    if warned is None:
+        assert warnings == [] and not any(turn.state.warnings.values())
+        return
+    assert warnings == [
+        f"OBS: Slutdatoen, {warned}, ligger i en weekend. Slutter praktikken på den sidste "
+        f"hverdag, er det {friday} - ret slutdatoen, hvis det er den, der menes."
+    ]
+    assert warnings[0] in turn.state.warnings.values()  # and in the summary, with a ⚠
+
+
+def test_an_end_in_a_weekend_beyond_the_limit_is_warned_with_the_extension(
+    flows: dict[str, Flow], ctx: FlowContext
+) -> None:
+    flow = flows["ny_praktik"]
+    group = "Kontanthjælp, aktivitetsparat"
+    turn = say(flow, ctx, *until_start(group), "7/12", "ja", "14/3-2027", "ja")
+    [message] = [m for m in turn.messages if "weekend" in m]
+    assert message.startswith("Perioden er 14 uger. For Kontanthjælp, aktivitetsparat er")
+    assert "kræver en konkret individuel vurdering" in message
+    assert "OBS: Slutdatoen, søndag den 14. marts 2027, ligger i en weekend." in message
+
+
+async def test_several_answers_read_one_way_are_stored_after_the_yes(
+    db: Database, config: AppConfig, flows: dict[str, Flow]
+) -> None:
+    """Through the conversation service on a real database: '28/3 30 timer' is stored
+    as the end date 28 March 2027 and 30 hours; a range 'mandag - fredag' as one week."""
+    driver = Driver(ConversationService(db=db, config=config, flows=flows))
+    await driver.start("ny_praktik")
+    shown = await driver.say(*until_start("Dagpenge"), "1/3 - 28/3 30 timer")
+    assert shown.prompt is not None and shown.prompt.kind == "confirm_answers"
+    assert "Slutdato: søndag den 28. marts 2027" in shown.prompt.text
+    assert await rows(db, Answer) and not {a.step_id for a in await rows(db, Answer)} & {
+        "start_date",
+        "end_date",
+        "hours_per_week",
+    }
+    saved = await driver.say("ja")
+    assert any("ligger i en weekend" in m for m in saved.messages)
+    logged = {a.step_id: a.value for a in await rows(db, Answer)}
+    assert (logged["start_date"], logged["end_date"], logged["hours_per_week"]) == (
+        "2027-03-01",
+        "2027-03-28",
+        30,
+    )
+    # 'tilbage' to the start date and a range of weekdays instead
+    back = await driver.say("tilbage", "tilbage", "tilbage")
+    assert back.prompt is not None and back.prompt.step_id == "start_date"
+    again = await driver.say("mandag - fredag")
+    assert again.prompt is not None and again.prompt.kind == "confirm_answers", again.messages
+    assert "Slutdato: fredag den 11. december 2026" in again.prompt.text
+    await driver.say("ja")
+    logged = {a.step_id: a.value for a in await rows(db, Answer) if a.step_id.endswith("_date")}
+    assert (logged["start_date"], logged["end_date"]) == ("2026-12-07", "2026-12-11")
+
+
 DEMO = """
 id: demo
 title: Demo
