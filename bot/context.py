@@ -25,6 +25,7 @@ def praktik_facts(praktik: Praktik) -> PraktikFacts:
         hours_per_week=praktik.hours_per_week,
         extension_assessed=praktik.extension_assessed,
         short_ref=praktik.short_ref,
+        planned_end_date=praktik.planned_end_date,
     )
 
 

@@ -8,6 +8,7 @@ consultant.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,7 @@ from bot.followups.kinds import followup_label
 from bot.followups.plan import plan_followups
 from bot.history import meeting_day, score_points
 from bot.meeting_effects import meeting_guide, record_progress, update_plan
+from bot.workdays import WorkingDays
 from dialogues.dates import format_danish_date
 from dialogues.effect_inputs import (
     EFFECT_INPUTS,
@@ -100,6 +102,8 @@ async def register_praktik(run: EffectRun, payload: dict[str, Any]) -> None:
         )
     )
     followups = plan_followups(run.config, praktik)
+    today = run.config.local_date(run.now)
+    moved = changes.not_before_today(followups, today, WorkingDays(run.config.calendar))
     await queries.add_followups(run.session, followups=followups)
     if followups:
         plan = ", ".join(
@@ -107,6 +111,19 @@ async def register_praktik(run: EffectRun, payload: dict[str, Any]) -> None:
             for f in followups
         )
         run.lines.append(messages.FOLLOWUPS_PLANNED.format(plan=plan))
+    if moved:
+        run.lines.append(
+            messages.FOLLOWUPS_FROM_TODAY.format(
+                what=" og ".join(followup_label(f.kind, f.months_after_end) for f in moved),
+                due=format_danish_date(moved[0].due_date),
+            )
+            + " "
+            + (
+                messages.FOLLOWUP_FROM_TODAY_HELD
+                if len(moved) == 1
+                else messages.FOLLOWUPS_FROM_TODAY_HELD
+            )
+        )
 
 
 async def change_period(run: EffectRun, payload: dict[str, Any]) -> None:
@@ -204,13 +221,26 @@ async def record_outcome(run: EffectRun, payload: dict[str, Any]) -> None:
     praktik.min_plan_updated = data.min_plan_updated
     praktik.status = "ended"
     praktik.ended_at = praktik.ended_at or run.now  # a corrected outcome keeps the end
+    planned_end = praktik.planned_end_date or praktik.end_date
+    end = _actual_end(run, praktik, data.actual_end, planned_end)
+    moved_end = end != praktik.end_date
+    praktik.end_date = end
+    praktik.planned_end_date = planned_end if end != planned_end else None
     praktik.updated_at = utcnow()
     run.session.add(praktik)
-    run.lines.append(messages.OUTCOME_RECORDED.format(case_ref=praktik.case_ref))
+    run.lines.append(_outcome_line(praktik, planned_end))
     assert praktik.id is not None
     await changes.cancel_after_end(
-        run.session, config=run.config, praktik_id=praktik.id, now=run.now
+        run.session,
+        config=run.config,
+        praktik_id=praktik.id,
+        now=run.now,
+        ended_early_on=end if end < planned_end else None,
     )
+    if moved_end:
+        await changes.move_status_to_end(
+            run.session, config=run.config, praktik=praktik, now=run.now
+        )
     upcoming = [
         f
         for f in await queries.followups_of_praktik(run.session, praktik_id=praktik.id)
@@ -222,6 +252,35 @@ async def record_outcome(run: EffectRun, payload: dict[str, Any]) -> None:
             for f in upcoming
         )
         run.lines.append(messages.STATUS_PLANNED.format(plan=plan))
+
+
+def _actual_end(
+    run: EffectRun, praktik: Praktik, answered: dt.date | None, planned_end: dt.date
+) -> dt.date:
+    """The praktik's last day: the day the flow answered (the outcome was recorded before
+    the planned end), else today when the outcome comes before the planned end (a praktik
+    called off before its start), else the planned end. A correction that does not ask
+    again keeps the end recorded first."""
+    if answered is not None:
+        return answered
+    if run.correction:
+        return praktik.end_date
+    return min(planned_end, run.config.local_date(run.now))
+
+
+def _outcome_line(praktik: Praktik, planned_end: dt.date) -> str:
+    if praktik.end_date >= planned_end:
+        return messages.OUTCOME_RECORDED.format(case_ref=praktik.case_ref)
+    end, planned = format_danish_date(praktik.end_date), format_danish_date(planned_end)
+    if praktik.end_date < praktik.start_date:
+        return messages.OUTCOME_BEFORE_START.format(
+            case_ref=praktik.case_ref,
+            end=end,
+            planned_period=f"{format_danish_date(praktik.start_date)} – {planned}",
+        )
+    return messages.OUTCOME_ENDED_EARLY.format(
+        case_ref=praktik.case_ref, end=end, planned=planned, period=_period(praktik)
+    )
 
 
 async def record_status(run: EffectRun, payload: dict[str, Any]) -> None:

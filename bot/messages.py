@@ -30,6 +30,20 @@ FOLLOWUPS_MOVED = "Opfølgningerne er flyttet: {plan}."
 FOLLOWUP_ADDED = "Opfølgningen er tilføjet: {kind} {due}. Du får en påmindelse på dagen."
 FOLLOWUP_HELD = "Opfølgningen ({kind}, {due}) er markeret som afholdt."
 OUTCOME_RECORDED = "Resultatet er registreret, og praktikken {case_ref} er afsluttet."
+OUTCOME_ENDED_EARLY = (
+    "Resultatet er registreret, og praktikken {case_ref} er afsluttet {end} - før den "
+    "planlagte slutdato {planned}. Perioden er nu {period}; opfølgningerne efter praktikken "
+    "regnes fra {end}."
+)
+OUTCOME_BEFORE_START = (
+    "Resultatet er registreret, og praktikken {case_ref} er afsluttet i dag, {end}, før den "
+    "startede (planlagt {planned_period}). Status efter praktikken følges op fra i dag."
+)
+FOLLOWUPS_FROM_TODAY = (
+    "Praktikken startede før i dag, så {what} er planlagt til {due} - ikke til en dag, der er gået."
+)
+FOLLOWUP_FROM_TODAY_HELD = "Er mødet allerede holdt, så markér det som afholdt."
+FOLLOWUPS_FROM_TODAY_HELD = "Er nogle af dem allerede holdt, så markér dem som afholdt."
 STATUS_PLANNED = "Status efter praktikken følges op: {plan}."
 STATUS_RECORDED = "Status er registreret for {case_ref} ({mark})."
 NO_STATUS_DUE = (

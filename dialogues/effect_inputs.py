@@ -108,6 +108,8 @@ class RecordOutcomeInput(EffectInput):
     needs_praktik = True
 
     outcome: Annotated[str, answer("choice", categories=OUTCOME_CATEGORIES)]
+    # Asked when the outcome is recorded before the planned end: the day it ended.
+    actual_end: Annotated[dt.date | None, answer("date")] = None
     outcome_at_host: Annotated[bool | None, answer("yesno")] = None
     outcome_hours: Annotated[int | float | None, answer("number")] = None
     outcome_start: Annotated[dt.date | None, answer("date")] = None

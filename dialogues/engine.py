@@ -691,7 +691,13 @@ def _prompt(state: ConversationState, step: Step, env: Env) -> Prompt:
     suggestion = SUGGESTERS[step.suggest](env) if step.suggest else None
     options = options_for(step, env)
     if suggestion is not None:
-        label = next((o.label for o in options if o.value == suggestion.value), suggestion.value)
+        label = next((o.label for o in options if o.value == suggestion.value), None)
+        if label is None:
+            label = (
+                format_danish_date(dt.date.fromisoformat(suggestion.value))
+                if step.kind == "date"
+                else suggestion.value
+            )
         text += "\n" + texts.SUGGESTION.format(label=label, reason=suggestion.reason)
     can_go_back = bool(state.history) or bool(state.partial.get(step.id))
     if state.pending_sensitive is not None:

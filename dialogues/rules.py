@@ -41,6 +41,8 @@ PLAN_DECISIONS = frozenset({"done", "moved", "dropped", "open"})
 PLAN_REVIEW = Reads("plan_review", ("choice",), per_item=True, values=PLAN_DECISIONS)
 PLAN_FIRST = Reads("plan_first", ("text",), required=False)
 PLAN_NEW = Reads("plan_new", ("text",), required=False)
+# The day a praktik ended before its planned end (Afslutning); the case note reads it too.
+ACTUAL_END = Reads("actual_end", ("date",), required=False)
 MAX_PLAN_STEPS = 10
 MAX_PLAN_STEP_LENGTH = 200
 
@@ -439,10 +441,74 @@ def _outcome_after_start(value: Any, env: Env) -> Issue | None:
         "warn",
         f"Praktikken er ikke startet endnu: den starter {format_danish_date(praktik.start_date)}"
         f", og i dag er det {format_danish_date(env.today)}. Gemmer du resultatet, afsluttes "
-        "praktikken, før den er begyndt, og resultatet tæller med i opgørelsen. Er det den "
+        "praktikken i dag, før den er begyndt, og resultatet tæller med i opgørelsen; status "
+        "efter praktikken følges op fra i dag. Er det den "
         "forkerte praktik, så skriv 'afbryd'; skal den blot begynde senere, så brug 'Ret "
         "periode' i stedet.",
     )
+
+
+def _actual_end(value: Any, env: Env) -> Issue | None:
+    """The day a praktik ended before its planned end: not before its start, not after
+    its planned end (a later end is 'Ret periode'), not in the future."""
+    praktik = env.ctx.praktik
+    if praktik is None:
+        return None
+    day = dt.date.fromisoformat(value)
+    if day < praktik.start_date:
+        return Issue(
+            "refuse",
+            f"Praktikken startede {format_danish_date(praktik.start_date)}, så den kan ikke "
+            "være sluttet før. Skriv den sidste dag, borgeren var i praktik.",
+        )
+    if day > praktik.planned_end:
+        return Issue(
+            "refuse",
+            f"Praktikken skulle efter planen slutte {format_danish_date(praktik.planned_end)}. "
+            "Varer den længere, så skriv 'afbryd' og brug 'Ret periode' i stedet."
+            + _year_earlier(day, praktik.start_date, env.today),
+        )
+    if day > env.today:
+        return Issue(
+            "refuse",
+            f"Datoen ligger i fremtiden (i dag er det {format_danish_date(env.today)}). "
+            "Skriv den dag, praktikken sluttede - 'i dag', hvis den slutter i dag - eller "
+            "registrér resultatet, når praktikken er slut.",
+        )
+    return None
+
+
+def _year_earlier(day: dt.date, first: dt.date, last: dt.date) -> str:
+    """A date typed without a year is read as the next such day; when the same day a year
+    earlier fits (`first`..`last`), say so."""
+    try:
+        earlier = day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return ""
+    if not first <= earlier <= last:
+        return ""
+    return (
+        f" Mente du {format_danish_date(earlier)}? Skriv datoen med årstal, fx "
+        f"'{earlier.day}/{earlier.month}-{earlier.year}'."
+    )
+
+
+def _outcome_start(value: Any, env: Env) -> Issue | None:
+    """A job or education that follows the praktik does not start before the praktik did
+    (once it has started: a praktik called off before its start may be followed by a job
+    that starts before the planned start)."""
+    praktik = env.ctx.praktik
+    if praktik is None or env.today < praktik.start_date:
+        return None
+    day = dt.date.fromisoformat(value)
+    if day < praktik.start_date:
+        return Issue(
+            "refuse",
+            f"Startdatoen for job eller uddannelse ligger før praktikken, der startede "
+            f"{format_danish_date(praktik.start_date)}. Skriv den rigtige startdato, eller "
+            "'spring over', hvis den ikke kendes.",
+        )
+    return None
 
 
 def _meeting_date(value: Any, env: Env) -> Issue | None:
@@ -494,6 +560,8 @@ VALIDATORS: dict[str, Validator] = {
         _colleagues_at_p_number, Needs(on_kinds=("text",), lookups=(P_NUMBER_ACTIVITY,))
     ),
     "outcome_after_start": Part(_outcome_after_start, Needs(praktik=True, on_kinds=("choice",))),
+    "actual_end": Part(_actual_end, Needs(praktik=True, on_kinds=("date",))),
+    "outcome_start": Part(_outcome_start, Needs(praktik=True, on_kinds=("date",))),
     "meeting_date": Part(_meeting_date, Needs(on_kinds=("date",))),
     "plan_steps": Part(_plan_steps, Needs(on_kinds=("text",))),
 }
@@ -530,6 +598,14 @@ def _plan_required(env: Env) -> bool:
     return history is None or history.plan_steps_total == 0
 
 
+def _ends_before_planned_end(env: Env) -> bool:
+    """The praktik has started and today is before its planned end: an outcome recorded
+    now ends it early, so the flow asks when it ended. (Before the start it is called off
+    today; from the planned end on it ended as planned.)"""
+    praktik = env.ctx.praktik
+    return praktik is not None and praktik.start_date <= env.today < praktik.planned_end
+
+
 HISTORY = Needs(praktik=True, history=True)
 
 CHECKS: dict[str, Check] = {
@@ -539,6 +615,7 @@ CHECKS: dict[str, Check] = {
         _same_function_without_job, Needs((TARGET_GROUP_IF_ASKED, START_IF_ASKED))
     ),
     "plan_required": Part(_plan_required, HISTORY),
+    "ends_before_planned_end": Part(_ends_before_planned_end, Needs(praktik=True)),
 }
 
 
@@ -658,7 +735,13 @@ def _followup_phase(env: Env) -> Suggestion | None:
     return Suggestion(history.suggested_phase, "det er den opfølgning, der står for tur.")
 
 
+def _today(env: Env) -> Suggestion | None:
+    """Today, for a date that is most often today (the day an early end is recorded)."""
+    return Suggestion(env.today.isoformat(), "det er i dag.")
+
+
 SUGGESTERS: dict[str, Suggester] = {
+    "today": Part(_today, Needs(on_kinds=("date",))),
     "type_advisor": Part(_type_advisor, Needs((JOB_MATCH, DIRECTION), on_kinds=("choice",))),
     "followup_phase": Part(
         _followup_phase, Needs(praktik=True, history=True, on_kinds=("choice",))
@@ -715,6 +798,7 @@ def placeholders(env: Env, item: str | None = None) -> dict[str, str]:
                     f"{format_danish_date(praktik.start_date)} – "
                     f"{format_danish_date(praktik.end_date)}"
                 ),
+                "praktik.planned_end": format_danish_date(praktik.planned_end),
                 "praktik.subgoals": "\n".join(f"• {goal}" for goal in praktik.subgoals),
                 "type.purpose": praktik_type.purpose if praktik_type else "",
             }
@@ -734,6 +818,7 @@ PLACEHOLDERS: dict[str, Needs] = {
     "praktik.company": THE_PRAKTIK,
     "praktik.type_label": THE_PRAKTIK,
     "praktik.period": THE_PRAKTIK,
+    "praktik.planned_end": THE_PRAKTIK,
     "praktik.subgoals": THE_PRAKTIK,
     "type.purpose": THE_PRAKTIK,
 }

@@ -35,10 +35,16 @@ class PraktikFacts(Frozen):
     company: str
     subgoals: tuple[str, ...]
     start_date: dt.date
-    end_date: dt.date
+    end_date: dt.date  # the actual end once an outcome recorded it earlier than planned
     hours_per_week: float
     extension_assessed: bool = False
     short_ref: str | None = None
+    planned_end_date: dt.date | None = None  # set when it ended before its planned end
+
+    @property
+    def planned_end(self) -> dt.date:
+        """The end as planned (also after an earlier actual end was recorded)."""
+        return self.planned_end_date or self.end_date
 
 
 class FlowContext(Frozen):

@@ -56,7 +56,12 @@ class Praktik(SQLModel, table=True):
     subgoals: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     tasks: str | None = Field(default=None, max_length=1000)
     start_date: dt.date
+    # The last day: as planned, until an outcome recorded before the planned end sets the
+    # day the praktik actually ended (the planned one then kept in planned_end_date; None:
+    # it ended as planned, or has not ended). What follows the end — the status follow-ups,
+    # the report's end period — counts from end_date.
     end_date: dt.date
+    planned_end_date: dt.date | None = None
     hours_per_week: float  # at the start, when the hours rise
     final_hours_per_week: float | None = None  # after a planned rise in hours
     hours_plan: str | None = Field(default=None, max_length=500)  # the steps of the rise

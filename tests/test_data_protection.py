@@ -71,6 +71,8 @@ def _candidates(prompt: Prompt, today: dt.date) -> list[UserInput]:
         return [UserInput(value=max(low, 1)), UserInput(value=low), *higher]
     if kind == "date":
         offset = 27 if prompt.step_id == "end_date" else 7
+        if prompt.suggested is not None:  # e.g. the day an early end is recorded: today
+            return [UserInput(value=prompt.suggested)]
         return [UserInput(value=(today + dt.timedelta(days=offset)).isoformat())]
     if kind == "summary":
         return [UserInput(command="confirm")]

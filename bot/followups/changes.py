@@ -10,7 +10,9 @@ working days counts from the later of the due date and today; a date the consult
 chooses must be today or later, and a day off moves to the next working day. When a
 praktik's dates change, the follow-ups that came from the type's plan and are still
 planned are recomputed from the plan (a postponement is relative to the old dates and is
-replaced); held ones and the consultant's own (manual) ones stay.
+replaced); held ones and the consultant's own (manual) ones stay. An outcome recorded
+before the planned end moves the praktik's end to the day it ended: the status follow-ups
+count from that day (`move_status_to_end`), and the follow-ups after it are cancelled.
 """
 
 from __future__ import annotations
@@ -49,6 +51,23 @@ def today_or_later(day: dt.date, today: dt.date) -> dt.date:
     """`day`, or `today` once it has passed: where a follow-up counts from when the bot
     sets its date (postponing by working days, accepting a proposed date)."""
     return max(day, today)
+
+
+def not_before_today(
+    followups: Sequence[FollowUp], today: dt.date, days: WorkingDays
+) -> list[FollowUp]:
+    """New follow-ups whose plan date has passed (a praktik registered with a start in the
+    past) are due today instead — the next working day when today is a day off — so none
+    is overdue when it is made. Returns the ones moved."""
+    moved = []
+    for followup in followups:
+        due = today_or_later(followup.due_date, today)
+        if due != followup.due_date:
+            followup.due_date = followup.planned_due = (
+                due if days.is_working_day(due) else days.add(due, 1)
+            )
+            moved.append(followup)
+    return moved
 
 
 def chosen_due_date(day: dt.date, today: dt.date, days: WorkingDays) -> dt.date:
@@ -230,22 +249,68 @@ async def move_praktik_followups(
 
 
 async def cancel_after_end(
-    session: AsyncSession, *, config: AppConfig, praktik_id: int, now: dt.datetime
+    session: AsyncSession,
+    *,
+    config: AppConfig,
+    praktik_id: int,
+    now: dt.datetime,
+    ended_early_on: dt.date | None = None,
 ) -> int:
     """The praktik's outcome is recorded: its planned follow-ups that would fall after
     today (other than the status follow-ups) can no longer take place and are cancelled,
-    with their pending reminders. Earlier ones stay as they are (held, or missed)."""
-    today = config.local_date(now)
+    with their pending reminders. Earlier ones stay as they are (held, or missed) — but
+    for a praktik that ended before its planned end (`ended_early_on`, its last day) those
+    due after that day are cancelled too: they fell in days the praktik did not have."""
+    cut = config.local_date(now)
+    if ended_early_on is not None:
+        cut = min(cut, ended_early_on)
     ids = [
         f.id
         for f in await queries.followups_of_praktik(session, praktik_id=praktik_id)
-        if f.status == "planned" and f.kind != "status" and f.due_date > today and f.id
+        if f.status == "planned" and f.kind != "status" and f.due_date > cut and f.id
     ]
     if not ids:
         return 0
     await queries.cancel_followups(session, followup_ids=ids)
     await queue.cancel_open_deliveries(session, followup_ids=ids, now=now, reason="praktik ended")
     return len(ids)
+
+
+async def move_status_to_end(
+    session: AsyncSession, *, config: AppConfig, praktik: Praktik, now: dt.datetime
+) -> list[FollowUp]:
+    """After the praktik's end moved (an outcome recorded before the planned end): its
+    planned status follow-ups are due again by the plan from the new end — never before
+    today — with new reminders. Held ones stay. Returns the ones that moved."""
+    assert praktik.id is not None
+    days = WorkingDays(config.calendar)
+    today = config.local_date(now)
+    plan = config.followup_plans.get(praktik.type, ())
+    existing = await queries.followups_of_praktik(session, praktik_id=praktik.id)
+    matched, _ = match_plan(len(plan), [p.kind for p in plan], existing)
+    moved: list[FollowUp] = []
+    for index, followup in sorted(matched.items()):
+        if followup.status != "planned" or followup.kind != "status":
+            continue
+        planned = plan_due_date(plan[index], praktik.start_date, praktik.end_date, days)
+        due = today_or_later(planned, today)
+        if not days.is_working_day(due):
+            due = days.add(due, 1)
+        if due == followup.due_date and followup.postponed_from is None:
+            continue
+        assert followup.id is not None
+        followup.due_date = due
+        followup.planned_due = planned
+        followup.postponed_from = None
+        followup.scheduled_at = now
+        followup.version += 1
+        session.add(followup)
+        await queue.cancel_open_deliveries(
+            session, followup_ids=[followup.id], now=now, reason="praktik ended early"
+        )
+        moved.append(followup)
+    await session.flush()
+    return moved
 
 
 # --- which follow-up a form answers ------------------------------------------------------

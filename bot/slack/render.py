@@ -133,13 +133,17 @@ def _answer_elements(prompt: Prompt) -> list[Block]:
         if high - low < 25:
             return [_button(str(n), f"{ids.ANSWER}:{n}", str(n)) for n in range(low, high + 1)]
     if kind == "date":
-        return [
-            {
-                "type": "datepicker",
-                "action_id": ids.ANSWER_DATE,
-                "placeholder": plain("Vælg en dato"),
-            }
-        ]
+        picker: Block = {
+            "type": "datepicker",
+            "action_id": ids.ANSWER_DATE,
+            "placeholder": plain("Vælg en dato"),
+        }
+        if prompt.suggested is None:
+            return [picker]
+        # The suggested date as a button: a date picker set to it could not be chosen
+        # (Slack sends an action only when the picked date changes).
+        day = format_danish_date(dt.date.fromisoformat(prompt.suggested))
+        return [_button(day, f"{ids.ANSWER}:0", prompt.suggested, primary=True), picker]
     if kind == "multi":
         element: Block
         if len(options) <= FEW_OPTIONS:
