@@ -19,6 +19,7 @@ import datetime as dt
 from bot.config import AppConfig
 from dialogues.dates import format_danish_date
 from dialogues.domain import RuleSet, TargetGroup
+from dialogues.numbers import danish_number
 from dialogues.rules import format_weeks, weeks_between
 from storage.models import Praktik
 
@@ -32,7 +33,7 @@ def _rule_set(config: AppConfig, praktik: Praktik) -> RuleSet:
 
 
 def _hours(value: float) -> str:
-    return f"{value:g}".replace(".", ",")
+    return danish_number(value)
 
 
 def _sentence(text: str) -> str:

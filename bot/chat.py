@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import datetime as dt
+import re
 import sys
 import uuid
 from collections.abc import Callable, Mapping
@@ -49,6 +50,16 @@ def menu_entries(flows: Mapping[str, Flow]) -> list[tuple[str, str]]:
     """(key, label) of each menu line: the offered flows in order, then the bot's own."""
     lines = [(f.id, f"{f.title} - {f.menu.hint}" if f.menu else f.title) for f in offered(flows)]
     return lines + OWN_ENTRIES
+
+
+# Slack's mrkdwn bold: *text* with the asterisks at word boundaries (so 2*3 or a
+# company "A*S" stay as they are).
+BOLD = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
+
+
+def terminal_text(text: str) -> str:
+    """A bot message written for Slack, for the terminal: its bold markers dropped."""
+    return BOLD.sub(r"\1", text)
 
 
 KIND_HINTS = {
@@ -261,7 +272,7 @@ class TerminalChat:
     async def after(self, reply: Reply) -> bool:
         """What a saved flow offers next. False when input ran out."""
         if reply.proposal is not None:
-            accept = await self.yes(f"{reply.proposal.text} (ja/nej)")
+            accept = await self.yes(f"{terminal_text(reply.proposal.text)} (ja/nej)")
             if accept is None:
                 return False
             decided = await self.service.decide_proposal(
@@ -336,7 +347,7 @@ class TerminalChat:
 
     def show(self, reply: Reply) -> None:
         for message in reply.messages:
-            self.say(message)
+            self.say(terminal_text(message))
         for note in reply.notes:
             self.say("")
             self.say(note.title)

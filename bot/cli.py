@@ -8,7 +8,8 @@ import datetime as dt
 import getpass
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.config import AppConfig, ConfigError, load_config
@@ -96,8 +97,6 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def cmd_flows_check(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     directory = Path(args.dir) if args.dir else (_config_or_exit().flows_dir or FLOWS_DIR)
     try:
         flows = load_flows(directory)
@@ -283,7 +282,7 @@ ERASED_TABLES = (
 
 
 def cmd_erase(args: argparse.Namespace) -> int:
-    from bot.retention import erase_case
+    from bot.retention import ReferenceMovedError, erase_case
     from storage.db import Database
     from storage.migrate import upgrade
 
@@ -294,9 +293,23 @@ def cmd_erase(args: argparse.Namespace) -> int:
         db = Database(config.storage.url, busy_timeout_ms=config.storage.sqlite_busy_timeout_ms)
         try:
             removed = await erase_case(db, case_ref=args.case, actor=_operator(), dry_run=dry_run)
+        except ReferenceMovedError as exc:
+            now = " and ".join(f"{ref} ({short})" if short else ref for ref, short in exc.current)
+            raise CommandError(
+                f"praktikbot erase: {exc.ref} is no longer a praktik's case reference - it was "
+                f"corrected to {now}. Nothing is erased. To erase that case, with the answers "
+                f"that still hold {exc.ref}, run: praktikbot erase --case {exc.current[0][0]}",
+                code=1,
+            ) from None
         finally:
             await db.dispose()
         _print_removed(removed, dry_run=dry_run, what="about the case")
+        for ref, short in removed.kept_with:
+            print(
+                f"Kept: the conversations of the praktik {ref}" + (f" ({short})" if short else "")
+                + " hold this reference as an earlier answer that was corrected; they are "
+                "erased with that case."
+            )  # fmt: skip
         return removed
 
     if not args.yes:
@@ -356,21 +369,87 @@ def _configure_logging(level: str | None = None) -> None:
     configure_logging(level)
 
 
-def _date_arg(text: str | None, name: str) -> dt.date | None:
+def _date_arg(text: str | None, name: str, command: str = "report") -> dt.date | None:
     if text is None:
         return None
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        sys.exit(f"praktikbot report: {name} {text!r} is not a date (YYYY-MM-DD)")
+        raise CommandError(
+            f"praktikbot {command}: {name} {text!r} is not a date (YYYY-MM-DD)"
+        ) from None
+
+
+class CommandError(Exception):
+    """A command refused: one line for stderr (no traceback) and the exit code."""
+
+    def __init__(self, message: str, code: int = 2) -> None:
+        super().__init__(message)
+        self.message, self.code = message, code
+
+
+def _why_not(exc: OSError) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return "no such directory"
+    if isinstance(exc, IsADirectoryError):
+        return "it is a directory"
+    if isinstance(exc, NotADirectoryError):
+        return "a part of the path is not a directory"
+    if isinstance(exc, PermissionError):
+        return "permission denied"
+    return exc.strerror or exc.__class__.__name__
+
+
+def claim_output(text: str, command: str) -> Path:
+    """The file a command is to write, checked before it builds or records anything: a
+    missing directory, a directory, or a place it may not write is refused (CommandError,
+    exit 2). Changes nothing on disk."""
+    import tempfile
+
+    path = Path(text)
+    try:
+        if path.is_dir():
+            raise IsADirectoryError(text)
+        if path.exists():
+            with path.open("ab"):  # may we write it? (appending nothing changes nothing)
+                pass
+        else:
+            parent = path.parent
+            if not parent.exists():
+                raise FileNotFoundError(str(parent))
+            if not parent.is_dir():
+                raise NotADirectoryError(str(parent))
+            with tempfile.TemporaryFile(dir=parent):  # may we create a file there?
+                pass
+    except OSError as exc:
+        raise CommandError(f"praktikbot {command}: cannot write {text}: {_why_not(exc)}") from None
+    return path
+
+
+def write_output(path: Path, command: str, write: Callable[[Path], object]) -> None:
+    """Run `write(path)`; an OSError (the disk full, the file removed meanwhile) becomes
+    one line on stderr (CommandError, exit 2)."""
+    try:
+        write(path)
+    except OSError as exc:
+        raise CommandError(f"praktikbot {command}: cannot write {path}: {_why_not(exc)}") from None
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     """`praktikbot report`: the views (all, or --view), by --by, for --from/--to on the
-    --period basis, as a table, CSV, JSON or XLSX. `report outcomes` is exit by type."""
-    from pathlib import Path
-
-    from bot.report import DIMENSIONS, PERIODS, VIEW_NAMES, Audience, Request, build_report, export
+    --period basis, as a table, CSV, JSON or XLSX. `report outcomes` is exit by type.
+    Every argument and the output file are checked before anything is built or audited."""
+    from bot.report import (
+        BY_VIEWS,
+        DIMENSIONS,
+        PERIODS,
+        VIEW_NAMES,
+        Audience,
+        Request,
+        build_report,
+        export,
+    )
+    from storage import queries
     from storage.db import Database
     from storage.migrate import upgrade
 
@@ -380,19 +459,32 @@ def cmd_report(args: argparse.Namespace) -> int:
     views = ["exit"] if legacy else _list_arg(args.view, VIEW_NAMES, "--view") or list(VIEW_NAMES)
     by = tuple(_list_arg(args.by, DIMENSIONS, "--by") or ["type"])
     if args.period not in PERIODS:
-        sys.exit(f"praktikbot report: --period must be one of {', '.join(PERIODS)}")
+        raise CommandError(f"praktikbot report: --period must be one of {', '.join(PERIODS)}")
     today = _date_arg(args.today, "--today") or dt.datetime.now(config.tz).date()
-    request = Request(
-        today=today,
-        by=by,
-        period=args.period,
-        date_from=_date_arg(args.date_from, "--from"),
-        date_to=_date_arg(args.date_to, "--to"),
-    )
+    date_from = _date_arg(args.date_from, "--from")
+    date_to = _date_arg(args.date_to, "--to")
+    if date_from is not None and date_to is not None and date_from > date_to:
+        raise CommandError(
+            f"praktikbot report: --from {date_from.isoformat()} lies after "
+            f"--to {date_to.isoformat()}; the period would hold no day"
+        )
+    if args.by:
+        ignoring = [name for name in views if name not in BY_VIEWS]
+        if ignoring:
+            used = [name for name in views if name in BY_VIEWS]
+            print(
+                f"praktikbot report: note: --by breaks down {', '.join(BY_VIEWS)} only; "
+                f"{', '.join(ignoring)} {'is' if len(ignoring) == 1 else 'are'} shown "
+                f"without it{'' if used else ' (so --by changes nothing here)'}",
+                file=sys.stderr,
+            )
+    request = Request(today=today, by=by, period=args.period, date_from=date_from,
+                      date_to=date_to)  # fmt: skip
     teams = frozenset(_list_arg(args.team, tuple(t.id for t in config.teams), "--team"))
     audience = Audience.teams(teams) if teams else Audience.everyone()
     if args.format == "xlsx" and not args.output:
-        sys.exit("praktikbot report: --format xlsx needs --output FILE.xlsx")
+        raise CommandError("praktikbot report: --format xlsx needs --output FILE.xlsx")
+    output = claim_output(args.output, "report") if args.output else None
     upgrade(config.storage.url)
 
     async def run() -> tuple[export.Report, export.View | None]:
@@ -419,24 +511,39 @@ def cmd_report(args: argparse.Namespace) -> int:
                         what="report_chart",
                     )
                 ).views[0]
+            if output is not None:
+                try:
+                    write(output, report, chart)
+                except CommandError:
+                    async with db.transaction() as session:  # the export did not happen
+                        await queries.audit(
+                            session,
+                            actor=_operator(),
+                            action="export_failed",
+                            detail={"what": "report", "views": list(views)},
+                        )
+                    raise
             return report, chart
         finally:
             await db.dispose()
 
-    report, chart = asyncio.run(run())
-    if args.format == "xlsx":
-        export.to_xlsx(report, Path(args.output), chart=chart)
-        print(f"Skrev {args.output} ({len(report.views)} ark og en graf).")
+    def write(path: Path, report: export.Report, chart: export.View | None) -> None:
+        if args.format == "xlsx":
+            write_output(path, "report", lambda p: export.to_xlsx(report, p, chart=chart))
+        else:
+            write_output(path, "report", lambda p: p.write_text(render(report), encoding="utf-8"))
+
+    def render(report: export.Report) -> str:
+        formats = {"table": export.to_table, "csv": export.to_csv, "json": export.to_json}
+        return formats[args.format](report)
+
+    report, _ = asyncio.run(run())
+    if output is not None:
+        sheets = f" ({len(report.views)} ark og en graf)" if args.format == "xlsx" else ""
+        print(f"Skrev {args.output}{sheets}.")
         return 0
-    text = {"table": export.to_table, "csv": export.to_csv, "json": export.to_json}[args.format](
-        report
-    )
-    if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
-        print(f"Skrev {args.output}.")
-    else:
-        _utf8_stdio()
-        sys.stdout.write(text)
+    _utf8_stdio()
+    sys.stdout.write(render(report))
     return 0
 
 
@@ -446,26 +553,25 @@ def _list_arg(text: str | None, allowed: Sequence[str], name: str) -> list[str]:
     items = [item.strip() for item in text.split(",") if item.strip()]
     unknown = [item for item in items if item not in allowed]
     if unknown:
-        sys.exit(
+        raise CommandError(
             f"praktikbot report: {name} {', '.join(unknown)} unknown; "
             f"choose from {', '.join(allowed) or '(none configured)'}"
         )
     if len(set(items)) != len(items):
-        sys.exit(f"praktikbot report: {name} names one twice")
+        raise CommandError(f"praktikbot report: {name} names one twice")
     return items
 
 
 def cmd_demo_seed(args: argparse.Namespace) -> int:
     """Fill a fresh store with a synthetic year (refuses a store that holds data)."""
-    from pathlib import Path
-
     from bot.config import config_path
     from bot.demo import StoreNotEmptyError, demo_config, seed_demo
     from storage.db import Database
     from storage.migrate import upgrade
 
     config = _config_or_exit()
-    today = _date_arg(args.today, "--today") or dt.datetime.now(config.tz).date()
+    today = _date_arg(args.today, "--today", "demo seed") or dt.datetime.now(config.tz).date()
+    config_out = claim_output(args.config_out, "demo seed") if args.config_out else None
     upgrade(config.storage.url)
 
     async def run() -> int:
@@ -483,8 +589,12 @@ def cmd_demo_seed(args: argparse.Namespace) -> int:
             f"{seeded.praktikker} praktikker, {seeded.followups} opfølgninger, "
             f"{seeded.statuses} statusser efter praktik."
         )
-        if args.config_out:
-            demo_config(config_path(), config.storage.url, seeded, Path(args.config_out))
+        if config_out is not None:
+            write_output(
+                config_out,
+                "demo seed",
+                lambda path: demo_config(config_path(), config.storage.url, seeded, path),
+            )
             print(
                 f"Konfiguration med demo-teams: {args.config_out} - brug den med "
                 f"PRAKTIKBOT_CONFIG={args.config_out} praktikbot report (eller serve)."
@@ -628,7 +738,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if refuse_cpr_arguments(raw):
         return 2
     args = build_parser().parse_args(raw)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except CommandError as exc:
+        print(exc.message, file=sys.stderr)
+        return exc.code
 
 
 if __name__ == "__main__":

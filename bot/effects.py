@@ -18,9 +18,9 @@ from bot.agreement import grant_note as grant_note_text
 from bot.agreement import vitas_summary as vitas_summary_text
 from bot.effect_run import CopyText, EffectRun
 from bot.followups import changes
-from bot.followups.kinds import followup_label
+from bot.followups.kinds import followup_label, followup_on
 from bot.followups.plan import plan_followups
-from bot.history import meeting_day, score_points
+from bot.history import meeting_day, records_meeting, score_points
 from bot.meeting_effects import meeting_guide, record_progress, update_plan
 from bot.workdays import WorkingDays
 from dialogues.dates import format_danish_date
@@ -106,10 +106,7 @@ async def register_praktik(run: EffectRun, payload: dict[str, Any]) -> None:
     moved = changes.not_before_today(followups, today, WorkingDays(run.config.calendar))
     await queries.add_followups(run.session, followups=followups)
     if followups:
-        plan = ", ".join(
-            f"{followup_label(f.kind, f.months_after_end)} {format_danish_date(f.due_date)}"
-            for f in followups
-        )
+        plan = ", ".join(followup_on(f.kind, f.months_after_end, f.due_date) for f in followups)
         run.lines.append(messages.FOLLOWUPS_PLANNED.format(plan=plan))
     if moved:
         run.lines.append(
@@ -148,7 +145,7 @@ async def change_period(run: EffectRun, payload: dict[str, Any]) -> None:
     )
     if moved:
         plan = ", ".join(
-            f"{followup_label(f.kind, f.months_after_end)} {format_danish_date(f.due_date)}"
+            followup_on(f.kind, f.months_after_end, f.due_date)
             for f in sorted(moved, key=lambda f: f.due_date)
         )
         run.lines.append(messages.FOLLOWUPS_MOVED.format(plan=plan))
@@ -372,9 +369,13 @@ async def _save_copy_text(run: EffectRun, payload: dict[str, Any], copy: CopyTex
         assert run.conversation.corrects_id is not None
         first = await run.session.get(Conversation, run.conversation.corrects_id)
         when = format_danish_date(meeting_day(run.config, first)) if first is not None else "før"
-        copy = CopyText(
-            copy.kind, copy.title, messages.CORRECTED_NOTE_HEAD.format(date=when) + "\n" + copy.text
+        flow = run.flows.get(payload["flow_id"])
+        head = (
+            messages.CORRECTED_DRAFT_HEAD.format(title=flow.title, date=when)
+            if flow is not None and not records_meeting(flow)
+            else messages.CORRECTED_NOTE_HEAD.format(date=when)
         )
+        copy = CopyText(copy.kind, copy.title, head + "\n" + copy.text)
     await queries.add_case_note(
         run.session,
         praktik_id=run.praktik.id if run.praktik else None,

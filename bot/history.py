@@ -53,8 +53,17 @@ def phase_of(followup: FollowUp, praktik: Praktik) -> Phase:
     return "midtvejs"
 
 
+MEETING_DATE = "meeting_date"  # the step of a flow that records a meeting
+
+
+def records_meeting(flow: Flow | None) -> bool:
+    """The flow records a meeting (it asks when the meeting was), unlike a registration,
+    an outcome, a status or a changed period."""
+    return flow is not None and any(step.id == MEETING_DATE for step in flow.steps)
+
+
 def meeting_day(config: AppConfig, conversation: Conversation) -> dt.date:
-    answer = (conversation.state.get("answers") or {}).get("meeting_date")
+    answer = (conversation.state.get("answers") or {}).get(MEETING_DATE)
     if isinstance(answer, str):
         try:
             return dt.date.fromisoformat(answer)

@@ -89,6 +89,8 @@ HANDED_OVER_CLOSED = (
 REGISTRATION_CORRECTED = "Praktikken {case_ref} er opdateret med det rettede svar."
 STATUS_CORRECTED = "Status efter praktik for {case_ref} er opdateret med det rettede svar."
 CORRECTED_NOTE_HEAD = "RETTET UDKAST - erstatter det tidligere udkast om samme møde ({date})."
+# A correction of what is not a meeting (a registration, an outcome, a status, a period):
+CORRECTED_DRAFT_HEAD = "RETTET UDKAST - erstatter udkastet fra '{title}', gemt {date}."
 LOCKED_REGISTRATION = (
     "Det svar kan ikke rettes her. Start- og slutdato ændres med 'Ret periode', så "
     "opfølgningerne flyttes med; type, målgruppe og delmål kan ikke ændres på en oprettet "

@@ -15,7 +15,12 @@ ignoring surrounding whitespace), leaving one audit entry with counts only — n
 reference — and then removes the deleted rows' bytes from the SQLite file and its WAL
 (`Database.remove_deleted_bytes`; PostgreSQL: see the README). The praktik's short
 reference (P-1042) names the case as well, unless some praktik has that very text as its
-case reference.
+case reference. A reference that was corrected on a praktik (its registration's answers
+still hold the old one) is refused, naming the praktik's current reference
+(`ReferenceMovedError`): erasing under the old reference would leave half the case, and
+erasing the praktik under it could remove another citizen's case, if the old reference
+was a mistyped one of theirs. When a praktik has that reference as well, its case is
+erased and the other praktik's conversations are kept (and named).
 """
 
 from __future__ import annotations
@@ -63,6 +68,9 @@ class Removed:
     # WAL, False when other connections kept it busy too long, None for PostgreSQL.
     bytes_removed: bool | None = None
     cleared: int = 0  # praktik rows whose agreement texts were cleared (kept rows)
+    # After an erasure: other praktikker (case_ref, short_ref) whose conversations hold the
+    # erased reference as an earlier, corrected answer - kept with their own case.
+    kept_with: list[tuple[str, str | None]] = field(default_factory=list)
 
     def add(self, table: str, count: int) -> None:
         self.counts[table] = self.counts.get(table, 0) + count
@@ -237,10 +245,48 @@ async def case_of(db: Database, ref: str) -> str:
     return found if found is not None else ref
 
 
+class ReferenceMovedError(Exception):
+    """Conversations hold the reference, but the praktikker they belong to have another
+    case reference now (it was corrected): `current` lists their (case_ref, short_ref)."""
+
+    def __init__(self, ref: str, current: list[tuple[str, str | None]]) -> None:
+        self.ref, self.current = ref, current
+        super().__init__(f"{ref} was corrected to {', '.join(c for c, _ in current)}")
+
+
+async def _moved_to(
+    session: AsyncSession, conversation_ids: list[int], praktik_ids: list[int]
+) -> list[tuple[str, str | None]]:
+    """The (case_ref, short_ref) of the other praktikker these conversations belong to."""
+    if not conversation_ids:
+        return []
+    query = (
+        select(Praktik.case_ref, Praktik.short_ref)
+        .join(Conversation, col(Conversation.praktik_id) == col(Praktik.id))
+        .where(col(Conversation.id).in_(conversation_ids))
+        .where(col(Praktik.id).not_in(praktik_ids))
+        .distinct()
+        .order_by(col(Praktik.case_ref))
+    )
+    return [(ref, short) for ref, short in (await session.exec(query)).all()]
+
+
+async def _unlinked_or_in(
+    session: AsyncSession, conversation_ids: list[int], praktik_ids: list[int]
+) -> list[int]:
+    """Those of the conversations that belong to no praktik or to one of `praktik_ids`."""
+    praktik = col(Conversation.praktik_id)
+    ours = or_(praktik.is_(None), praktik.in_(praktik_ids))
+    query = select(Conversation.id).where(col(Conversation.id).in_(conversation_ids)).where(ours)
+    return [int(i) for i in (await session.exec(query)).all() if i is not None]
+
+
 async def erase_case(db: Database, *, case_ref: str, actor: str, dry_run: bool = False) -> Removed:
     """Remove every row about the case `case_ref` (or the praktik's short reference); one
     audit entry (counts only) remains. Then the deleted bytes are removed from the database
-    file (see the module docstring)."""
+    file (see the module docstring). A reference that was corrected on a praktik raises
+    ReferenceMovedError, and nothing is removed - unless a praktik has that reference now:
+    then its case is erased, and the other praktik's conversations stay (`kept_with`)."""
     case_ref = await case_of(db, case_ref)
     removed = Removed()
     async with db.transaction() as session:
@@ -253,6 +299,12 @@ async def erase_case(db: Database, *, case_ref: str, actor: str, dry_run: bool =
             )
         ).all()
         mentioned = await _registrations_with_ref(session, case_ref)
+        moved = await _moved_to(session, mentioned, praktik_ids)
+        if moved and not praktik_ids:
+            raise ReferenceMovedError(case_ref, moved)
+        if moved:  # another praktik's registration held this reference before a correction
+            removed.kept_with = moved
+            mentioned = await _unlinked_or_in(session, mentioned, praktik_ids)
         conversation_ids = sorted({int(i) for i in [*linked, *mentioned] if i is not None})
         await _remove_tool_rows(session, removed, praktik_ids, dry_run=dry_run)
         await _remove_conversations(session, removed, conversation_ids, dry_run=dry_run)

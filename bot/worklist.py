@@ -13,7 +13,7 @@ from bot import absence
 from bot.access import Roles, covering
 from bot.config import AppConfig
 from bot.followups import changes
-from bot.followups.kinds import followup_label
+from bot.followups.kinds import followup_on
 from bot.history import score_points
 from dialogues.dates import format_danish_date
 from dialogues.model import Flow
@@ -175,8 +175,8 @@ def next_followup_text(item: WorkItem, today: dt.date) -> str | None:
     followup = item.next_followup
     if followup is None:
         return None
-    label = followup_label(followup.kind, followup.months_after_end)
-    return f"{label} {format_danish_date(followup.due_date)}{due_marker(followup, today)}"
+    shown = followup_on(followup.kind, followup.months_after_end, followup.due_date)
+    return f"{shown}{due_marker(followup, today)}"
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from typing import Any
 
 from dialogues.dates import DateInputError, format_danish_date, parse_danish_date
 from dialogues.model import Option, Step
+from dialogues.numbers import danish_number
 
 YES_WORDS = frozenset({"ja", "j", "jo", "yes", "y", "1"})
 NO_WORDS = frozenset({"nej", "n", "no", "2"})
@@ -52,17 +53,13 @@ def _number(raw: str) -> float:
     return value
 
 
-def _fmt_number(value: float) -> str:
-    return f"{value:g}".replace(".", ",")
-
-
 def _in_range(value: float, low: float | None, high: float | None) -> None:
     if low is not None and high is not None and not low <= value <= high:
-        raise AnswerError(f"Tallet skal være mellem {_fmt_number(low)} og {_fmt_number(high)}.")
+        raise AnswerError(f"Tallet skal være mellem {danish_number(low)} og {danish_number(high)}.")
     if low is not None and value < low:
-        raise AnswerError(f"Tallet skal være mindst {_fmt_number(low)}.")
+        raise AnswerError(f"Tallet skal være mindst {danish_number(low)}.")
     if high is not None and value > high:
-        raise AnswerError(f"Tallet må højst være {_fmt_number(high)}.")
+        raise AnswerError(f"Tallet må højst være {danish_number(high)}.")
 
 
 def parse_choice(options: tuple[Option, ...], text: str | None, value: Any) -> str:
@@ -146,7 +143,9 @@ def parse_scale(text: str | None, value: Any, low: float | None, high: float | N
     high = DEFAULT_SCALE[1] if high is None else high
     raw = str(value if value is not None else text or "").strip()
     if not re.fullmatch(r"\d{1,3}", raw):
-        raise AnswerError(f"Svar med et helt tal fra {_fmt_number(low)} til {_fmt_number(high)}.")
+        raise AnswerError(
+            f"Svar med et helt tal fra {danish_number(low)} til {danish_number(high)}."
+        )
     number = int(raw)
     _in_range(number, low, high)
     return number
@@ -186,9 +185,9 @@ def display(step: Step, options: tuple[Option, ...], value: Any) -> str:
         case "yesno":
             return "Ja" if value else "Nej"
         case "number" | "scale":
-            shown = _fmt_number(float(value))
+            shown = danish_number(float(value))
             return (
-                f"{shown} af {_fmt_number(step.max or DEFAULT_SCALE[1])}"
+                f"{shown} af {danish_number(step.max or DEFAULT_SCALE[1])}"
                 if (step.kind == "scale")
                 else shown
             )

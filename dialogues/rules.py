@@ -18,6 +18,7 @@ from dialogues.cpr import p_number
 from dialogues.dates import format_danish_date
 from dialogues.domain import RuleSet, TargetGroup
 from dialogues.model import Option
+from dialogues.numbers import danish_number
 from dialogues.progression import Scale
 from dialogues.state import FlowContext
 
@@ -264,7 +265,7 @@ def _must_be_yes(value: Any, env: Env) -> Issue | None:
 def _hours(value: Any, env: Env) -> Issue | None:
     limit = env.max_hours()
     if float(value) > limit:
-        shown = f"{limit:g}".replace(".", ",")
+        shown = danish_number(limit)
         return Issue(
             "refuse",
             f"En praktik må højst være {shown} timer om ugen (en normal fuldtidsuge, "
@@ -276,7 +277,7 @@ def _hours(value: Any, env: Env) -> Issue | None:
 def _final_hours(value: Any, env: Env) -> Issue | None:
     start = env.answers.get(START_HOURS.step)
     if isinstance(start, int | float) and float(value) <= float(start):
-        shown = f"{float(start):g}".replace(".", ",")
+        shown = danish_number(float(start))
         return Issue(
             "refuse",
             f"Timetallet efter optrapningen skal være højere end timetallet ved start ({shown}). "
@@ -350,9 +351,10 @@ def _ratio_cap(value: Any, env: Env) -> Issue | None:
     if after > limit:
         return Issue(
             "warn",
-            f"Rimelighedskravet er ikke opfyldt: med {int(env.answers[EMPLOYEES.step])} "
-            f"ordinært ansatte må der højst være {limit} i praktik, løntilskud og "
-            f"nytteindsats på P-nummeret, og med denne borger bliver det {after} "
+            f"Rimelighedskravet er ikke opfyldt: med "
+            f"{danish_number(int(env.answers[EMPLOYEES.step]))} ordinært ansatte må der højst "
+            f"være {danish_number(limit)} i praktik, løntilskud og nytteindsats på P-nummeret, "
+            f"og med denne borger bliver det {danish_number(after)} "
             f"({env.rules().references.ratio_cap}). Praktikken kan ikke bevilges, før det er "
             "opfyldt.",
         )
@@ -418,8 +420,9 @@ def _colleagues_at_p_number(value: Any, env: Env) -> Issue | None:
     places = found.get("places_left")
     if isinstance(places, int) and (active or places <= 0):
         parts.append(
-            f"Efter rimelighedskravet ved seneste registrering er der {max(places, 0)} "
-            "plads(er) tilbage, når alle konsulenters aktive praktikker tælles med (bek. § 65)."
+            "Efter rimelighedskravet ved seneste registrering er der "
+            f"{danish_number(max(places, 0))} plads(er) tilbage, når alle konsulenters aktive "
+            "praktikker tælles med (bek. § 65)."
         )
     if found.get("repeat_flag"):
         parts.append(
@@ -783,7 +786,7 @@ def placeholders(env: Env, item: str | None = None) -> dict[str, str]:
     """Values for `{name}` placeholders in step texts."""
     values: dict[str, str] = {
         "item": item or "",
-        "max_hours": f"{env.max_hours():g}",
+        "max_hours": danish_number(env.max_hours()),
         "statement_from": statement_from(env),
     }
     praktik = env.ctx.praktik
@@ -805,7 +808,7 @@ def placeholders(env: Env, item: str | None = None) -> dict[str, str]:
         )
     limit = ratio_limit(env)
     if limit is not None:
-        values["ratio_limit"] = str(limit)
+        values["ratio_limit"] = danish_number(limit)
     return values
 
 

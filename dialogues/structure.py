@@ -126,9 +126,16 @@ def load_flow(path: Path) -> Flow:
 
 
 def load_flows(directory: Path = FLOWS_DIR) -> dict[str, Flow]:
-    """All flows of a directory by id; the first broken file stops the load."""
+    """All flows of a directory by id; the first broken file stops the load. A missing
+    directory, or one without a flow file, is refused: an app without flows does nothing."""
+    if not directory.is_dir():
+        missing = "no such directory" if not directory.exists() else "not a directory"
+        raise FlowError(str(directory), None, missing)
+    paths = sorted(directory.glob("*.yaml"))
+    if not paths:
+        raise FlowError(str(directory), None, "no flow files (*.yaml) found")
     flows: dict[str, Flow] = {}
-    for path in sorted(directory.glob("*.yaml")):
+    for path in paths:
         flow = load_flow(path)
         if flow.id in flows:
             raise FlowError(path.name, None, f"flow id '{flow.id}' is used by another file too")

@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -333,3 +334,86 @@ async def test_deleted_rows_leave_no_stale_copies_in_a_much_changed_file(
     assert [i for i in gone if marker(i).lower().encode() in data] == []
     kept = set(range(count)) - set(gone)
     assert [i for i in kept if marker(i).lower().encode() not in data] == []
+
+
+def erase_cli(db_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "erase", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+        env={**os.environ, "DATABASE_URL": db_url},
+    )
+
+
+async def test_a_corrected_case_reference_is_erased_under_the_current_one(
+    db: Database, db_url: str, config: AppConfig, flows: dict[str, Flow]
+) -> None:
+    """A registration in the terminal, its case reference corrected: its copy-ready texts
+    are headed as a corrected registration (not a meeting), and `erase --case <old>`
+    refuses, naming the current reference, instead of erasing half the case."""
+    from bot.conversations import ConversationService
+    from storage.models import Answer, AuditEntry, Conversation
+    from tests.test_dialogue_tool_storage import REGISTER, Driver
+    from tests.test_dialogue_tool_terminal import REGISTRATION
+    from tests.test_terminal import Terminal
+
+    term = await Terminal.start(db_url)
+    await term.expect("Hvad vil du gøre?")
+    out = ""
+    for line, expect in REGISTRATION:
+        out = await term.send(line, expect)
+    assert "Dens korte reference er P-1001 - den står" in out  # no Slack markup here
+    assert "*P-1001*" not in out
+    await term.send("ret", "Hvilket gemt svar vil du rette?")  # her only praktik: no picker
+    out = await term.expect("skriv 'tilbage' for menuen")
+    [number] = re.findall(r"(\d+)\) [^\n]*Sagsreference: SAG-2026-1301", out)
+    await term.send(number, "Skriv dit svar.")
+    await term.send("SAG-2026-1399", "Skriv 'gem'")
+    out = await term.send("gem", "Hvad vil du gøre?")
+    assert "RETTET UDKAST - erstatter udkastet fra 'Ny praktik', gemt " in out
+    assert "samme møde" not in out
+    await term.send("afslut praktikbot", "Farvel")
+    assert await term.close() == 0
+    async with db.transaction() as session:
+        [praktik] = (await session.exec(select(Praktik))).all()
+        answers = len((await session.exec(select(Answer))).all())
+    assert praktik.case_ref == "SAG-2026-1399" and answers > 20
+
+    for args in (("--case", "sag-2026-1301"), ("--case", "SAG-2026-1301", "--yes")):
+        refused = await asyncio.to_thread(erase_cli, db_url, *args)
+        assert refused.returncode == 1 and refused.stdout == "", refused.stderr
+        assert refused.stderr.strip() == (
+            f"praktikbot erase: {args[1]} is no longer a praktik's case reference - it "
+            "was corrected to SAG-2026-1399 (P-1001). Nothing is erased. To erase that case, "
+            f"with the answers that still hold {args[1]}, run: praktikbot erase --case "
+            "SAG-2026-1399"
+        )
+    async with db.transaction() as session:
+        assert len((await session.exec(select(Answer))).all()) == answers
+        entries = (await session.exec(select(AuditEntry))).all()
+        assert not [e for e in entries if e.action == "erase"]
+
+    # The old reference registered again, for its own case: that case is erased, the
+    # corrected praktik's conversations (holding the old reference as a past answer) stay.
+    driver = Driver(ConversationService(db=db, config=config, flows=flows))
+    await driver.start("ny_praktik")
+    await driver.say("SAG-2026-1301", *REGISTER[1:])
+    again = await asyncio.to_thread(erase_cli, db_url, "--case", "SAG-2026-1301", "--yes")
+    assert again.returncode == 0, again.stderr
+    assert "Kept: the conversations of the praktik SAG-2026-1399 (P-1001)" in again.stdout
+    async with db.transaction() as session:
+        assert [p.case_ref for p in (await session.exec(select(Praktik))).all()] == [
+            "SAG-2026-1399"
+        ]
+        assert len((await session.exec(select(Answer))).all()) == answers
+
+    erased = await asyncio.to_thread(erase_cli, db_url, "--case", "SAG-2026-1399", "--yes")
+    assert erased.returncode == 0, erased.stderr
+    async with db.transaction() as session:
+        for model in (Praktik, Answer, Conversation, CaseNote):
+            assert (await session.exec(select(model))).all() == [], model
+    left = await asyncio.to_thread(erase_cli, db_url, "--case", "SAG-2026-1301")
+    assert left.returncode == 1 and "Nothing is stored about that case." in left.stdout

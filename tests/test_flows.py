@@ -197,6 +197,20 @@ def test_cli_flows_check_fails_naming_file_and_step(tmp_path: Path) -> None:
     assert "yesnomaybe" in result.stderr
 
 
+def test_cli_flows_check_refuses_a_missing_or_empty_directory(tmp_path: Path) -> None:
+    """A typo in the path is no silent success."""
+    missing = tmp_path / "nowhere"
+    result = _cli("flows", "check", "--dir", str(missing))
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == f"FAIL {missing}: no such directory\n"
+    (tmp_path / "README.md").write_text("no flows here", encoding="utf-8")
+    result = _cli("flows", "check", "--dir", str(tmp_path))
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == f"FAIL {tmp_path}: no flow files (*.yaml) found\n"
+    with pytest.raises(FlowError, match="not a directory"):
+        load_flows(tmp_path / "README.md")
+
+
 def test_cli_flows_test_and_diagram() -> None:
     result = _cli("flows", "test")
     assert result.returncode == 0, result.stdout + result.stderr

@@ -25,6 +25,7 @@ from bot.conversations import ConversationService
 from dialogues import engine
 from dialogues.dates import format_danish_date
 from dialogues.model import Flow
+from dialogues.numbers import danish_number
 from dialogues.rules import VALIDATORS, Env
 from dialogues.state import FlowContext, Turn, UserInput
 from dialogues.structure import FlowError, parse_flow
@@ -32,6 +33,7 @@ from storage.db import Database
 from storage.models import Answer, CaseNote, Praktik
 from tests.slack_harness import SlackBot, message_text
 from tests.test_conversations import NOW, Driver
+from tests.test_dialogue_tool_storage import REGISTER
 from tests.test_terminal import Terminal, all_rows
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,6 +55,24 @@ def say(flow: Flow, ctx: FlowContext, *inputs: str, now: dt.datetime = NOW) -> T
 # The answers up to the start date (P-nummer skipped, type chosen, one sub-goal, tasks).
 def until_start(group: str, company: str = "Eksempel Lager ApS") -> tuple[str, ...]:
     return ("SAG-2026-0601", group, company, "spring over", "1", "1", "1", "spring over", "Lager")
+
+
+def test_numbers_in_messages_are_written_the_danish_way(
+    flows: dict[str, Flow], ctx: FlowContext
+) -> None:
+    """Not "1e+06": a point between thousands, a comma before decimals (and the answer
+    shown back as typed the Danish way)."""
+    for typed in ("99999999999999999999999999", "2000000"):
+        turn = say(flows["ny_praktik"], ctx, *REGISTER[:18], typed)
+        assert turn.messages == ("Tallet skal være mellem 0 og 1.000.000.",)
+        assert turn.prompt is not None and turn.prompt.step_id == "ordinary_employees"
+    shown = {
+        1_000_000: "1.000.000", 1250: "1.250", 7.5: "7,5", -1250.25: "-1.250,25", 0: "0",
+        37: "37", 0.1 + 0.2: "0,3", 1e20: "100.000.000.000.000.000.000",
+    }  # fmt: skip
+    assert {value: danish_number(value) for value in shown} == shown
+    turn = say(flows["ny_praktik"], ctx, *REGISTER[:13], "40")  # above the maximum hours
+    assert any("højst være 37 timer" in m for m in turn.messages), turn.messages
 
 
 # --- the agreement's fields -----------------------------------------------------------------

@@ -8,9 +8,11 @@ sentence: "opstartsmøde"). The two kinds only the bot creates are named here: `
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import cache
 from typing import get_args
 
+from dialogues.dates import format_danish_date
 from dialogues.domain import FollowUpKind
 from dialogues.structure import FLOWS_DIR, load_flow
 
@@ -35,8 +37,21 @@ def followup_label(kind: str, months_after_end: int | None = None) -> str:
     label = followup_labels().get(kind, kind)
     if kind == "status" and months_after_end:
         unit = "måned" if months_after_end == 1 else "måneder"
-        label = f"{label} {months_after_end} {unit} efter"
+        label = f"{label} {months_after_end} {unit} {AFTER_END}"
     return label
+
+
+AFTER_END = "efter afslutningen"  # what a status follow-up's months count from
+
+
+def followup_on(kind: str, months_after_end: int | None, due: dt.date) -> str:
+    """The follow-up and the day it is due, inside a sentence: "opstartsmøde fredag den
+    4. december 2026"; a status follow-up's date after a colon, so that it is not read as
+    the day its months count from: "status på job/uddannelse 1 måned efter afslutningen:
+    fredag den 22. januar 2027"."""
+    label = followup_label(kind, months_after_end)
+    joint = ": " if label.endswith(AFTER_END) else " "
+    return f"{label}{joint}{format_danish_date(due)}"
 
 
 def followup_title(kind: str, months_after_end: int | None = None) -> str:

@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 from bot.config import AppConfig
 from bot.report import views as v
 from bot.report.model import View
-from bot.report.views import VIEW_NAMES, Request, option_categories
+from bot.report.views import BY_VIEWS, VIEW_NAMES, Request, option_categories
 from dialogues.model import Flow
 from storage import queries
 from storage.db import Database
 from storage.report_queries import DIMENSIONS, PERIODS, Scope
 
 __all__ = [
+    "BY_VIEWS",
     "DIMENSIONS",
     "PERIODS",
     "VIEW_NAMES",

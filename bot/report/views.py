@@ -40,6 +40,7 @@ from storage import report_queries as rq
 from storage.report_queries import CATEGORY_ORDER, LEAD_BUCKETS, Scope, Window
 
 VIEW_NAMES = ("exit", "cohorts", "followup", "overdue", "duration", "lead_time", "companies")
+BY_VIEWS = ("exit", "duration", "lead_time")  # the views `Request.by` breaks down
 DIMENSION_LABELS = {
     "type": "Type",
     "target_group": "Målgruppe",
