@@ -27,6 +27,7 @@ from bot.conversations import ConversationService
 from bot.reminders.sending import slack_client
 from bot.slack.app import build_app
 from bot.slack.deps import SlackDeps
+from bot.slack.listeners import cpr_guard
 from bot.slack.server import web_app
 from dialogues.model import Flow
 from storage.db import Database
@@ -290,13 +291,18 @@ class SlackBot:
         return root
 
     async def wait_idle(self, timeout: float = 15) -> None:
-        """Wait until every listener Bolt started after its ack has finished."""
+        """Wait until every listener Bolt started after its ack has finished (and what the
+        CPR guard tells after its ack)."""
         deadline = time.monotonic() + timeout
         while True:
             running = [
                 t
                 for t in asyncio.all_tasks()
-                if not t.done() and t.get_coro().__name__ == "run_ack_function_asynchronously"  # type: ignore[union-attr]
+                if not t.done()
+                and (
+                    t.get_coro().__name__ == "run_ack_function_asynchronously"  # type: ignore[union-attr]
+                    or t.get_name() == cpr_guard.AFTER_ACK
+                )
             ]
             if not running:
                 return

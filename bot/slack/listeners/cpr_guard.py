@@ -13,11 +13,14 @@ The middleware answers a refused interaction itself: it returns the ack's respon
 200; a Bolt middleware that neither calls `next()` nor returns a response makes Bolt
 answer 404 and log a warning), and says why where the user is: in the modal (a note
 under the block that held the number, drawn with `views.update`; a submission gets
-`response_action: errors` on the input), else privately in the user's DM.
+`response_action: errors` on the input), else privately in the user's DM. That Slack
+call runs after the response is returned (a task named `AFTER_ACK`), so a slow or
+rate-limited Slack never delays the ack.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -37,6 +40,10 @@ from dialogues import texts
 from dialogues.cpr import contains_cpr
 
 log = logging.getLogger(__name__)
+
+# The name of the task that tells the user after the ack (the tests wait for it too).
+AFTER_ACK = "pb-after-ack"
+_telling: set[asyncio.Task[None]] = set()  # held until done (the loop keeps weak refs)
 
 # The note a refused interaction leaves in its modal (replaced, not added, when repeated).
 NOTICE_BLOCK = "pb_cpr_refused"
@@ -164,6 +171,17 @@ def _from_modal(body: dict[str, Any]) -> bool:
     return isinstance(view, dict) and view.get("type") == "modal" and bool(view.get("id"))
 
 
+async def _tell_refused(deps: SlackDeps, client: AsyncWebClient, body: dict[str, Any]) -> None:
+    """Why the interaction was refused, where the user is: the modal, else their DM."""
+    if _from_modal(body):
+        await _notice_in_modal(client, body)
+        return
+    user = body.get("user")
+    user_id = str(user.get("id") or "") if isinstance(user, dict) else ""
+    if user_id:
+        await tell_privately(deps, client, user_id, [texts.CPR_REFUSED])
+
+
 def register(app: AsyncApp, deps: SlackDeps) -> None:
     async def refuse_cpr_in_interactions(
         body: dict[str, Any],
@@ -181,13 +199,9 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             await next_()
             return None
         response = await ack()
-        if _from_modal(body):
-            await _notice_in_modal(client, body)
-            return response
-        user = body.get("user")
-        user_id = str(user.get("id") or "") if isinstance(user, dict) else ""
-        if user_id:
-            await tell_privately(deps, client, user_id, [texts.CPR_REFUSED])
+        task = asyncio.create_task(_tell_refused(deps, client, body), name=AFTER_ACK)
+        _telling.add(task)
+        task.add_done_callback(_telling.discard)
         return response
 
     app.middleware(refuse_cpr_in_interactions)
