@@ -41,6 +41,11 @@ class WorkingDays:
                 remaining -= 1
         return current
 
+    def on_or_after(self, day: dt.date) -> dt.date:
+        """`day`, or the next working day when it is a day off (a date that may not move
+        earlier, e.g. not before today)."""
+        return day if self.is_working_day(day) else self.add(day, 1)
+
     def adjust(self, day: dt.date) -> dt.date:
         """A due date on a day off moves to a working day by the configured rule."""
         if self.is_working_day(day):

@@ -63,9 +63,7 @@ def not_before_today(
     for followup in followups:
         due = today_or_later(followup.due_date, today)
         if due != followup.due_date:
-            followup.due_date = followup.planned_due = (
-                due if days.is_working_day(due) else days.add(due, 1)
-            )
+            followup.due_date = followup.planned_due = days.on_or_after(due)
             moved.append(followup)
     return moved
 
@@ -75,7 +73,7 @@ def chosen_due_date(day: dt.date, today: dt.date, days: WorkingDays) -> dt.date:
     moves to the next working day."""
     if day < today:
         raise PlanError(PAST_DATE)
-    return day if days.is_working_day(day) else days.add(day, 1)
+    return days.on_or_after(day)
 
 
 # --- changing one follow-up --------------------------------------------------------------
@@ -105,6 +103,27 @@ async def _reschedule(
     await session.flush()
     await queue.cancel_open_deliveries(session, followup_ids=[followup.id], now=now, reason=reason)
     return followup
+
+
+async def _redate(
+    session: AsyncSession,
+    followup: FollowUp,
+    *,
+    due: dt.date,
+    planned: dt.date,
+    now: dt.datetime,
+    reason: str,
+) -> None:
+    """A planned follow-up due again by its plan (not postponed): a new version with new
+    reminders."""
+    assert followup.id is not None
+    followup.due_date = due
+    followup.planned_due = planned
+    followup.postponed_from = None
+    followup.scheduled_at = now
+    followup.version += 1
+    session.add(followup)
+    await queue.cancel_open_deliveries(session, followup_ids=[followup.id], now=now, reason=reason)
 
 
 async def postpone_followup(
@@ -228,18 +247,12 @@ async def move_praktik_followups(
         new_date = plan_due_date(plan[index], praktik.start_date, praktik.end_date, days)
         if new_date == followup.due_date and followup.postponed_from is None:
             continue
-        assert followup.id is not None
-        followup.due_date = new_date
-        followup.planned_due = new_date
-        followup.postponed_from = None
         followup.plan_index = index
         followup.months_after_end = plan[index].offset_months or None
-        followup.scheduled_at = now
-        followup.version += 1
-        session.add(followup)
-        await queue.cancel_open_deliveries(
-            session, followup_ids=[followup.id], now=now, reason="praktik dates changed"
-        )
+        await _redate(
+            session, followup, due=new_date, planned=new_date, now=now,
+            reason="praktik dates changed",
+        )  # fmt: skip
         changed.append(followup)
     added = [planned_followup(plan[index], index, praktik, days, now) for index in missing]
     if added:
@@ -293,20 +306,11 @@ async def move_status_to_end(
         if followup.status != "planned" or followup.kind != "status":
             continue
         planned = plan_due_date(plan[index], praktik.start_date, praktik.end_date, days)
-        due = today_or_later(planned, today)
-        if not days.is_working_day(due):
-            due = days.add(due, 1)
+        due = days.on_or_after(today_or_later(planned, today))
         if due == followup.due_date and followup.postponed_from is None:
             continue
-        assert followup.id is not None
-        followup.due_date = due
-        followup.planned_due = planned
-        followup.postponed_from = None
-        followup.scheduled_at = now
-        followup.version += 1
-        session.add(followup)
-        await queue.cancel_open_deliveries(
-            session, followup_ids=[followup.id], now=now, reason="praktik ended early"
+        await _redate(
+            session, followup, due=due, planned=planned, now=now, reason="praktik ended early"
         )
         moved.append(followup)
     await session.flush()
