@@ -65,10 +65,20 @@ async def fill(bot: SlackBot, user: str, field_id: str, value: Any) -> ClientRes
     view = top_modal(bot)
     block_id = field_block(view, field_id)
     state = bot.slack.enter(view["id"], block_id, value)
-    block = bot.slack.input_block(view["id"], block_id)
-    if not block.get("dispatch_action"):
+    if not bot.slack.input_block(view["id"], block_id).get("dispatch_action"):
         return None
-    element = block["element"]
+    response = await send_change(bot, user, view, block_id, state)
+    assert response.status == 200, await response.text()
+    await bot.wait_idle()
+    return response
+
+
+async def send_change(
+    bot: SlackBot, user: str, view: dict[str, Any], block_id: str, state: dict[str, Any]
+) -> ClientResponse:
+    """The block_actions Slack sends for `state` entered in an input of `view` (sent by
+    Slack for a dispatching input; for any other, what a forged request can send)."""
+    element = bot.slack.input_block(view["id"], block_id)["element"]
     payload = {
         **_base(user),
         "type": "block_actions",
@@ -85,10 +95,7 @@ async def fill(bot: SlackBot, user: str, field_id: str, value: Any) -> ClientRes
             }
         ],
     }
-    response = await bot.interactive(payload)
-    assert response.status == 200, await response.text()
-    await bot.wait_idle()
-    return response
+    return await bot.interactive(payload)
 
 
 async def fill_all(bot: SlackBot, user: str, values: dict[str, Any]) -> None:

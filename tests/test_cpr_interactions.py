@@ -19,13 +19,13 @@ from dialogues import texts
 from storage.db import Database
 from tests.form_support import (
     _base,
-    action_ts,
     click_home,
     field_block,
     fill,
     fill_all,
     form_offer,
     open_home,
+    send_change,
     submit,
     top_modal,
 )
@@ -107,25 +107,8 @@ async def test_a_forged_action_in_a_modal_is_answered_200_and_refused_there(
     caplog.set_level(logging.DEBUG)
     view = await open_registration_form(bot)
     block = field_block(view, "case_ref")
-    element = bot.slack.input_block(view["id"], block)["element"]
     state = bot.slack.enter(view["id"], block, "0101901234")
-    payload = {
-        **_base(ANNA),
-        "type": "block_actions",
-        "trigger_id": bot.slack.issue_trigger_id(view_id=view["id"]),
-        "container": {"type": "view", "view_id": view["id"]},
-        "view": bot.slack.view_payload(view["id"]),
-        "actions": [
-            {
-                "type": element["type"],
-                "action_id": element["action_id"],
-                "block_id": block,
-                "action_ts": action_ts(),
-                **{k: v for k, v in state.items() if k != "type"},
-            }
-        ],
-    }
-    response = await bot.interactive(payload)
+    response = await send_change(bot, ANNA, view, block, state)
     assert (response.status, await response.text()) == (200, "")
     await bot.wait_idle()
     blocks = [b.get("block_id") for b in top_modal(bot)["blocks"]]
