@@ -244,10 +244,7 @@ async def record_outcome(run: EffectRun, payload: dict[str, Any]) -> None:
         if f.kind == "status" and f.status == "planned"
     ]
     if upcoming:
-        plan = ", ".join(
-            f"{followup_label(f.kind, f.months_after_end)} {format_danish_date(f.due_date)}"
-            for f in upcoming
-        )
+        plan = ", ".join(followup_on(f.kind, f.months_after_end, f.due_date) for f in upcoming)
         run.lines.append(messages.STATUS_PLANNED.format(plan=plan))
 
 

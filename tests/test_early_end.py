@@ -108,6 +108,8 @@ async def test_an_outcome_before_the_planned_end_ends_the_praktik_on_the_day_it_
         "praktikken SAG-2026-1501 er afsluttet fredag den 27. november 2026 - før den planlagte "
         "slutdato fredag den 29. januar 2027" in said
     )
+    # The status plan names each due day after a colon, not as the day months count from.
+    assert "1 måned efter afslutningen: onsdag den 23. december 2026" in said
 
     [praktik] = await rows(db, Praktik)
     assert (praktik.status, praktik.outcome) == ("ended", "fortsat_ledig")
