@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, update
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -344,24 +345,56 @@ async def outcomes_by_type(session: AsyncSession) -> list[tuple[str, str | None,
     return [(t, o, int(n)) for t, o, n in (await session.exec(query)).all()]
 
 
+class RemindableFollowUp(NamedTuple):
+    """What the planner needs of a due follow-up (Core columns, no ORM object)."""
+
+    id: int
+    praktik_id: int
+    kind: str
+    due_date: dt.date
+    scheduled_at: dt.datetime | None
+    created_at: dt.datetime
+    slack_user_id: str
+
+
 async def remindable_followups(
     session: AsyncSession, *, due_from: dt.date, due_to: dt.date
-) -> list[tuple[FollowUp, str]]:
+) -> list[RemindableFollowUp]:
     """Planned follow-ups due in [due_from, due_to] whose consultant has a Slack user id,
     of active praktikker (and status follow-ups, which fall after a praktik ended), with
-    that Slack user id."""
-    query = (
-        select(FollowUp, Consultant.slack_user_id)
-        .join(Praktik, col(Praktik.id) == col(FollowUp.praktik_id))
+    that Slack user id, in id order.
+
+    The plan must not grow with the history of ended praktikker and held follow-ups: it
+    starts from `ix_followups_status_due` (the planned rows in the window, nothing else)
+    and looks each one's praktik and consultant up by primary key in a correlated
+    subquery, which no planner can turn into a scan of every praktik (PostgreSQL
+    hash-joined a sequential scan of them while the table was small enough)."""
+    owner = (
+        select(Consultant.slack_user_id)
+        .select_from(Praktik)
         .join(Consultant, col(Consultant.id) == col(Praktik.consultant_id))
-        .where(FollowUp.status == "planned")
+        .where(col(Praktik.id) == col(FollowUp.praktik_id))
+        .where((Praktik.status == "active") | (FollowUp.kind == "status"))
+        .correlate(FollowUp)
+        .scalar_subquery()
+    )
+    query = (
+        sa_select(
+            col(FollowUp.id),
+            col(FollowUp.praktik_id),
+            col(FollowUp.kind),
+            col(FollowUp.due_date),
+            col(FollowUp.scheduled_at),
+            col(FollowUp.created_at),
+            owner,
+        )
+        .where(col(FollowUp.status) == "planned")
         .where(col(FollowUp.due_date) >= due_from)
         .where(col(FollowUp.due_date) <= due_to)
-        .where(col(Consultant.slack_user_id).is_not(None))
-        .where((Praktik.status == "active") | (FollowUp.kind == "status"))
         .order_by(col(FollowUp.id))
     )
-    return [(f, str(user)) for f, user in (await session.exec(query)).all()]
+    rows = (await (await session.connection()).execute(query)).all()
+    return [RemindableFollowUp(*row) for row in rows if row[-1] is not None]
 
 
 async def followups_with_praktik(

@@ -270,10 +270,7 @@ async def materialise(
         )
 
     due_from, due_to = due_window(config, now, days)
-    for followup, slack_user in await queries.remindable_followups(
-        session, due_from=due_from, due_to=due_to
-    ):
-        assert followup.id is not None
+    for followup in await queries.remindable_followups(session, due_from=due_from, due_to=due_to):
         since = max(earliest, followup.scheduled_at or followup.created_at)
         for occurrence in followup_occurrences(
             config, days, followup_id=followup.id, kind=followup.kind, due_date=followup.due_date
@@ -283,7 +280,7 @@ async def materialise(
                 since,
                 followup_id=followup.id,
                 praktik_id=followup.praktik_id,
-                recipient=slack_user,
+                recipient=followup.slack_user_id,
                 team_id=None,
             )
     for team in config.teams:

@@ -1,6 +1,6 @@
 """`make bench`: run every benchmark and print one table with the machine it ran on.
 
-    python -m tests.benchmarks [--only turns,reminders,instances,report,footprint]
+    python -m tests.benchmarks [--only turns,reminders,history,instances,report,footprint]
         [--quick] [--profile]
 
 `--quick` takes fewer samples and a smaller reminder store (a smoke run, not a result);
@@ -19,12 +19,13 @@ from pathlib import Path
 
 from tests.benchmarks.common import Table, machine_rows, postgres_version
 from tests.benchmarks.footprint import run as run_footprint
+from tests.benchmarks.history import run as run_history
 from tests.benchmarks.instances import run as run_instances
 from tests.benchmarks.reminders import run as run_reminders
 from tests.benchmarks.report import run as run_report
 from tests.benchmarks.turns import run as run_turns
 
-SECTIONS = ("turns", "reminders", "instances", "report", "footprint")
+SECTIONS = ("turns", "reminders", "history", "instances", "report", "footprint")
 
 
 async def main(only: tuple[str, ...], *, quick: bool, profile: bool) -> Table:
@@ -47,6 +48,9 @@ async def main(only: tuple[str, ...], *, quick: bool, profile: bool) -> Table:
             await run_reminders(
                 table, workdir, postgres=version is not None, quick=quick, profile=profile
             )
+        if "history" in only:
+            print("· due-query with history …", file=sys.stderr, flush=True)
+            await run_history(table, postgres=version is not None, quick=quick)
         if "instances" in only:
             print("· several scheduler instances …", file=sys.stderr, flush=True)
             await run_instances(table, postgres=version is not None, quick=quick)

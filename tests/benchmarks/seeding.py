@@ -11,7 +11,8 @@ The reminder store (`reminder_store`), on the Monday `TODAY`:
 - 4 follow-ups each (opstart, midtvejs, afslutning, status) = 400,000: those of ended
   praktikker and the active ones' opstart are held (each with its sent reminder in
   `deliveries`, the history a year of reminders leaves); `due` active praktikker have
-  their midtvejs due today; the other active ones' are planned over the next 120 days.
+  their midtvejs due today; the other active ones' are planned 7 to 126 days ahead
+  (beyond the reach of every early reminder).
 So exactly `due` reminders are due at 08:00 today.
 """
 
@@ -177,7 +178,8 @@ def reminder_store(*, consultants: int = 500, praktikker: int = 100_000, due: in
             if pid <= due:
                 due_ids.append(followup(pid, "midtvejs", TODAY, held=False, owner=owner))
             else:
-                later = TODAY + dt.timedelta(days=1 + pid % 120)
+                # A week on at least: beyond every early reminder's reach today.
+                later = TODAY + dt.timedelta(days=7 + pid % 120)
                 followup(pid, "midtvejs", later, held=False, owner=owner)
             closing = TODAY + dt.timedelta(days=130 + pid % 30)
             followup(pid, "afslutning", closing, held=False, owner=owner)
