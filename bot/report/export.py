@@ -104,27 +104,29 @@ def to_json(report: Report) -> str:
         "period": request.period,
         "from": request.date_from.isoformat() if request.date_from else None,
         "to": request.date_to.isoformat() if request.date_to else None,
-        "views": [
-            {
-                "name": view.name,
-                "title": view.title,
-                "dimensions": list(view.dims),
-                "columns": [{"key": c.key, "label": c.label, "kind": c.kind} for c in view.visible],
-                "rows": [
-                    {
-                        "labels": list(labels),
-                        "total": index == len(view.data),
-                        "values": dict(zip((c.key for c in view.visible), cells, strict=True)),
-                    }
-                    for index, (labels, cells) in enumerate(
-                        zip(view.all_labels(), view.shown(), strict=True)
-                    )
-                ],
-            }
-            for view in report.views
-        ],
+        "views": [view_document(view) for view in report.views],
     }
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def view_document(view: View) -> dict[str, Any]:
+    """One view as the JSON export shows it."""
+    return {
+        "name": view.name,
+        "title": view.title,
+        "dimensions": list(view.dims),
+        "columns": [{"key": c.key, "label": c.label, "kind": c.kind} for c in view.visible],
+        "rows": [
+            {
+                "labels": list(labels),
+                "total": index == len(view.data),
+                "values": dict(zip((c.key for c in view.visible), cells, strict=True)),
+            }
+            for index, (labels, cells) in enumerate(
+                zip(view.all_labels(), view.shown(), strict=True)
+            )
+        ],
+    }
 
 
 CHART_SHEET = "Graf"

@@ -12,7 +12,8 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from bot.report.suppression import Hidden, line_relations, row_relations, suppress
+from bot.report.relations import line_relations, row_relations, row_subsets
+from bot.report.suppression import Hidden, suppress
 
 Kind = Literal["count", "rate", "average", "text", "internal", "remaining"]
 Shown = int | float | str | None
@@ -50,6 +51,11 @@ class View:
     total: dict[str, float | int | str | None] | None = None
     # Row relations: (total column, its parts); a column may have several.
     sums: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+    # Row inequalities: (part column, whole column), part <= whole.
+    subsets: list[tuple[str, str]] = field(default_factory=list)
+    # Whether another run with fewer breakdowns shows this table's marginals (the
+    # breakdowns are the reader's choice); False for a view with fixed breakdowns.
+    marginals_shown: bool = True
     notes: list[str] = field(default_factory=list)
     suppressed: bool = True
     min_size: int = 5
@@ -82,8 +88,15 @@ class View:
         }
         total_row = len(self.data) if self.total is not None else None
         relations = row_relations(range(len(rows)), self.sums)
-        relations += line_relations(self.keys, self.counts, total_row=total_row, values=values)
-        return suppress(values, relations, self.min_size)
+        relations += line_relations(
+            self.keys,
+            self.counts,
+            total_row=total_row,
+            values=values,
+            marginals=self.marginals_shown,
+        )
+        subsets = row_subsets(range(len(rows)), self.subsets)
+        return suppress(values, relations, self.min_size, subsets)
 
     def shown(self) -> list[list[Shown]]:
         """Every row's visible cells as this audience sees them (the total row last)."""

@@ -192,6 +192,17 @@ EXIT_SUMS = [
 ]
 
 
+def exit_subsets(months: Sequence[int]) -> list[tuple[str, str]]:
+    """The exit view's inequalities that hold by how it counts (part <= whole): job or
+    education at most ended, a job at the host company at most job or education, job or
+    education after M months at most the statuses recorded then."""
+    return [
+        ("jobedu", "ended"),
+        ("host", "jobedu"),
+        *((f"jobedu_{m}", f"status_{m}") for m in months),
+    ]
+
+
 ExitRows = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]
 
 
@@ -313,9 +324,10 @@ async def exit_view(
             continue
         found[f"status_{months_after}"] = int(recorded or 0)
         found[f"jobedu_{months_after}"] = int(jobedu or 0)
+    keys = {c.key for c in view.columns}
     if not short:
-        keys = {c.key for c in view.columns}
         view.sums = [(total, parts) for total, parts in EXIT_SUMS if total in keys]
+    view.subsets = [pair for pair in exit_subsets(marks) if {*pair} <= keys]
     add_total(view)
     return view
 
@@ -364,6 +376,7 @@ async def followup_view(
             Column("rate", "Andel til tiden", "rate", "on_time", "due"),
         ),
         sums=[("due", ("on_time", "late", "missed"))],
+        marginals_shown=False,  # fixed breakdowns: no coarser table shows its lines
     )
     months: dict[tuple[str, int, str], list[int]] = {}
     for team, planned, kind, on_time, late, missed in rows:
@@ -555,6 +568,7 @@ async def companies_view(
             ),
         ),
         sums=[("praktikker", ("active", "ended"))],
+        subsets=[("hires", "ended")],
     )
     for p_number, total, active, ended, hires, recent, recent_hires, limit in sorted(rows):
         view.keys.append((p_number,))

@@ -1,0 +1,191 @@
+"""Small-cell suppression attacked as a reader would: an integer programme on what the
+JSON export shows (`tests/table_attacker.py`) must not pin any hidden count above zero
+— from one table alone; and with the coarser tables beside it, only the cells the
+product itself reports as exposed (the documented cross-table limitation)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import random
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.config import AppConfig
+from bot.demo import seed_demo
+from bot.report import Audience, Request, build_report
+from bot.report.export import to_json, view_document
+from bot.report.model import Column, View, add_total
+from bot.report.relations import Relation
+from bot.report.suppression import suppress
+from bot.report.views import EXIT_SUMS, _exit_columns, exit_subsets
+from dialogues.model import Flow
+from storage.db import Database
+from tests.table_attacker import Table, pinned
+
+N = 5
+MONTHS = (1, 3)
+TODAY = dt.date(2026, 11, 30)
+BY_VIEW_NAMES = ("Afgang", "Varighed", "Tid til start")  # the views --by breaks down
+
+
+def document(view: View) -> Table:
+    return Table.of(view_document(view), N)
+
+
+def test_thirteen_is_five_four_four_takes_a_partner() -> None:
+    """13 = 5 + 4 + 4: each relation has two hidden members, yet both 4s are pinned
+    unless a third cell is hidden."""
+    view = View(
+        name="T",
+        title="t",
+        dims=("Team",),
+        columns=(Column("t", "I alt"), Column("a", "A"), Column("b", "B"), Column("c", "C")),
+        sums=[("t", ("a", "b", "c"))],
+        min_size=N,
+    )
+    view.keys, view.labels = [("q",)], [("Q",)]
+    view.data = [{"t": 13, "a": 5, "b": 4, "c": 4}]
+    add_total(view)
+    relations = [Relation(((0, "a"), (0, "b"), (0, "c")), total=(0, "t"))]
+    assert suppress({(0, "t"): 13, (0, "a"): 5, (0, "b"): 4, (0, "c"): 4}, relations, N).secondary
+    shown = view.shown()[0]
+    assert shown.count("<5") == 2 and "x" in shown
+    assert not pinned(document(view))
+
+
+def test_a_hidden_count_is_not_left_alone_in_its_row() -> None:
+    view = View(
+        name="T",
+        title="t",
+        dims=("Team",),
+        columns=(Column("t", "I alt"), Column("a", "A"), Column("b", "B")),
+        sums=[("t", ("a", "b"))],
+        min_size=N,
+    )
+    view.keys = [("p",), ("q",)]
+    view.labels = [("P",), ("Q",)]
+    view.data = [{"t": 23, "a": 3, "b": 20}, {"t": 30, "a": 10, "b": 20}]
+    add_total(view)
+    assert not pinned(document(view))
+
+
+def random_exit_rows(rng: random.Random, keys: Sequence[tuple[str, ...]]) -> list[dict[str, Any]]:
+    rows = []
+    small = (0, 0, 1, 2, 3, 4, 4, 6, 9, 15, 40)
+    for _ in keys:
+        row: dict[str, Any] = {c: rng.choice(small) for c in EXIT_CATEGORIES}
+        row["not_ended"] = rng.choice(small)
+        row["ended"] = sum(row[c] for c in EXIT_CATEGORIES)
+        row["started"] = row["ended"] + row["not_ended"]
+        row["jobedu"] = row["ordinary_job"] + row["subsidised_job"] + row["education"]
+        row["host"] = rng.randint(0, row["ordinary_job"] + row["subsidised_job"])
+        for m in MONTHS:
+            row[f"due_{m}"] = due = rng.randint(0, row["ended"])
+            row[f"status_{m}"] = status = rng.randint(0, due)
+            row[f"jobedu_{m}"] = rng.randint(0, status)
+        rows.append(row)
+    return rows
+
+
+EXIT_CATEGORIES = (
+    "ordinary_job",
+    "subsidised_job",
+    "education",
+    "new_praktik",
+    "unemployed",
+    "other",
+)
+
+
+def exit_table(keys: Sequence[tuple[str, ...]], data: list[dict[str, Any]]) -> View:
+    columns = _exit_columns(MONTHS)
+    view = View(
+        name="Afgang",
+        title="Afgang",
+        dims=tuple(f"d{i}" for i in range(len(keys[0]))),
+        columns=columns,
+        sums=list(EXIT_SUMS),
+        subsets=exit_subsets(MONTHS),
+        min_size=N,
+    )
+    view.keys, view.labels, view.data = list(keys), [tuple(k) for k in keys], list(data)
+    add_total(view)
+    return view
+
+
+def coarser(keys: Sequence[tuple[str, ...]], data: list[dict[str, Any]], keep: int) -> View:
+    """The same table by one breakdown only (position `keep`)."""
+    folded: dict[tuple[str, ...], dict[str, Any]] = {}
+    for key, row in zip(keys, data, strict=True):
+        target = folded.setdefault((key[keep],), dict.fromkeys(row, 0))
+        for column, value in row.items():
+            target[column] += value
+    order = sorted(folded)
+    return exit_table(order, [folded[k] for k in order])
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_tables_resist_the_attacker(seed: int) -> None:
+    rng = random.Random(seed)
+    teams = [f"Team {c}" for c in "ABCD"[: rng.randint(1, 3)]]
+    types = ["Jobpraktik", "Kompetencepraktik", "Udviklingspraktik"][: rng.randint(1, 3)]
+    keys = list(itertools.product(teams, types))
+    data = random_exit_rows(rng, keys)
+    fine = exit_table(keys, data)
+    values = {(i, k): int(r[k] or 0) for i, r in enumerate(fine.all_rows()) for k in fine.counts}
+    alone = pinned(document(fine))
+    assert all(values[cell] == 0 for cell in alone), alone
+    by_team, by_type = coarser(keys, data, 0), coarser(keys, data, 1)
+    for table in (by_team, by_type):
+        assert not {c for c, v in pinned(document(table)).items() if v}
+    together = pinned(document(fine), [document(by_team), document(by_type)])
+    leaked = {cell for cell, value in together.items() if value}
+    assert leaked <= fine.hidden().exposed, leaked - fine.hidden().exposed
+
+
+def test_a_coarser_table_can_pin_what_one_table_cannot_hide() -> None:
+    """The documented limit: three 4s on a line under a coarser 12."""
+    keys = [("Team A", t) for t in ("Jobpraktik", "Kompetencepraktik", "Udviklingspraktik")]
+    keys += [("Team B", t) for t in ("Jobpraktik", "Kompetencepraktik", "Udviklingspraktik")]
+    data: list[dict[str, float | int | str | None]] = [{"ended": 4} for _ in range(3)]
+    data += [{"ended": 20} for _ in range(3)]
+    view = View(name="T", title="t", dims=("Team", "Type"), columns=(Column("ended", "Afsluttet"),))
+    view.keys, view.labels, view.data = list(keys), list(keys), data
+    add_total(view)
+    assert {(0, "ended"), (1, "ended"), (2, "ended")} <= view.hidden().exposed
+
+
+@pytest.mark.slow
+async def test_the_demo_stores_reports_resist_the_attacker(
+    tmp_path: Path, sqlite_template: Path, config: AppConfig, flows: dict[str, Flow]
+) -> None:
+    """The synthetic demo year, reported to the administration as `praktikbot report
+    --format json` writes it: no hidden count above zero pinned from any one view. (On
+    SQLite only: the counts, not the store, are under test; the reports' queries run on
+    both stores in tests/test_report.py.)"""
+    shutil.copy(sqlite_template, tmp_path / "demo.sqlite3")
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'demo.sqlite3'}")
+    await seed_demo(db, config, seed=7, today=TODAY)
+    for by in (("type",), ("target_group",), ("team", "type"), ("target_group", "team")):
+        report = await build_report(
+            db,
+            config,
+            flows,
+            request=Request(TODAY, by),
+            audience=Audience.everyone(),
+            actor="test",
+        )
+        document = json.loads(to_json(report))
+        for view in document["views"]:
+            if by != ("type",) and view["name"] not in BY_VIEW_NAMES:
+                continue  # the same table for every breakdown: attacked once
+            table = Table.of(view, document["min_cell_size"])
+            leaked = {c: v for c, v in pinned(table).items() if v}
+            assert not leaked, (by, view["name"], leaked)
+    await db.dispose()
