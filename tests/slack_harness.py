@@ -349,7 +349,7 @@ async def running_bot(
         config=config,
         flows=flows,
     )
-    app = build_app(deps, token=BOT_TOKEN, signing_secret=SIGNING_SECRET, api_url=slack.base_url)
+    app = build_app(deps, token=BOT_TOKEN, api_url=slack.base_url)
     client = TestClient(TestServer(web_app(app, db, signing_secret=SIGNING_SECRET)))
     await client.start_server()
     harness = SlackBot(client, slack, deps)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
 import os
 import socket
 import sys
@@ -12,7 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.slack.server import web_app
+from storage.db import Database
 from tests.slack_harness import BOT_TOKEN, SIGNING_SECRET, message_text, sign
 from tests.slack_standin import SlackStandIn
 
@@ -89,10 +95,22 @@ async def test_serve_answers_a_signed_slash_command(db_url: str) -> None:
                 async with session.post(url, data=body, headers=headers) as response:
                     assert response.status == 200
                     assert "Jeg starter 'Ny praktik'" in await response.text()
-                async with session.post(
-                    url, data=body, headers={**headers, "X-Slack-Signature": "v0=00"}
-                ) as bad:
-                    assert bad.status == 401
+                # The gate is the only signature check (Bolt's own is off): a malformed
+                # or forged signature and a signature over a timestamp more than five
+                # minutes old are all refused before Bolt sees the request.
+                forged = hmac.new(b"not the secret", f"v0:{stamp}:{body}".encode(), "sha256")
+                old = str(int(time.time()) - 301)
+                for refused in (
+                    {**headers, "X-Slack-Signature": "v0=00"},
+                    {**headers, "X-Slack-Signature": "v0=" + forged.hexdigest()},
+                    {
+                        **headers,
+                        "X-Slack-Request-Timestamp": old,
+                        "X-Slack-Signature": sign(body, old),
+                    },
+                ):
+                    async with session.post(url, data=body, headers=refused) as bad:
+                        assert bad.status == 401
                 deadline = time.monotonic() + 20
                 while time.monotonic() < deadline:
                     sent = [message_text(m) for m in slack.messages.get("DUANNA", [])]
@@ -148,3 +166,11 @@ async def test_socket_mode_refuses_to_start_without_an_app_token() -> None:
     _, err = await asyncio.wait_for(proc.communicate(), 30)
     assert proc.returncode == 1
     assert "SLACK_APP_TOKEN is not set" in err.decode()
+
+
+def test_the_endpoint_needs_the_signing_secret(tmp_path: Path) -> None:
+    """The gate is the endpoint's only signature check: without a secret there is none."""
+    bolt = AsyncApp(client=AsyncWebClient(token=BOT_TOKEN), request_verification_enabled=False)
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'unused.sqlite3'}")
+    with pytest.raises(ValueError, match="signing secret"):
+        web_app(bolt, db, signing_secret="")

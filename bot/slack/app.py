@@ -78,15 +78,17 @@ def build_app(
     deps: SlackDeps,
     *,
     token: str,
-    signing_secret: str | None,
     api_url: str,
     extra: Iterable[Registration] = (),
 ) -> AsyncApp:
+    """The Bolt app with every listener. It does not check Slack's signature itself: in
+    HTTP mode every request reaches it through `server.web_app`'s gate, which has
+    checked the signature and the timestamp of the raw bytes already (once per request,
+    not once there and again here), and in Socket Mode nothing is signed."""
     app = AsyncApp(
         client=web_client(token=token, api_url=api_url),
-        signing_secret=signing_secret,
         process_before_response=False,
-        request_verification_enabled=signing_secret is not None,
+        request_verification_enabled=False,
     )
     if deps.roles is not None and deps.roles.group_members is None:
         deps.roles.group_members = group_members_of(app.client)

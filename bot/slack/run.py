@@ -20,7 +20,7 @@ from bot.health import SchedulerHealth
 from bot.slack.app import build_app
 from bot.slack.deps import SlackDeps
 from bot.slack.server import web_app
-from bot.slack.settings import SlackSettings
+from bot.slack.settings import SettingsError, SlackSettings
 from dialogues.model import Flow
 from storage.db import Database
 from storage.migrate import ensure_schema
@@ -73,14 +73,11 @@ async def serve(
     port: int,
     background: BackgroundJobs | None = None,
 ) -> None:
+    if not settings.signing_secret:  # slack_settings("http") refuses to start without it
+        raise SettingsError("Cannot start: SLACK_SIGNING_SECRET is not set.")
     await ensure_schema(config.storage.url)
     deps = _deps(config, flows)
-    bolt = build_app(
-        deps,
-        token=settings.bot_token,
-        signing_secret=settings.signing_secret,
-        api_url=settings.api_url,
-    )
+    bolt = build_app(deps, token=settings.bot_token, api_url=settings.api_url)
     runner = web.AppRunner(
         web_app(
             bolt,
@@ -112,12 +109,7 @@ async def socket(
 
     await ensure_schema(config.storage.url)
     deps = _deps(config, flows)
-    bolt = build_app(
-        deps,
-        token=settings.bot_token,
-        signing_secret=None,
-        api_url=settings.api_url,
-    )
+    bolt = build_app(deps, token=settings.bot_token, api_url=settings.api_url)
     handler = AsyncSocketModeHandler(bolt, settings.app_token)
     await handler.connect_async()
     print("praktikbot connected in Socket Mode", flush=True)

@@ -45,17 +45,21 @@ def web_app(
     bolt: AsyncApp,
     db: Database,
     *,
-    signing_secret: str | None = None,
+    signing_secret: str,
     scheduler_health: SchedulerHealth | None = None,
 ) -> web.Application:
     """Slack's endpoint behind the gate (signature, then shape), and the health check
-    (`scheduler_health`: the loop of this process, if it runs one)."""
+    (`scheduler_health`: the loop of this process, if it runs one). The gate is the only
+    signature check (the Bolt app has its own turned off), so there is no endpoint
+    without a signing secret."""
+    if not signing_secret:
+        raise ValueError("the Slack endpoint needs the signing secret")
     _log_client_errors_as_warnings()
 
     async def slack_events(request: web.Request) -> web.Response:
         raw = await request.read()
         headers = gate.headers_of(request.headers.items())
-        if signing_secret and not gate.signed(signing_secret, raw, headers, now=time.time()):
+        if not gate.signed(signing_secret, raw, headers, now=time.time()):
             return web.Response(status=401)
         bolt_request = gate.bolt_request(raw, headers, request.query_string)
         if bolt_request is None:
