@@ -53,9 +53,9 @@ class View:
     sums: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
     # Row inequalities: (part column, whole column), part <= whole.
     subsets: list[tuple[str, str]] = field(default_factory=list)
-    # Whether another run with fewer breakdowns shows this table's marginals (the
-    # breakdowns are the reader's choice); False for a view with fixed breakdowns.
-    marginals_shown: bool = True
+    # The breakdowns (positions in a row's key) whose lines another run shows the sums
+    # of — a run with fewer breakdowns, or filtered to one group: None, every one.
+    marginals: tuple[int, ...] | None = None
     notes: list[str] = field(default_factory=list)
     suppressed: bool = True
     min_size: int = 5
@@ -93,7 +93,7 @@ class View:
             self.counts,
             total_row=total_row,
             values=values,
-            marginals=self.marginals_shown,
+            marginals=self.marginals,
         )
         subsets = row_subsets(range(len(rows)), self.subsets)
         return suppress(values, relations, self.min_size, subsets)

@@ -42,12 +42,13 @@ def line_relations(
     *,
     total_row: int | None,
     values: Mapping[CellRef, int],
-    marginals: bool = True,
+    marginals: Sequence[int] | None = None,
 ) -> list[Relation]:
     """The relations along every line of a table whose rows 0..len(keys)-1 are groups
     (one key per breakdown) and `total_row` (if any) is the sum of all of them;
-    `marginals`: with several breakdowns, the lines' sums are shown by a coarser table
-    (a group alone on its line is that table's cell: a relation of one member)."""
+    `marginals`: with several breakdowns, the positions (breakdowns) whose lines' sums a
+    coarser table shows (None: every one); a group alone on such a line is that table's
+    cell, a relation of one member."""
     relations: list[Relation] = []
     if not keys:
         return relations
@@ -58,7 +59,7 @@ def line_relations(
             if total_row is not None:
                 relations.append(Relation(parts, total=(total_row, column)))
             continue
-        for position in range(width if marginals else 0):
+        for position in range(width) if marginals is None else marginals:
             lines: dict[tuple[Hashable, ...], list[int]] = {}
             for index, key in enumerate(keys):
                 rest = key[:position] + key[position + 1 :]

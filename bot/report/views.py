@@ -376,7 +376,9 @@ async def followup_view(
             Column("rate", "Andel til tiden", "rate", "on_time", "due"),
         ),
         sums=[("due", ("on_time", "late", "missed"))],
-        marginals_shown=False,  # fixed breakdowns: no coarser table shows its lines
+        # Fixed breakdowns: only a run filtered to one team and month (--team, --from,
+        # --to) shows a line's sum — over the kinds.
+        marginals=(2,),
     )
     months: dict[tuple[str, int, str], list[int]] = {}
     for team, planned, kind, on_time, late, missed in rows:
