@@ -9,6 +9,7 @@ import json
 import time
 from typing import Any
 
+from sqlalchemy import event
 from sqlmodel import select
 
 from storage.db import Database
@@ -49,6 +50,57 @@ async def test_an_event_delivered_four_times_concurrently_is_handled_once(
     assert [a.value for a in answers] == ["SAG-4444"]
     new_posts = bot.slack.calls_to("chat.postMessage")[posts_before:]
     assert len(new_posts) == 1  # one reply: the next question
+    assert "Hvilken målgruppe" in message_text(bot.last(ANNA, root))
+
+
+async def test_a_top_level_start_delivered_four_times_concurrently_starts_once(
+    bot: SlackBot, db: Database
+) -> None:
+    """`ny` claims its input only in the start's own transaction: a retry of it, or of a
+    flow about a praktik that shows the picker (claimed before it), still posts once."""
+    for text, expected in (("ny", "Hvad er sagens reference"), ("afslut", "ingen aktive")):
+        message = bot.slack.add_user_message("DUANNA", text, user=ANNA)
+        event = {
+            "type": "message",
+            "channel": "DUANNA",
+            "channel_type": "im",
+            "user": ANNA,
+            "text": text,
+            "ts": message["ts"],
+            "event_ts": message["ts"],
+        }
+        posts_before = len(bot.slack.calls_to("chat.postMessage"))
+        responses = await asyncio.gather(
+            bot.event(event, event_id=f"EvTOP{text}"),
+            *(bot.event(event, event_id=f"EvTOP{text}", retry_num=n) for n in (1, 2, 3)),
+        )
+        assert [r.status for r in responses] == [200, 200, 200, 200]
+        await bot.wait_idle()
+        posted = [c.params["text"] for c in bot.slack.calls_to("chat.postMessage")[posts_before:]]
+        assert posted and len(posted) == len(set(posted)), posted  # each message once
+        assert expected in message_text(bot.last(ANNA, message["ts"]))
+    conversations = await rows(db, Conversation)
+    assert [c.flow_id for c in conversations] == ["ny_praktik"]
+
+
+async def test_a_top_level_ny_and_an_answer_cost_two_transactions_each(
+    bot: SlackBot, db: Database
+) -> None:
+    """`ny`: the start (the input claimed in it) and the new question's message ts; an
+    answer: the turn and the ts. No transaction of their own for claims."""
+    begun = [0]
+
+    @event.listens_for(bot.deps.db.engine.sync_engine, "begin")
+    def count(conn: Any) -> None:
+        begun[0] += 1
+
+    await bot.dm(ANNA, "hjælp")  # the consultant's first input: the row is created
+    begun[0] = 0
+    root = await bot.dm(ANNA, "ny")
+    assert begun[0] == 2
+    begun[0] = 0
+    await bot.dm(ANNA, "SAG-4445", thread_ts=root)
+    assert begun[0] == 2
     assert "Hvilken målgruppe" in message_text(bot.last(ANNA, root))
 
 

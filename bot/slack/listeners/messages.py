@@ -75,9 +75,16 @@ async def handle_text(
         if await deps.service.claim(f"{source_key}:cpr"):  # a retry says nothing again
             await refuse_in_thread(client, channel=channel, thread_ts=root)
         return
-    if not await deps.service.claim(f"{source_key}:top"):
-        return  # a repeated delivery of a message we already answered
     kind, flow_id = intent(text, deps.flows)
+    flow = deps.flows.get(flow_id or "") if kind == "flow" else None
+    # Starting a flow claims the input in the start's own transaction (a repeated
+    # delivery starts and posts nothing), so a flow that starts at once (`ny`) needs no
+    # claim of its own: one transaction fewer. Everything else posts without a
+    # transaction — help, the list, the absence form, the praktik picker of a flow about
+    # a praktik — so it is claimed first.
+    starts_at_once = flow is not None and not flow.needs_praktik
+    if not starts_at_once and not await deps.service.claim(f"{source_key}:top"):
+        return  # a repeated delivery of a message we already answered
     if kind == "flow" and flow_id is not None:
         await start_in_thread(
             deps,
