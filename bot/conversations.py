@@ -380,8 +380,14 @@ class ConversationService:
             if restarted:
                 turn = engine.start(flow, ctx, now)
             else:
-                before = engine.current_prompt(flow, state, ctx, now).prompt
-                reply.previous_question = before.text if before else None
+                # The question being answered, as the turn that asked it stored it; only
+                # a conversation stored before that (or waiting on no question) has the
+                # engine work it out again.
+                if conversation.prompt_text is not None:
+                    reply.previous_question = conversation.prompt_text
+                else:
+                    before = engine.current_prompt(flow, state, ctx, now).prompt
+                    reply.previous_question = before.text if before else None
                 if isinstance(inp, FormInput):
                     form_turn = engine.apply_form(
                         flow,
@@ -989,6 +995,7 @@ class ConversationService:
         conversation.flow_version = flow.version
         conversation.state = turn.state.model_dump(mode="json")
         conversation.step = turn.prompt.step_id if turn.prompt else None
+        conversation.prompt_text = turn.prompt.text if turn.prompt else None
         conversation.status = turn.state.status
         conversation.last_activity = now
         session.add(conversation)

@@ -185,6 +185,9 @@ class Conversation(SQLModel, table=True):
     # Where the front end shows the current question (Slack: the message ts), so it can
     # mark the question answered when the answer arrives as a typed reply.
     prompt_ref: str | None = Field(default=None, max_length=40)
+    # The text of that question as it was asked (stored by the turn that asked it), so
+    # the next turn closes it without running the engine again to find it.
+    prompt_text: str | None = None
     state: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     # active, summary, done, cancelled, expired; handed_over: closed because its praktik
     # was handed over to another consultant (later input in the thread is refused).

@@ -205,6 +205,31 @@ async def test_the_reply_says_what_a_turn_came_to(
     assert refused.outcome is Outcome.REFUSED
 
 
+async def test_the_answered_question_is_the_one_stored_with_the_turn_that_asked_it(
+    db: Database, config: AppConfig, flows: dict[str, Flow]
+) -> None:
+    """A turn stores its question's text, and the next turn names that question as the
+    one answered (the front end closes it); a conversation stored without the text (from
+    before the column) has the question worked out from its state, the same text."""
+    service = ConversationService(db=db, config=config, flows=flows)
+    driver = Driver(service)
+    started = await driver.start("ny_praktik")
+    assert started.prompt is not None
+    async with db.transaction() as session:
+        stored = (await session.exec(select(Conversation))).one()
+    assert stored.prompt_text == started.prompt.text
+    asked = await driver.say("SAG-9")
+    assert asked.previous_question == started.prompt.text
+    assert asked.prompt is not None
+    async with db.transaction() as session:
+        stored = (await session.exec(select(Conversation))).one()
+        assert stored.prompt_text == asked.prompt.text
+        stored.prompt_text = None  # as a row stored before the column
+        session.add(stored)
+    again = await driver.say("1")
+    assert again.previous_question == asked.prompt.text
+
+
 async def test_resume_after_restart_at_the_same_step(
     db_url: str, config: AppConfig, flows: dict[str, Flow]
 ) -> None:
