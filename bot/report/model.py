@@ -8,12 +8,15 @@ suppressed (`bot.report.suppression`).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 from bot.report.relations import line_relations, row_relations, row_subsets
 from bot.report.suppression import Hidden, suppress
+
+log = logging.getLogger(__name__)
 
 Kind = Literal["count", "rate", "average", "text", "internal", "remaining"]
 Shown = int | float | str | None
@@ -79,6 +82,13 @@ class View:
     def hidden(self) -> Hidden:
         if self._hidden is None:
             self._hidden = self._suppress() if self.suppressed else Hidden()
+            if self._hidden.exposed:  # the documented cross-table limit: counts only
+                log.warning(
+                    "report view %s: %d small counts can be worked out with a coarser "
+                    "table's cells (not protectable within this table)",
+                    self.name,
+                    len(self._hidden.exposed),
+                )
         return self._hidden
 
     def _suppress(self) -> Hidden:
