@@ -6,9 +6,6 @@ progression lines."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -23,6 +20,7 @@ from dialogues.progression import ProgressionConfig, ScorePoint, compact_line, t
 from dialogues.risk import RiskRule, Signal, evaluate, unknown_steps
 from dialogues.state import FlowContext, PraktikFacts
 from dialogues.structure import FLOWS_DIR, FlowError, load_flows
+from tests.cli_support import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = dt.date(2026, 12, 21)
@@ -116,11 +114,7 @@ def test_a_rule_naming_a_step_no_flow_has_stops_the_bot_at_start(tmp_path: Path)
     raw["storage"]["url"] = f"sqlite+aiosqlite:///{tmp_path / 'x.sqlite3'}"
     path = tmp_path / "app.yaml"
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "flows", "diagram", "ny_praktik"],
-        capture_output=True, text=True, cwd=ROOT, timeout=60, check=False,
-        env={**os.environ, "PRAKTIKBOT_CONFIG": str(path)},
-    )  # fmt: skip
+    result = run_cli("flows", "diagram", "ny_praktik", env={"PRAKTIKBOT_CONFIG": str(path)})
     assert result.returncode != 0
     assert "configuration error: risk.rules 'typo': any flow has no step 'atendance'" in (
         result.stderr

@@ -1,15 +1,15 @@
-"""The dialogue tool in the terminal (issue 12), as a real `praktikbot chat` process on
-SQLite and PostgreSQL: a Kompetencepraktik registered and walked through its start,
-midway and end meetings — each guide shows what the previous meeting recorded and the
-progression so far, a falling score proposes an extra follow-up that is accepted — and a
-saved answer corrected, with a new case-note draft and an audit entry."""
+"""The dialogue tool in the terminal (issue 12), `praktikbot chat` in this process (see
+tests/cli_support.py) on SQLite and PostgreSQL: a Kompetencepraktik registered and walked
+through its start, midway and end meetings — each guide shows what the previous meeting
+recorded and the progression so far, a falling score proposes an extra follow-up that is
+accepted — and a saved answer corrected, with a new case-note draft and an audit entry."""
 
 from __future__ import annotations
 
 import re
 
 from storage.models import Answer, AuditEntry, CaseNote, FollowUp, FollowUpProposal
-from tests.test_terminal import Terminal, all_rows
+from tests.cli_support import Chat, ChatDriver, all_rows
 
 REGISTRATION = [
     ("1", "Hvad er sagens reference"),
@@ -41,7 +41,7 @@ REGISTRATION = [
 ]
 
 
-async def guide(term: Terminal, phase: str) -> str:
+async def guide(term: ChatDriver, phase: str) -> str:
     """Forbered møde for the one praktik, with the citizen: the guide as printed."""
     out = await term.send("2", "Hvilket møde forbereder du?")  # her only praktik: no picker
     assert "Du har én aktiv praktik, så 'Forbered møde' handler om den" in out
@@ -52,7 +52,7 @@ async def guide(term: Terminal, phase: str) -> str:
 async def test_a_kompetencepraktik_walked_through_its_meetings_in_the_terminal(
     db_url: str,
 ) -> None:
-    term = await Terminal.start(db_url)
+    term = await Chat.start(db_url)
     await term.expect("Hvad vil du gøre?")
     for line, expect in REGISTRATION:
         await term.send(line, expect)

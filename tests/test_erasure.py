@@ -27,6 +27,7 @@ from bot.retention import erase_case
 from dialogues.model import Flow
 from storage.db import Database
 from storage.models import CaseNote, Consultant, Praktik
+from tests.cli_support import Chat, run_cli
 from tests.slack_harness import (
     BOT_TOKEN,
     SIGNING_SECRET,
@@ -257,15 +258,7 @@ async def test_erase_says_what_postgresql_needs_and_sqlite_got(
     bot: SlackBot, db: Database, db_url: str
 ) -> None:
     await register(bot, ANNA, ERASED)
-    result = await asyncio.to_thread(
-        subprocess.run,
-        [sys.executable, "-m", "bot.cli", "erase", "--case", "sag-2026-7731", "--yes"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-        env={**os.environ, "DATABASE_URL": db_url},
-    )
+    result = await asyncio.to_thread(erase_cli, db_url, "--case", "sag-2026-7731", "--yes")
     assert result.returncode == 0, result.stderr
     async with db.transaction() as session:
         assert (await session.exec(select(Praktik))).all() == []
@@ -337,15 +330,9 @@ async def test_deleted_rows_leave_no_stale_copies_in_a_much_changed_file(
 
 
 def erase_cli(db_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "erase", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-        check=False,
-        env={**os.environ, "DATABASE_URL": db_url},
-    )
+    """`praktikbot erase ARGS` in this process (as a process: the test above, and
+    tests/test_data_protection.py)."""
+    return run_cli("erase", *args, env={"DATABASE_URL": db_url})
 
 
 async def test_a_corrected_case_reference_is_erased_under_the_current_one(
@@ -358,9 +345,8 @@ async def test_a_corrected_case_reference_is_erased_under_the_current_one(
     from storage.models import Answer, AuditEntry, Conversation
     from tests.test_dialogue_tool_storage import REGISTER, Driver
     from tests.test_dialogue_tool_terminal import REGISTRATION
-    from tests.test_terminal import Terminal
 
-    term = await Terminal.start(db_url)
+    term = await Chat.start(db_url)
     await term.expect("Hvad vil du gøre?")
     out = ""
     for line, expect in REGISTRATION:

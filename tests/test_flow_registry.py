@@ -4,10 +4,7 @@ a new flow file appears everywhere without a line of Python."""
 
 from __future__ import annotations
 
-import asyncio
-import os
 import shutil
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +15,7 @@ from bot.config import AppConfig
 from dialogues.structure import FLOWS_DIR, FlowError, load_flows
 from storage.db import Database
 from storage.models import CaseNote, Conversation
+from tests.cli_support import Chat
 from tests.slack_harness import SlackBot, button_labelled, message_text, running_bot
 from tests.slack_standin import SlackStandIn
 
@@ -67,20 +65,6 @@ async def rows(db: Database, model: type) -> list[Any]:
 # --- the terminal ------------------------------------------------------------------------
 
 
-async def read_until(proc: asyncio.subprocess.Process, seen: list[str], text: str) -> str:
-    """Output of `praktikbot chat` up to `text` (what came before it since the last call)."""
-    assert proc.stdout is not None
-    buffer = seen[0]
-    while text not in buffer:
-        chunk = await asyncio.wait_for(proc.stdout.read(4096), 30)
-        if not chunk:
-            raise AssertionError(f"process ended before {text!r}:\n{buffer}")
-        buffer += chunk.decode("utf-8")
-    end = buffer.index(text) + len(text)
-    seen[0] = buffer[end:]
-    return buffer[:end]
-
-
 async def test_a_new_flow_file_is_in_the_terminal_menu(
     tmp_path: Path, db_url: str, db: Database
 ) -> None:
@@ -90,47 +74,19 @@ async def test_a_new_flow_file_is_in_the_terminal_menu(
         (ROOT / "app.yaml").read_text(encoding="utf-8") + f"\nflows_dir: {directory}\n",
         encoding="utf-8",
     )
-    env = {
-        **os.environ,
-        "DATABASE_URL": db_url,
-        "PRAKTIKBOT_CONFIG": str(app_yaml),
-        "PYTHONUNBUFFERED": "1",
-    }
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "chat",
-        "--user",
-        "anna",
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-        cwd=ROOT,
-        env=env,
-    )
-    assert proc.stdin is not None
-    seen = [""]
-
-    async def send(line: str, until: str) -> str:
-        assert proc.stdin is not None
-        proc.stdin.write((line + "\n").encode("utf-8"))
-        await proc.stdin.drain()
-        return await read_until(proc, seen, until)
-
-    menu = await read_until(proc, seen, "Afslut praktikbot")
+    term = await Chat.start(db_url, env={"PRAKTIKBOT_CONFIG": str(app_yaml)})
+    menu = await term.expect("Afslut praktikbot")
     assert "  3) Opfølgning - udfyld opfølgningsskemaet\n" in menu
     assert "  4) Telefonnotat - skriv et kort notat om en samtale\n" in menu
     assert "  5) Ret periode" in menu and "  11) Afslut praktikbot" in menu
-    await send("4", "Hvad handlede samtalen om?")
-    await send("Opringning om arbejdstider", "Skriv 'gem'")
-    out = await send("gem", "Hvad vil du gøre?")
+    await term.send("4", "Hvad handlede samtalen om?")
+    await term.send("Opringning om arbejdstider", "Skriv 'gem'")
+    out = await term.send("gem", "Hvad vil du gøre?")
     assert "Journalnotat – Telefonnotat" in out
     assert "Emne: Opringning om arbejdstider" in out
-    await send("telefon", "Hvad handlede samtalen om?")  # a keyword works in the menu too
-    await send("afbryd", "Hvad vil du gøre?")
-    proc.stdin.close()
-    assert await asyncio.wait_for(proc.wait(), 30) == 0
+    await term.send("telefon", "Hvad handlede samtalen om?")  # a keyword works in the menu too
+    await term.send("afbryd", "Hvad vil du gøre?")
+    assert await term.close() == 0
     [note] = await rows(db, CaseNote)
     assert note.flow_id == "telefonnotat"
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import jsonschema
@@ -29,6 +27,7 @@ from dialogues.structure import (
     schema_text,
 )
 from dialogues.yamlio import load_yaml
+from tests.cli_support import run_cli, run_process
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -167,19 +166,11 @@ def test_duplicate_flow_ids_across_files(tmp_path: Path) -> None:
         load_flows(tmp_path)
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-        check=False,
-    )
+_cli = run_cli  # `praktikbot flows …` in this process; as a process in the first test
 
 
 def test_cli_flows_check_passes_for_shipped_flows() -> None:
-    result = _cli("flows", "check")
+    result = run_process("flows", "check")
     assert result.returncode == 0, result.stderr
     assert "ok   ny_praktik.yaml: ny_praktik" in result.stdout
 

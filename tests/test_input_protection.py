@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import copy
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +18,9 @@ from dialogues.cpr import contains_cpr
 from dialogues.model import Flow
 from storage.db import Database
 from storage.models import Answer, AuditEntry, Conversation, Praktik
+from tests.cli_support import Chat, all_rows, run_cli, run_process
 from tests.slack_harness import SlackBot, message_text, running_bot
 from tests.slack_standin import SlackStandIn
-from tests.test_terminal import Terminal, all_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 ANNA = "UANNA"
@@ -238,7 +236,7 @@ async def test_rephrasing_after_the_warning_keeps_nothing_of_the_first_answer(
 async def test_cpr_spellings_in_the_terminal_are_refused_and_stored_nowhere(
     db_url: str,
 ) -> None:
-    term = await Terminal.start(db_url)
+    term = await Chat.start(db_url)
     await term.expect("Hvad vil du gøre?")
     out = await term.send("01.01.90-1234", "i stedet.")  # at the menu
     assert CPR_REFUSED in out
@@ -254,8 +252,7 @@ async def test_cpr_spellings_in_the_terminal_are_refused_and_stored_nowhere(
     out = await term.send("01 01 90-1234", "P-nummer")
     assert CPR_REFUSED in out
     await term.send("1012345678", "Ved du allerede")
-    term.kill()
-    await term.proc.wait()
+    await term.stop()
     db = Database(db_url)
     try:
         assert await table_rows_with_cpr(db, p_numbers=("1012345678",)) == []
@@ -268,7 +265,7 @@ async def test_cpr_spellings_in_the_terminal_are_refused_and_stored_nowhere(
 async def test_special_category_warning_in_the_terminal_survives_a_restart(
     db_url: str,
 ) -> None:
-    term = await Terminal.start(db_url)
+    term = await Chat.start(db_url)
     await term.expect("Hvad vil du gøre?")
     await term.send("1", "Hvad er sagens reference")
     await term.send("SAG-2026-0412", "Hvilken målgruppe")
@@ -280,17 +277,15 @@ async def test_special_category_warning_in_the_terminal_survives_a_restart(
     await term.send("1", "egne delmål")
     out = await term.send("Tage hensyn til hans ADHD", "Skriv 1 for at gemme som skrevet")
     assert "helbredsoplysninger" in out and "'adhd'" in out
-    term.kill()
-    await term.proc.wait()
+    await term.stop()
 
-    term = await Terminal.start(db_url)
+    term = await Chat.start(db_url)
     out = await term.expect("Skriv 1 for at gemme som skrevet")
     assert "Vi fortsætter, hvor du slap" in out and "'adhd'" in out
     out = await term.send(
         "Kan koncentrere sig bedst i korte perioder", "Hvilke konkrete arbejdsopgaver"
     )
-    term.kill()
-    await term.proc.wait()
+    await term.stop()
     [answer] = [a for a in await all_rows(db_url, Answer) if a.step_id == "own_subgoals"]
     assert answer.value == "Kan koncentrere sig bedst i korte perioder"
     [warning] = [e for e in await all_rows(db_url, AuditEntry) if "special" in e.action]
@@ -304,24 +299,10 @@ async def test_special_category_warning_in_the_terminal_survives_a_restart(
 # --- the command line ----------------------------------------------------------------------------
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=120,
-        check=False,
-    )
-
-
 def test_cli_arguments_with_a_cpr_number_are_refused_before_anything_runs(
     tmp_path: Path,
 ) -> None:
-    import os
-
-    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}"}
+    env = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}"}
     for args in (
         ("erase", "--case", "01 01 90-1234"),
         ("erase", "--case", "SAG-0101\u00ad90-1234", "--yes"),
@@ -335,5 +316,6 @@ def test_cli_arguments_with_a_cpr_number_are_refused_before_anything_runs(
         assert "ligner et CPR-nummer" in result.stderr
         assert not contains_cpr(result.stdout + result.stderr)
     assert not (tmp_path / "db.sqlite3").exists()  # refused before the database was opened
-    result = run_cli("chat", env={**env, "PRAKTIKBOT_USER": "01 01 90 1234"})
+    # The installed command as a process: refused with exit status 2 before anything runs.
+    result = run_process("chat", env={**env, "PRAKTIKBOT_USER": "01 01 90 1234"})
     assert result.returncode == 2 and "Brugernavnet ligner et CPR-nummer" in result.stderr

@@ -9,10 +9,9 @@ requests to the stand-in) and the terminal as a real process.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +30,10 @@ from dialogues.state import FlowContext, Turn, UserInput
 from dialogues.structure import FlowError, parse_flow
 from storage.db import Database
 from storage.models import Answer, CaseNote, Praktik
+from tests.cli_support import Chat, all_rows, run_cli, run_process
 from tests.slack_harness import SlackBot, message_text
 from tests.test_conversations import NOW, Driver
 from tests.test_dialogue_tool_storage import REGISTER
-from tests.test_terminal import Terminal, all_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = NOW.date()  # Monday 30 November 2026
@@ -823,22 +822,12 @@ async def test_dagpenge_at_the_last_employer_is_refused_and_the_note_says_what_i
 
 
 def cli(*args: str, config: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ}
-    if config is not None:
-        env["PRAKTIKBOT_CONFIG"] = str(config)
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-        check=False,
-        env=env,
-    )
+    """`praktikbot ARGS` in this process (`rules check` as a process: the first test)."""
+    return run_cli(*args, env={"PRAKTIKBOT_CONFIG": str(config)} if config else None)
 
 
 def test_rules_check_passes_on_app_yaml_and_shows_what_applies() -> None:
-    result = cli("rules", "check", "--date", "2026-03-01")
+    result = run_process("rules", "check", "--date", "2026-03-01")  # the installed command
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "3 rule sets fit together" in out
@@ -948,7 +937,7 @@ async def test_a_2027_rule_set_is_a_configuration_change(
     )
     copy = tmp_path / "app.yaml"
     copy.write_text(text, encoding="utf-8")
-    checked = cli("rules", "check", "--date", "2027-01-04", config=copy)
+    checked = await asyncio.to_thread(cli, "rules", "check", "--date", "2027-01-04", config=copy)
     assert checked.returncode == 0, checked.stderr
     assert "4 rule sets fit together" in checked.stdout
     assert "lov_1750_2025_trin2: 2026-07-01 - 2026-12-31" in checked.stdout
@@ -1182,7 +1171,7 @@ async def test_registering_in_slack_with_every_field(bot: SlackBot, db: Database
 
 
 async def test_registering_in_the_terminal_with_every_field(db_url: str) -> None:
-    term = await Terminal.start(db_url)
+    term = await Chat.start(db_url)
     await term.expect("Afslut praktikbot")
     # An aktivitetsparat citizen at the last employer in a new function; several answers
     # at once; no tillidsrepræsentant.

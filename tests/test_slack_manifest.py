@@ -3,8 +3,6 @@ app handles: every event and command in it has a listener, and every listener is
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import time
 from pathlib import Path
@@ -13,28 +11,18 @@ from typing import Any
 import jsonschema
 import pytest
 
-from bot.cli import main
 from bot.slack.manifest import BOT_EVENTS
+from tests.cli_support import run_cli
 from tests.slack_harness import SlackBot
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = ROOT.parent / "shared" / "slack-specs"
 
 
-def run_cli(*args: str) -> tuple[int, str, str]:
-    """`praktikbot …` through its entry point in this process: (exit code, stdout, stderr).
-    A process per call would add two seconds of imports each; `python -m bot.cli` as a
-    process is exercised by the terminal, serve, flows and report tests."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(list(args))
-    return code, out.getvalue(), err.getvalue()
-
-
 def printed_manifest(*args: str) -> dict[str, Any]:
-    code, out, err = run_cli("manifest", *args)
-    assert code == 0, err
-    return dict(json.loads(out))
+    result = run_cli("manifest", *args)
+    assert result.returncode == 0, result.stderr
+    return dict(json.loads(result.stdout))
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +79,8 @@ def test_the_manifest_offers_the_agent_view_and_the_assistant_view(schema: dict[
 
 
 def test_http_manifest_needs_a_url() -> None:
-    code, out, err = run_cli("manifest", "--mode", "http")
+    result = run_cli("manifest", "--mode", "http")
+    code, out, err = result.returncode, result.stdout, result.stderr
     assert code == 2
     assert out == ""
     assert "--url is required" in err

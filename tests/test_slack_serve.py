@@ -19,6 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.server import web_app
 from storage.db import Database
+from tests.cli_support import run_cli
 from tests.slack_harness import BOT_TOKEN, SIGNING_SECRET, message_text, sign
 from tests.slack_standin import SlackStandIn
 
@@ -130,21 +131,12 @@ async def test_serve_answers_a_signed_slash_command(db_url: str) -> None:
 
 
 async def test_serve_refuses_to_start_without_tokens(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    """In this process (`serve` as a process: the tests above)."""
+    env: dict[str, str | None] = {k: None for k in os.environ if k.startswith("SLACK_")}
     env["SLACK_BOT_TOKEN"] = "not-a-token"
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "serve",
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    _, err = await asyncio.wait_for(proc.communicate(), 30)
-    assert proc.returncode == 1
-    text = err.decode()
+    result = await asyncio.to_thread(run_cli, "serve", env=env)
+    assert result.returncode == 1
+    text = result.stderr
     assert "SLACK_BOT_TOKEN does not look like a bot token" in text
     assert "SLACK_SIGNING_SECRET is not set" in text
     assert "Traceback" not in text

@@ -1,95 +1,13 @@
-"""`praktikbot chat` as a real process: a consultant's whole day, typed at the terminal."""
+"""`praktikbot chat`: a consultant's whole day, typed at the terminal (in this process, see
+tests/cli_support.py), and as a real process killed mid-flow and started again."""
 
 from __future__ import annotations
 
-import asyncio
-import os
-import signal
-import sys
-from pathlib import Path
-from typing import Any
-
-from sqlmodel import select
-
-from storage.db import Database
 from storage.models import Answer, CaseNote, Conversation, FollowUp, Praktik
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-class Terminal:
-    """A running `praktikbot chat`, read until the text we wait for appears."""
-
-    def __init__(self, proc: asyncio.subprocess.Process) -> None:
-        self.proc = proc
-        self.output = ""
-        self.seen = 0
-
-    @classmethod
-    async def start(cls, db_url: str, user: str = "anna") -> Terminal:
-        env = {**os.environ, "DATABASE_URL": db_url, "PYTHONUNBUFFERED": "1"}
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "chat",
-            "--user",
-            user,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-            cwd=ROOT,
-            env=env,
-        )
-        return cls(proc)
-
-    async def expect(self, text: str, timeout: float = 20) -> str:
-        """Wait until `text` appears in output not yet consumed; return that output."""
-        assert self.proc.stdout is not None
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while text not in self.output[self.seen :]:
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                raise AssertionError(
-                    f"{text!r} not seen; output so far:\n{self.output[self.seen :]}"
-                )
-            try:
-                chunk = await asyncio.wait_for(self.proc.stdout.read(4096), remaining)
-            except TimeoutError:
-                continue
-            if not chunk:
-                raise AssertionError(f"process ended before {text!r}:\n{self.output[self.seen :]}")
-            self.output += chunk.decode("utf-8")
-        end = self.output.index(text, self.seen) + len(text)
-        seen, self.seen = self.output[self.seen : end], end
-        return seen
-
-    async def send(self, line: str, expect: str | None = None) -> str:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write((line + "\n").encode("utf-8"))
-        await self.proc.stdin.drain()
-        return await self.expect(expect) if expect else ""
-
-    async def close(self) -> int:
-        if self.proc.stdin is not None and not self.proc.stdin.is_closing():
-            self.proc.stdin.close()
-        return await asyncio.wait_for(self.proc.wait(), 20)
-
-    def kill(self) -> None:
-        self.proc.send_signal(signal.SIGKILL)
+from tests.cli_support import Chat, ChatDriver, Terminal, all_rows
 
 
-async def all_rows(db_url: str, model: type) -> list[Any]:
-    db = Database(db_url)
-    try:
-        async with db.transaction() as session:
-            return list((await session.exec(select(model))).all())
-    finally:
-        await db.dispose()
-
-
-async def register_jobpraktik(term: Terminal) -> None:
+async def register_jobpraktik(term: ChatDriver) -> None:
     await term.expect("Afslut praktikbot")
     await term.send("1", "Hvad er sagens reference")
     await term.send("SAG-2026-0101", "Hvilken målgruppe")
@@ -124,7 +42,7 @@ async def register_jobpraktik(term: Terminal) -> None:
 
 
 async def test_a_consultants_day_in_the_terminal(db_url: str) -> None:
-    term = await Terminal.start(db_url)
+    term = await Chat.start(db_url)
     welcome = await term.expect("Hvad vil du gøre?")
     assert "Velkommen til praktikbot" in welcome and "Skriv aldrig CPR-numre" in welcome
     await register_jobpraktik(term)
@@ -204,7 +122,7 @@ async def test_a_consultants_day_in_the_terminal(db_url: str) -> None:
 
 
 async def test_cpr_typed_in_the_terminal_is_refused_and_stored_nowhere(db_url: str) -> None:
-    term = await Terminal.start(db_url)
+    term = await Chat.start(db_url)
     await term.expect("Hvad vil du gøre?")
     await term.send("1", "Hvad er sagens reference")
     out = await term.send("070761-4285", "Hvad er sagens reference")
@@ -213,14 +131,14 @@ async def test_cpr_typed_in_the_terminal_is_refused_and_stored_nowhere(db_url: s
     await term.send("1", "Hvilken virksomhed")
     out = await term.send("Borger 0707614285 hos Eksempel", "Hvilken virksomhed")
     assert "ligner et CPR-nummer" in out
-    term.kill()
-    await term.proc.wait()
+    await term.stop()
     for model in (Answer, Conversation):
         dumped = repr(await all_rows(db_url, model))
         assert "0707614285" not in dumped and "070761" not in dumped
 
 
 async def test_killed_mid_flow_resumes_at_the_same_step(db_url: str) -> None:
+    """The real `praktikbot chat` process, killed (SIGKILL) and started again."""
     term = await Terminal.start(db_url)
     await term.expect("Hvad vil du gøre?")
     await term.send("1", "Hvad er sagens reference")
