@@ -10,7 +10,8 @@
   its stdin and its stdout read back.
 - `Terminal`: `praktikbot chat` as a real process, for what only a process shows (killed
   mid-flow, Ctrl-D, the process's exit status). Same interface as `Chat`.
-- `all_rows(db_url, model)`: every row of a table, read through a fresh connection.
+- `all_rows(db_url, model)` (tests/db_support.py): every row of a table, read through a
+  connection of its own.
 """
 
 from __future__ import annotations
@@ -27,9 +28,7 @@ import subprocess
 import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, Protocol
-
-from sqlmodel import select
+from typing import Protocol
 
 from storage.db import Database
 
@@ -115,15 +114,6 @@ def run_process(
         timeout=timeout,
         check=False,
     )
-
-
-async def all_rows(db_url: str, model: type) -> list[Any]:
-    db = Database(db_url)
-    try:
-        async with db.transaction() as session:
-            return list((await session.exec(select(model))).all())
-    finally:
-        await db.dispose()
 
 
 class ChatDriver(Protocol):

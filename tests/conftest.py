@@ -46,8 +46,20 @@ NOW = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)  # a Monday, 10:00 in Copen
 
 
 @pytest.fixture(scope="session")
-def config() -> AppConfig:
+def app_config() -> AppConfig:
+    """app.yaml as shipped."""
     return load_config(ROOT / "app.yaml")
+
+
+@pytest.fixture
+def config(request: pytest.FixtureRequest, app_config: AppConfig) -> AppConfig:
+    """app.yaml as shipped; in a test marked `due_day_only` (the delivery-mechanics files),
+    reminding on the due day only (tests/reminder_support.py: due_day_only)."""
+    if request.node.get_closest_marker("due_day_only"):
+        from tests.reminder_support import due_day_only
+
+        return due_day_only(app_config)
+    return app_config
 
 
 @pytest.fixture(scope="session")
@@ -56,8 +68,8 @@ def flows() -> dict[str, Flow]:
 
 
 @pytest.fixture(scope="session")
-def ctx(config: AppConfig) -> FlowContext:
-    return flow_context(config)
+def ctx(app_config: AppConfig) -> FlowContext:
+    return flow_context(app_config)
 
 
 # --- databases ------------------------------------------------------------------------

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlmodel import select
 
 from bot import absence
 from bot.access import Roles
@@ -26,6 +25,7 @@ from bot.workdays import WorkingDays
 from dialogues.model import Flow
 from storage.db import Database
 from storage.models import Absence, AuditEntry, Consultant, Conversation, FollowUp, Praktik
+from tests.db_support import rows
 from tests.reminder_support import local
 from tests.slack_harness import BOT_TOKEN, SlackBot, button_labelled, message_text, running_bot
 from tests.slack_standin import SlackStandIn
@@ -45,11 +45,6 @@ def with_teams(config: AppConfig) -> AppConfig:
     )
     syd = Team(id="team_syd", name="Team Syd", members=(OUTSIDER,))
     return config.model_copy(update={"teams": (nord, syd)})
-
-
-async def rows(db: Database, model: type) -> list[Any]:
-    async with db.transaction() as session:
-        return list((await session.exec(select(model))).all())
 
 
 def at(now: dt.datetime) -> Callable[[], dt.datetime]:

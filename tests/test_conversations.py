@@ -8,7 +8,6 @@ import datetime as dt
 import shutil
 import uuid
 from pathlib import Path
-from typing import Any
 
 from sqlmodel import col, select
 
@@ -28,6 +27,7 @@ from storage.models import (
     ProcessedInput,
     ProgressScore,
 )
+from tests.db_support import rows
 
 NOW = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)
 ANNA = Actor(user_key="terminal:anna", name="anna")
@@ -98,11 +98,6 @@ class Driver:
 def step_of(reply: Reply) -> str:
     assert reply.prompt is not None
     return reply.prompt.step_id
-
-
-async def rows(db: Database, model: type) -> list[Any]:
-    async with db.transaction() as session:
-        return list((await session.exec(select(model))).all())
 
 
 async def test_registering_stores_praktik_answers_plan_and_note(

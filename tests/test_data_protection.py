@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
-from sqlmodel import SQLModel, select
+from sqlmodel import SQLModel
 
 from bot.config import AppConfig, Team
 from bot.retention import erase_case, purge
@@ -32,17 +32,13 @@ from storage.models import (
     FollowUp,
     Praktik,
 )
+from tests.db_support import rows
 from tests.slack_harness import SlackBot, button_labelled, message_text, running_bot
 from tests.slack_standin import SlackStandIn
 
 ROOT = Path(__file__).resolve().parent.parent
 ANNA, BO, LEAD, OUTSIDER = "UANNA", "UBO", "ULEAD", "UOTHER"
 CPR = "0101901234"
-
-
-async def rows(db: Database, model: type) -> list[Any]:
-    async with db.transaction() as session:
-        return list((await session.exec(select(model))).all())
 
 
 async def everything(db: Database) -> str:

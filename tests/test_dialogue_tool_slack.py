@@ -13,8 +13,6 @@ import datetime as dt
 import json
 from typing import Any
 
-from sqlmodel import select
-
 from bot.config import AppConfig, DigestSchedule, Team
 from bot.reminders.scheduler import tick
 from bot.reminders.sending import slack_client
@@ -31,6 +29,7 @@ from storage.models import (
     ProgressScore,
     RiskFlag,
 )
+from tests.db_support import rows
 from tests.reminder_support import local, with_teams
 from tests.slack_harness import SlackBot, button_labelled, message_text, running_bot
 from tests.slack_standin import SlackStandIn
@@ -38,11 +37,6 @@ from tests.slack_standin import SlackStandIn
 ANNA = "UANNA"
 CHANNEL = "CTEAMNORD"
 MONDAY = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)
-
-
-async def rows(db: Database, model: type) -> list[Any]:
-    async with db.transaction() as session:
-        return list((await session.exec(select(model))).all())
 
 
 def team_config(config: AppConfig) -> AppConfig:

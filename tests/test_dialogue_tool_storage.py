@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
-
-from sqlmodel import select
 
 from bot.config import AppConfig
 from bot.conversations import Actor, ConversationService, Reply
@@ -26,6 +23,7 @@ from storage.models import (
     ProgressScore,
     RiskFlag,
 )
+from tests.db_support import rows
 
 NOW = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)
 ANNA = Actor(user_key="terminal:anna", name="anna")
@@ -37,11 +35,6 @@ REGISTER = [  # an udviklingspraktik for a sygedagpenge recipient, 7/12 - 29/1
     "mandag-fredag kl. 8-12", "nej", "spring over", "20", "1",
     "Tina Eksempel, tina@eksempel.dk", "ja", "Kontakt", "ja", "gem",
 ]  # fmt: skip
-
-
-async def rows(db: Database, model: type) -> list[Any]:
-    async with db.transaction() as session:
-        return list((await session.exec(select(model))).all())
 
 
 class Driver:

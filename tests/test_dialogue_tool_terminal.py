@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 
 from storage.models import Answer, AuditEntry, CaseNote, FollowUp, FollowUpProposal
-from tests.cli_support import Chat, ChatDriver, all_rows
+from tests.cli_support import Chat, ChatDriver
+from tests.db_support import all_rows
 
 REGISTRATION = [
     ("1", "Hvad er sagens reference"),

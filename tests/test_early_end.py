@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
-
-from sqlmodel import select
 
 from bot.config import AppConfig
 from bot.conversations import Actor, ConversationService, Reply
@@ -23,6 +20,7 @@ from dialogues.model import Flow
 from dialogues.state import UserInput
 from storage.db import Database
 from storage.models import CaseNote, FollowUp, Praktik
+from tests.db_support import rows
 from tests.slack_harness import SlackBot, message_text
 
 NOW = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)  # Monday 30 November, 10:00 local
@@ -42,11 +40,6 @@ def register(start: str) -> list[str]:
 
 
 PLANNED_END = dt.date(2027, 1, 29)
-
-
-async def rows(db: Database, model: type) -> list[Any]:
-    async with db.transaction() as session:
-        return list((await session.exec(select(model))).all())
 
 
 class Driver:

@@ -9,13 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlmodel import select
 
 from bot.config import AppConfig
 from dialogues.structure import FLOWS_DIR, FlowError, load_flows
 from storage.db import Database
 from storage.models import CaseNote, Conversation
 from tests.cli_support import Chat
+from tests.db_support import rows
 from tests.slack_harness import SlackBot, button_labelled, message_text, running_bot
 from tests.slack_standin import SlackStandIn
 
@@ -55,11 +55,6 @@ def flows_with_phone_note(tmp_path: Path) -> Path:
     assert "  prompt: true\n" in text
     follow_up.write_text(text.replace("  prompt: true\n", ""), encoding="utf-8")
     return directory
-
-
-async def rows(db: Database, model: type) -> list[Any]:
-    async with db.transaction() as session:
-        return list((await session.exec(select(model))).all())
 
 
 # --- the terminal ------------------------------------------------------------------------

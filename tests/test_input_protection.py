@@ -8,17 +8,17 @@ from __future__ import annotations
 import copy
 import json
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import text
-from sqlmodel import SQLModel, select
+from sqlmodel import SQLModel
 
 from bot.config import AppConfig
 from dialogues.cpr import contains_cpr
 from dialogues.model import Flow
 from storage.db import Database
 from storage.models import Answer, AuditEntry, Conversation, Praktik
-from tests.cli_support import Chat, all_rows, run_cli, run_process
+from tests.cli_support import Chat, run_cli, run_process
+from tests.db_support import all_rows, rows
 from tests.slack_harness import SlackBot, message_text, running_bot
 from tests.slack_standin import SlackStandIn
 
@@ -71,11 +71,6 @@ def calls_with_cpr(slack: SlackStandIn) -> list[str]:
         for c in slack.calls
         if contains_cpr(json.dumps(c.params, ensure_ascii=False, default=str))
     ]
-
-
-async def rows(db: Database, model: type) -> list[Any]:
-    async with db.transaction() as session:
-        return list((await session.exec(select(model))).all())
 
 
 def last_texts(bot: SlackBot, root: str, n: int = 2) -> str:

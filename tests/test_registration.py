@@ -30,18 +30,14 @@ from dialogues.state import FlowContext, Turn, UserInput
 from dialogues.structure import FlowError, parse_flow
 from storage.db import Database
 from storage.models import Answer, CaseNote, Praktik
-from tests.cli_support import Chat, all_rows, run_cli, run_process
+from tests.cli_support import Chat, run_cli, run_process
+from tests.db_support import all_rows, rows
 from tests.slack_harness import SlackBot, message_text
 from tests.test_conversations import NOW, Driver
 from tests.test_dialogue_tool_storage import REGISTER
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = NOW.date()  # Monday 30 November 2026
-
-
-async def rows(db: Database, model: type) -> list[Any]:
-    async with db.transaction() as session:
-        return list((await session.exec(select(model))).all())
 
 
 def say(flow: Flow, ctx: FlowContext, *inputs: str, now: dt.datetime = NOW) -> Turn:

@@ -25,7 +25,6 @@ from tests.reminder_support import (
     Seeded,
     by_status,
     deliveries,
-    due_day_only,
     followup,
     local,
     seed,
@@ -38,11 +37,8 @@ AT_8 = local(MONDAY, 8)
 CLICK = local(MONDAY, 9)
 SECRET = "fedcba9876543210fedcba9876543210"
 
-
-@pytest.fixture
-def config(config: AppConfig) -> AppConfig:
-    """Delivery mechanics on the due day only (lead times: tests/test_slack_edges.py)."""
-    return due_day_only(config)
+# Delivery mechanics on the due day only (lead times: tests/test_slack_edges.py).
+pytestmark = pytest.mark.due_day_only
 
 
 async def reminded(

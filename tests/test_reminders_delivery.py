@@ -30,7 +30,6 @@ from tests.reminder_support import (
     TOKEN,
     by_status,
     deliveries,
-    due_day_only,
     followup,
     local,
     seed,
@@ -43,11 +42,8 @@ ROOT = Path(__file__).resolve().parent.parent
 MONDAY = dt.date(2026, 11, 30)
 AT_8 = local(MONDAY, 8)  # 07:00 UTC
 
-
-@pytest.fixture
-def config(config: AppConfig) -> AppConfig:
-    """Delivery mechanics on the due day only (lead times: tests/test_slack_edges.py)."""
-    return due_day_only(config)
+# Delivery mechanics on the due day only (lead times: tests/test_slack_edges.py).
+pytestmark = pytest.mark.due_day_only
 
 
 def quiet(config: AppConfig, **delivery: Any) -> AppConfig:

@@ -21,22 +21,16 @@ from storage.db import Database
 from tests.reminder_support import (
     by_status,
     deliveries,
-    due_day_only,
     local,
     seed,
     with_reminders,
 )
 from tests.slack_standin import SlackStandIn
 
-pytestmark = pytest.mark.postgres
+# Delivery mechanics on the due day only (lead times: tests/test_slack_edges.py).
+pytestmark = [pytest.mark.postgres, pytest.mark.due_day_only]
 MONDAY = dt.date(2026, 11, 30)
 AT_8 = local(MONDAY, 8)
-
-
-@pytest.fixture
-def config(config: AppConfig) -> AppConfig:
-    """Delivery mechanics on the due day only (lead times: tests/test_slack_edges.py)."""
-    return due_day_only(config)
 
 
 class Proxy:

@@ -19,7 +19,6 @@ from storage.models import Consultant, FollowUp, Praktik
 from tests.reminder_support import (
     by_status,
     deliveries,
-    due_day_only,
     followup,
     local,
     seed,
@@ -32,11 +31,8 @@ D = dt.date
 MONDAY = D(2026, 11, 30)
 AT_8 = local(MONDAY, 8)
 
-
-@pytest.fixture
-def config(config: AppConfig) -> AppConfig:
-    """Delivery mechanics on the due day only (lead times: tests/test_slack_edges.py)."""
-    return due_day_only(config)
+# Delivery mechanics on the due day only (lead times: tests/test_slack_edges.py).
+pytestmark = pytest.mark.due_day_only
 
 
 async def materialise(db: Database, config: AppConfig, now: dt.datetime) -> planner.Materialised:

@@ -8,10 +8,8 @@ import itertools
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlmodel import select
 
 from bot.config import AppConfig
 from bot.report import Audience, Request, build_report
@@ -22,13 +20,9 @@ from dialogues.model import Flow
 from dialogues.structure import FLOWS_DIR, load_flows
 from storage.db import Database
 from storage.models import AuditEntry, Consultant, Praktik
+from tests.db_support import rows
 
 TODAY = dt.date(2026, 11, 30)
-
-
-async def rows(db: Database, model: type) -> list[Any]:
-    async with db.transaction() as session:
-        return list((await session.exec(select(model))).all())
 
 
 async def add(db: Database, praktikker: Sequence[tuple[str, str | None]]) -> int:

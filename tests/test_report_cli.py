@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlmodel import select
 
 from bot.cli import main
 from storage.db import Database
 from storage.models import AuditEntry, Praktik
+from tests.db_support import rows
 
 
 async def run(
@@ -29,11 +28,6 @@ async def run(
         code = int(exc.code or 0)
     out, err = capsys.readouterr()
     return code, out, err
-
-
-async def rows(db: Database, model: type) -> list[Any]:
-    async with db.transaction() as session:
-        return list((await session.exec(select(model))).all())
 
 
 async def exports(db: Database) -> list[str]:

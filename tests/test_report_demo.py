@@ -12,11 +12,9 @@ import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 import openpyxl
 import pytest
-from sqlmodel import select
 
 from bot.config import AppConfig
 from bot.demo import StoreNotEmptyError, seed_demo
@@ -24,6 +22,7 @@ from bot.workdays import WorkingDays
 from dialogues.model import Flow
 from storage.db import Database
 from storage.models import FollowUp, Praktik, StatusRecord, StoreMark
+from tests.db_support import rows
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = dt.date(2026, 11, 30)
@@ -46,11 +45,6 @@ async def cli(db_url: str, *args: str) -> str:
     return result.stdout
 
 
-async def all_rows(db: Database, model: type) -> list[Any]:
-    async with db.transaction() as session:
-        return list((await session.exec(select(model))).all())
-
-
 def shown_as(value: int) -> set[object]:
     """What a count may show as: "<5" when small, else itself or "x" (hidden with it)."""
     return {"<5"} if value < N else {value, "x"}
@@ -68,12 +62,12 @@ async def test_demo_store_reports_in_table_csv_and_xlsx(
 ) -> None:
     out = await cli(db_url, "demo", "seed", "--seed", "7", "--today", TODAY.isoformat())
     assert "Syntetiske demodata" in out
-    praktikker = await all_rows(db, Praktik)
-    followups = await all_rows(db, FollowUp)
-    statuses = await all_rows(db, StatusRecord)
+    praktikker = await rows(db, Praktik)
+    followups = await rows(db, FollowUp)
+    statuses = await rows(db, StatusRecord)
     assert len(praktikker) > 400 and statuses
     assert all(p.case_ref.startswith("DEMO-") and "syntetisk" in p.company for p in praktikker)
-    assert [m.name for m in await all_rows(db, StoreMark)] == ["synthetic"]
+    assert [m.name for m in await rows(db, StoreMark)] == ["synthetic"]
     # Every type, target group and outcome is there; follow-ups held, late and missed.
     assert {p.type for p in praktikker} == {t.id for t in config.types}
     assert len({p.target_group for p in praktikker}) >= 10
@@ -202,7 +196,7 @@ async def test_demo_seed_is_deterministic(tmp_path: Path, config: AppConfig) -> 
             found.append(
                 sorted(
                     (p.case_ref, p.type, p.target_group, p.start_date, p.outcome)
-                    for p in await all_rows(db, Praktik)
+                    for p in await rows(db, Praktik)
                 )
             )
         finally:

@@ -4,20 +4,12 @@ stand-in holding exactly what the consultant saw."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlmodel import select
-
 from storage.db import Database
 from storage.models import Answer, CaseNote, FollowUp, Praktik
+from tests.db_support import rows
 from tests.slack_harness import SlackBot, button_labelled, message_text
 
 ANNA = "UANNA"
-
-
-async def rows(db: Database, model: type) -> list[Any]:
-    async with db.transaction() as session:
-        return list((await session.exec(select(model))).all())
 
 
 async def register_in_slack(bot: SlackBot) -> str:

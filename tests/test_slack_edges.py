@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
-from sqlmodel import select
 
 from bot.blocks.kit import plain
 from bot.config import AppConfig, ReminderConfig, Team
@@ -24,16 +23,12 @@ from bot.slack.render import bold_lines
 from dialogues.model import Flow
 from storage.db import Database
 from storage.models import AuditEntry, CaseNote, Delivery, FollowUp, Praktik
+from tests.db_support import rows
 from tests.reminder_support import local
 from tests.slack_harness import BOT_TOKEN, SlackBot, message_text, running_bot
 from tests.slack_standin import SlackStandIn
 
 ANNA = "UANNA"
-
-
-async def rows(db: Database, model: type) -> list[Any]:
-    async with db.transaction() as session:
-        return list((await session.exec(select(model))).all())
 
 
 def first_text(message: dict[str, Any]) -> str:

@@ -7,8 +7,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlmodel import select
-
 from bot.slack.forms import form_values, form_view, summary_view
 from dialogues import engine
 from dialogues.model import Flow
@@ -16,6 +14,7 @@ from dialogues.state import FlowContext, PraktikFacts, UserInput
 from dialogues.structure import load_transcripts, parse_flow
 from storage.db import Database
 from storage.models import Answer, AuditEntry, CaseNote, Conversation, FollowUp, Praktik
+from tests.db_support import rows
 from tests.form_support import (
     click_home,
     click_in_modal,
@@ -35,11 +34,6 @@ from tests.slack_harness import SlackBot, message_text
 from tests.slack_standin import SlackStandIn, validate_view
 
 ANNA = "UANNA"
-
-
-async def rows(db: Database, model: type) -> list[Any]:
-    async with db.transaction() as session:
-        return list((await session.exec(select(model))).all())
 
 
 def days(bot: SlackBot, n: int) -> str:

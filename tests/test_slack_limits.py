@@ -5,14 +5,12 @@ Every post is validated by the stand-in (the harness fails the test on any refus
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
-
-from sqlmodel import select
 
 from bot.config import AppConfig
 from dialogues.model import Flow
 from storage.db import Database
 from storage.models import CaseNote, Consultant, FollowUp, Praktik
+from tests.db_support import rows
 from tests.slack_harness import SlackBot, button_labelled, message_text, running_bot
 from tests.slack_standin import SlackStandIn
 
@@ -120,11 +118,6 @@ async def test_twenty_long_subgoals_and_a_long_case_note(
         posted = "\n".join(message_text(m) for m in bot.bot_messages(ANNA, root2))
         assert "&amp;" in posted  # escaped for mrkdwn, not interpreted
         assert "Aftaler: næste skridt" in posted
-
-
-async def rows(db: Database, model: type) -> list[Any]:
-    async with db.transaction() as session:
-        return list((await session.exec(select(model))).all())
 
 
 async def test_app_home_pages_a_long_work_list(bot: SlackBot, db: Database) -> None:

@@ -10,18 +10,13 @@ import time
 from typing import Any
 
 from sqlalchemy import event
-from sqlmodel import select
 
 from storage.db import Database
 from storage.models import Answer, Conversation, ProcessedInput
+from tests.db_support import rows
 from tests.slack_harness import SIGNING_SECRET, SlackBot, button_labelled, message_text
 
 ANNA = "UANNA"
-
-
-async def rows(db: Database, model: type) -> list[Any]:
-    async with db.transaction() as session:
-        return list((await session.exec(select(model))).all())
 
 
 async def test_an_event_delivered_four_times_concurrently_is_handled_once(

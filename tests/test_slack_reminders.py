@@ -6,21 +6,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlmodel import select
-
 from bot.reminders.scheduler import tick
 from bot.reminders.sending import slack_client
 from storage.db import Database
 from storage.models import Delivery, FollowUp, Praktik
+from tests.db_support import rows
 from tests.reminder_support import local
 from tests.slack_harness import BOT_TOKEN, SlackBot, button_labelled, message_text
 
 ANNA, BO = "UANNA", "UBO"
-
-
-async def rows(db: Database, model: type) -> list[Any]:
-    async with db.transaction() as session:
-        return list((await session.exec(select(model))).all())
 
 
 async def register(bot: SlackBot) -> Praktik:

@@ -489,3 +489,21 @@ def test_validate_view() -> None:
         {"type": "workflow_step", "blocks": [section("x")]},
     ):
         assert validate_view(bad), bad
+
+
+def test_a_kept_verdict_is_the_verdict_of_a_fresh_validation() -> None:
+    """Verdicts are kept by the payload's canonical JSON: asked again, in another key
+    order or with the same block at another position, the answer is what validating
+    afresh gives."""
+    from tests.slack_standin import blockkit
+
+    bad = {"type": "section", "text": plain("s" * 3001), "block_id": "b"}
+    reordered = dict(reversed(list(bad.items())))
+    for blocks in ([bad], [section("x"), reordered], [reordered, bad], [section("")] * 2):
+        fresh = blockkit._validate_blocks(blocks, surface="message")
+        assert validate_blocks(blocks, surface="message") == fresh
+        assert validate_blocks(blocks, surface="message") == fresh  # from the cache
+    assert any("/blocks/1" in e for e in validate_blocks([section("x"), bad], surface="home"))
+    view = {"type": "modal", "title": plain("t"), "blocks": [bad]}
+    assert validate_view(view) == blockkit._validate_view(view) != []
+    assert validate_view(view) == blockkit._validate_view(view)

@@ -1,10 +1,10 @@
 """The stand-in's model of what Slack sends and accepts for forms and in both messaging
 views: rules Slack applies to inputs, what a user enters and keeps across an update, the
-answer to a submission, and where suggested prompts go in the agent and assistant views."""
+answer to a submission, and where suggested prompts go in the agent and assistant views.
+The `slack` and `client` fixtures are tests/slack_harness.py's."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -38,17 +38,6 @@ def form(*blocks: dict[str, Any]) -> dict[str, Any]:
         "submit": plain("Videre"),
         "blocks": list(blocks),
     }
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[SlackStandIn]:
-    async with SlackStandIn() as standin:
-        yield standin
-
-
-@pytest.fixture
-def client(slack: SlackStandIn) -> AsyncWebClient:
-    return AsyncWebClient(token=slack.bot_token, base_url=slack.base_url)
 
 
 def test_inputs_are_held_to_slacks_rules() -> None:

@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlmodel import select
-
 from storage.db import Database
 from storage.models import Praktik
+from tests.db_support import rows
 from tests.slack_harness import SlackBot, message_text
 
 ANNA = "UANNA"
-
-
-async def rows(db: Database, model: type) -> list[Any]:
-    async with db.transaction() as session:
-        return list((await session.exec(select(model))).all())
 
 
 async def test_assistant_thread_offers_prompts_and_runs_the_flow(bot: SlackBot) -> None:

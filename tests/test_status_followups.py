@@ -21,17 +21,13 @@ from dialogues.model import Flow
 from dialogues.state import UserInput
 from storage.db import Database
 from storage.models import Consultant, FollowUp, Praktik, StatusRecord
+from tests.db_support import rows
 from tests.reminder_support import local
 from tests.slack_harness import BOT_TOKEN, SlackBot, message_text
 
 NOW = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)  # Monday
 END = dt.date(2026, 10, 28)  # 1 month after: Saturday 28 November -> Friday 27th
 DUE = dt.date(2026, 11, 27)
-
-
-async def rows(db: Database, model: type) -> list[Any]:
-    async with db.transaction() as session:
-        return list((await session.exec(select(model))).all())
 
 
 async def add_praktik(

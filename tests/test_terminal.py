@@ -4,7 +4,8 @@ tests/cli_support.py), and as a real process killed mid-flow and started again."
 from __future__ import annotations
 
 from storage.models import Answer, CaseNote, Conversation, FollowUp, Praktik
-from tests.cli_support import Chat, ChatDriver, Terminal, all_rows
+from tests.cli_support import Chat, ChatDriver, Terminal
+from tests.db_support import all_rows
 
 
 async def register_jobpraktik(term: ChatDriver) -> None:

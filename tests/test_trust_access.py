@@ -10,12 +10,11 @@ import datetime as dt
 import json
 from typing import Any
 
-from sqlmodel import select
-
 from bot.config import AppConfig, Team
 from dialogues.model import Flow
 from storage.db import Database
 from storage.models import Answer, AuditEntry, Conversation, FollowUp, Praktik
+from tests.db_support import rows
 from tests.slack_harness import SlackBot, button_labelled, message_text, running_bot
 from tests.slack_standin import SlackStandIn
 
@@ -26,11 +25,6 @@ def with_team(config: AppConfig) -> AppConfig:
     team = Team(id="team_nord", name="Team Nord", members=(ANNA, BO), leads=(LEAD,))
     other = Team(id="team_syd", name="Team Syd", members=(OUTSIDER,))
     return config.model_copy(update={"teams": (team, other)})
-
-
-async def rows(db: Database, model: type) -> list[Any]:
-    async with db.transaction() as session:
-        return list((await session.exec(select(model))).all())
 
 
 async def denials(db: Database) -> list[AuditEntry]:

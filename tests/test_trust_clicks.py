@@ -13,22 +13,16 @@ import time
 import uuid
 from typing import Any
 
-from sqlmodel import select
-
 from bot.reminders.scheduler import tick
 from bot.reminders.sending import slack_client
 from dialogues.dates import format_danish_date
 from storage.db import Database
 from storage.models import Answer, AuditEntry, Conversation, FollowUp
+from tests.db_support import rows
 from tests.reminder_support import local
 from tests.slack_harness import SlackBot, button_labelled, message_text
 
 ANNA = "UANNA"
-
-
-async def rows(db: Database, model: type) -> list[Any]:
-    async with db.transaction() as session:
-        return list((await session.exec(select(model))).all())
 
 
 async def first_followup(db: Database) -> FollowUp:

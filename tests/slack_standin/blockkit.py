@@ -30,12 +30,19 @@ with unique names, data points {label, value} whose labels are among
 workspace without them (``rich_blocks=False``) refuses both as unsupported block types.
 
 Each error string ends with a ``[json-pointer:/...]`` hint, as Slack's own messages do.
+
+A verdict is a function of the payload alone, so each distinct payload (and each
+distinct block in it) is validated once per process: the verdicts are kept by a hash of
+the payload's canonical JSON. The tests send the same menus, questions and buttons
+thousands of times; slack_sdk's parsing of them was most of the stand-in's time.
 """
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
+import hashlib
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -64,11 +71,53 @@ TABLE_ROWS = (2, 101)
 TABLE_COLUMNS = (1, 20)
 
 
+# Verdicts already given, by (what, surface, rich_blocks, hash of the canonical JSON).
+_VERDICTS: dict[tuple[str, str, bool, str], tuple[str, ...]] = {}
+# A block's own errors, by the hash of its canonical JSON, with _PTR for its position.
+_BLOCK_VERDICTS: dict[str, tuple[str, ...]] = {}
+_PTR = "\x00ptr\x00"
+
+
+def _digest(value: Any) -> str | None:
+    """A hash of `value`'s canonical JSON; None if it has none (or holds _PTR): not cached."""
+    try:
+        text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    except (TypeError, ValueError):
+        return None
+    if json.dumps(_PTR)[1:-1] in text:
+        return None
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
 def validate_blocks(
     blocks: list[dict[str, Any]], *, surface: str, rich_blocks: bool = True
 ) -> list[str]:
     """Return human-readable errors for ``blocks`` on ``surface`` (message, modal or home).
     `rich_blocks`: the workspace has the data_table and data_visualization blocks."""
+    digest = _digest(blocks)
+    if digest is None:
+        return _validate_blocks(blocks, surface=surface, rich_blocks=rich_blocks)
+    key = ("blocks", surface, rich_blocks, digest)
+    if key not in _VERDICTS:
+        _VERDICTS[key] = tuple(_validate_blocks(blocks, surface=surface, rich_blocks=rich_blocks))
+    return list(_VERDICTS[key])
+
+
+def validate_view(view: dict[str, Any], *, rich_blocks: bool = True) -> list[str]:
+    """Return human-readable errors for a modal or home ``view`` payload. `rich_blocks`:
+    the workspace has the data_table and data_visualization blocks."""
+    digest = _digest(view)
+    if digest is None:
+        return _validate_view(view, rich_blocks=rich_blocks)
+    key = ("view", "", rich_blocks, digest)
+    if key not in _VERDICTS:
+        _VERDICTS[key] = tuple(_validate_view(view, rich_blocks=rich_blocks))
+    return list(_VERDICTS[key])
+
+
+def _validate_blocks(
+    blocks: list[dict[str, Any]], *, surface: str, rich_blocks: bool = True
+) -> list[str]:
     if surface not in SURFACE_MAX_BLOCKS:
         raise ValueError(f"unknown surface {surface!r}")
     if not isinstance(blocks, list):
@@ -107,9 +156,7 @@ def validate_blocks(
     return errors
 
 
-def validate_view(view: dict[str, Any], *, rich_blocks: bool = True) -> list[str]:
-    """Return human-readable errors for a modal or home ``view`` payload. `rich_blocks`:
-    the workspace has the data_table and data_visualization blocks."""
+def _validate_view(view: dict[str, Any], *, rich_blocks: bool = True) -> list[str]:
     if not isinstance(view, dict):
         return ["view must be an object [json-pointer:/view]"]
     view_type = view.get("type")
@@ -171,6 +218,17 @@ def _block_errors(block: Any, ptr: str, seen_block_ids: set[str]) -> list[str]:
         if block_id in seen_block_ids:
             errors.append(f"duplicate block_id {block_id!r} [json-pointer:{ptr}/block_id]")
         seen_block_ids.add(block_id)
+    digest = _digest(block)
+    if digest is None:
+        return errors + _own_block_errors(block, ptr)
+    if digest not in _BLOCK_VERDICTS:
+        _BLOCK_VERDICTS[digest] = tuple(_own_block_errors(block, _PTR))
+    return errors + [error.replace(_PTR, ptr) for error in _BLOCK_VERDICTS[digest]]
+
+
+def _own_block_errors(block: dict[str, Any], ptr: str) -> list[str]:
+    """A block's errors that depend on nothing but the block (and `ptr`, its position)."""
+    errors: list[str] = []
     errors.extend(_sdk_block_errors(block, ptr))
     errors.extend(_text_object_errors(block, ptr))
     if block["type"] in ("section", "header") and isinstance(block.get("text"), str):
