@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -16,6 +17,9 @@ from tests.slack_harness import SlackBot
 from tests.test_fuzz import FUZZ, Listeners, _check, forged_values, fuzz_target, ids, json_values
 
 __all__ = ["fuzz_target"]  # the fixture, used by name
+# 700 fuzzed requests (20-30 s, the quick loop's longest test): `make test` and CI
+# run them, `make test-fast` not.
+pytestmark = pytest.mark.slow
 
 FORM_KEYS = st.one_of(
     st.sampled_from(
