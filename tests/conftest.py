@@ -167,6 +167,20 @@ def postgres_url(postgres_database: str) -> str:
     return postgres_database
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test marked `processes` (it starts `praktikbot` processes) is slow on PostgreSQL:
+    its SQLite variant stays in `make test-fast`, both run in `make test` and CI. What the
+    processes do on PostgreSQL is also tested in this process (the Slack and CLI tests)."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if (
+            item.get_closest_marker("processes")
+            and callspec is not None
+            and callspec.params.get("db_url") == "postgres"
+        ):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
     """The URL of an empty, migrated database: SQLite file, then PostgreSQL."""

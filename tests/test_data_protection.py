@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
@@ -390,6 +391,7 @@ async def select_user(bot: SlackBot, user: str, message: dict[str, Any], selecte
 # --- erasure and retention --------------------------------------------------------------------
 
 
+@pytest.mark.processes
 async def test_erase_removes_every_row_about_the_case(
     bot: SlackBot, db: Database, db_url: str
 ) -> None:

@@ -47,6 +47,7 @@ async def wait_healthy(
     raise AssertionError("serve did not become healthy")
 
 
+@pytest.mark.processes
 async def test_serve_answers_a_signed_slash_command(db_url: str) -> None:
     async with SlackStandIn(bot_token=BOT_TOKEN) as slack:
         port = free_port()

@@ -3,6 +3,8 @@ tests/cli_support.py), and as a real process killed mid-flow and started again."
 
 from __future__ import annotations
 
+import pytest
+
 from storage.models import Answer, CaseNote, Conversation, FollowUp, Praktik
 from tests.cli_support import Chat, ChatDriver, Terminal
 from tests.db_support import all_rows
@@ -138,6 +140,7 @@ async def test_cpr_typed_in_the_terminal_is_refused_and_stored_nowhere(db_url: s
         assert "0707614285" not in dumped and "070761" not in dumped
 
 
+@pytest.mark.processes
 async def test_killed_mid_flow_resumes_at_the_same_step(db_url: str) -> None:
     """The real `praktikbot chat` process, killed (SIGKILL) and started again."""
     term = await Terminal.start(db_url)
