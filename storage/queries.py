@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from sqlalchemy import func, update
+from sqlalchemy import insert as sa_insert
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -207,20 +208,28 @@ async def log_answer(
     source_key: str,
 ) -> None:
     assert conversation.id is not None
-    session.add(
-        Answer(
-            conversation_id=conversation.id,
-            praktik_id=conversation.praktik_id,
-            consultant_id=consultant_id,
-            flow_id=conversation.flow_id,
-            flow_version=conversation.flow_version,
-            step_id=step_id,
-            question=question,
-            value=value,
-            display=display,
-            source_key=source_key,
-        )
+    # A Core INSERT on the turn's path: no Answer object, no unit of work at the flush.
+    # Python-side defaults (answered_at, version) are given here.
+    await session.exec(
+        _ANSWER_INSERT,
+        params={
+            "conversation_id": conversation.id,
+            "praktik_id": conversation.praktik_id,
+            "consultant_id": consultant_id,
+            "flow_id": conversation.flow_id,
+            "flow_version": conversation.flow_version,
+            "step_id": step_id,
+            "question": question,
+            "value": value,
+            "display": display,
+            "source_key": source_key,
+            "answered_at": utcnow(),
+            "version": 1,
+        },
     )
+
+
+_ANSWER_INSERT = sa_insert(Answer.__table__)  # type: ignore[attr-defined]
 
 
 async def add_praktik(session: AsyncSession, *, praktik: Praktik) -> Praktik:
