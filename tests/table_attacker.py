@@ -34,13 +34,23 @@ ROW_SUMS: dict[str, list[tuple[str, tuple[str, ...]]]] = {
     "Tid til start": [("praktikker", ("after_start", "d0_7", "d8_14", "d15_30", "d31"))],
     "Virksomheder": [("praktikker", ("active", "ended"))],
 }
+
+
+def _exit_at_most(months: Sequence[int], *, host: bool) -> list[tuple[str, str]]:
+    """What the exit headers tell: job or education <= ended (host hires <= job or
+    education); due after M months <= ended and <= due after fewer months; statuses
+    <= due; job or education then <= statuses."""
+    pairs = [("jobedu", "ended"), *((("host", "jobedu"),) if host else ())]
+    for index, m in enumerate(months):
+        pairs += [(f"due_{m}", "ended"), (f"status_{m}", f"due_{m}")]
+        pairs += [(f"jobedu_{m}", f"status_{m}")]
+        pairs += [(f"due_{m}", f"due_{fewer}") for fewer in months[:index]]
+    return pairs
+
+
 AT_MOST: dict[str, list[tuple[str, str]]] = {
-    "Afgang": [
-        ("jobedu", "ended"),
-        ("host", "jobedu"),
-        *((f"jobedu_{m}", f"status_{m}") for m in MONTHS),
-    ],
-    "Kohorter": [("jobedu", "ended"), *((f"jobedu_{m}", f"status_{m}") for m in MONTHS)],
+    "Afgang": _exit_at_most(MONTHS, host=True),
+    "Kohorter": _exit_at_most(MONTHS, host=False),
     "Virksomheder": [("hires", "ended")],
 }
 

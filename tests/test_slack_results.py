@@ -60,7 +60,11 @@ async def test_results_for_a_team_lead_and_an_administrator(
         bot.deps.clock = lambda: NOW
         lead = await open_results(bot, LEAD)
         kinds = [b["type"] for b in lead]
-        assert kinds.count("data_visualization") == 2 and kinds.count("data_table") == 3
+        # One team's exit by quarter and type is mostly small counts: the suppression may
+        # hide every rate in it, and then that line chart is left out (never drawn from
+        # hidden cells).
+        assert kinds.count("data_visualization") in (1, 2) and kinds.count("data_table") == 3
+        assert any(b.get("block_id") == "results_rate_by_type" for b in lead)
         text = json.dumps(lead, ensure_ascii=False)
         assert "SYNTETISKE DEMODATA" in text
         assert "Demo Virksomhed" not in text and "DEMO-2026" not in text

@@ -20,7 +20,7 @@ from bot.config import AppConfig
 from bot.demo import seed_demo
 from bot.report import Audience, Request, build_report
 from bot.report.export import to_json, view_document
-from bot.report.model import Column, View, add_total
+from bot.report.model import Column, View, add_total, suppress_together
 from bot.report.relations import Relation
 from bot.report.suppression import suppress
 from bot.report.views import EXIT_SUMS, _exit_columns, exit_subsets
@@ -85,8 +85,9 @@ def random_exit_rows(rng: random.Random, keys: Sequence[tuple[str, ...]]) -> lis
         row["started"] = row["ended"] + row["not_ended"]
         row["jobedu"] = row["ordinary_job"] + row["subsidised_job"] + row["education"]
         row["host"] = rng.randint(0, row["ordinary_job"] + row["subsidised_job"])
-        for m in MONTHS:
-            row[f"due_{m}"] = due = rng.randint(0, row["ended"])
+        due = row["ended"]
+        for m in MONTHS:  # fewer have reached later marks
+            row[f"due_{m}"] = due = rng.randint(0, due)
             row[f"status_{m}"] = status = rng.randint(0, due)
             row[f"jobedu_{m}"] = rng.randint(0, status)
         rows.append(row)
@@ -189,3 +190,66 @@ async def test_the_demo_stores_reports_resist_the_attacker(
             leaked = {c: v for c, v in pinned(table).items() if v}
             assert not leaked, (by, view["name"], leaked)
     await db.dispose()
+
+
+def test_a_table_too_large_to_audit_is_hidden_whole() -> None:
+    view = View(
+        name="T",
+        title="Stor tabel",
+        dims=("Gruppe",),
+        columns=(Column("a", "A"), Column("b", "B"), Column("c", "C"), Column("d", "D")),
+        min_size=N,
+    )
+    view.keys = [(f"g{i}",) for i in range(600)]
+    view.labels = [(f"G{i}",) for i in range(600)]
+    view.data = [{"a": 1, "b": 2, "c": 30, "d": 4} for _ in range(600)]
+    add_total(view)
+    assert view.hidden().withheld
+    assert all(cell in ("<5", "x") for row in view.shown() for cell in row)
+    legend = view.legend()
+    assert legend is not None and "alle tal er skjult" in legend
+
+
+def test_views_with_the_same_counts_hide_the_same_cells() -> None:
+    """The exit view's ended praktikker are the duration view's praktikker: a count
+    hidden in one is hidden in the other (suppressed together)."""
+    keys = [("Jobpraktik",), ("Kompetencepraktik",), ("Udviklingspraktik",)]
+    exit_ = View(
+        name="Afgang",
+        title="a",
+        dims=("Type",),
+        columns=(
+            Column("ended", "Afsluttet", quantity="praktikker"),
+            Column("jobedu", "Job eller uddannelse"),
+        ),
+        subsets=[("jobedu", "ended")],
+        min_size=N,
+    )
+    duration = View(
+        name="Varighed",
+        title="v",
+        dims=("Type",),
+        columns=(Column("praktikker", "Praktikker"), Column("within", "Inden for")),
+        sums=[],
+        subsets=[("within", "praktikker")],
+        min_size=N,
+    )
+    exit_rows: list[dict[str, float | int | str | None]] = [
+        {"ended": 3, "jobedu": 1},
+        {"ended": 20, "jobedu": 12},
+        {"ended": 7, "jobedu": 6},
+    ]
+    duration_rows: list[dict[str, float | int | str | None]] = [
+        {"praktikker": 3, "within": 3},
+        {"praktikker": 20, "within": 2},
+        {"praktikker": 7, "within": 7},
+    ]
+    for view, rows in ((exit_, exit_rows), (duration, duration_rows)):
+        view.keys, view.labels, view.data = list(keys), list(keys), rows
+        add_total(view)
+    suppress_together([exit_, duration])
+    ended = {r for r, k in exit_.hidden().primary | exit_.hidden().secondary if k == "ended"}
+    praktikker = {
+        r for r, k in duration.hidden().primary | duration.hidden().secondary if k == "praktikker"
+    }
+    assert ended == praktikker and len(ended) >= 2

@@ -18,6 +18,7 @@ same tables with an integer programme).
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Collection, Iterable, Mapping
 
@@ -27,7 +28,14 @@ from scipy.optimize import linprog
 
 from bot.report.relations import CellRef, Relation, Subset
 
+log = logging.getLogger(__name__)
+
 TOLERANCE = 1e-6
+BATCH_ROUNDS = 12  # solves with many cells in the objective before one cell at a time
+
+
+class BudgetExceededError(Exception):
+    """The audit needed more solves than its budget."""
 
 
 class _System:
@@ -41,7 +49,9 @@ class _System:
         hidden: Collection[CellRef],
         primary: Collection[CellRef],
         min_size: int,
+        budget: list[int] | None = None,
     ) -> None:
+        self.budget = budget
         self.cells = sorted(hidden)
         self.index = {cell: i for i, cell in enumerate(self.cells)}
         self.bounds = [
@@ -89,6 +99,10 @@ class _System:
 
     def solve(self, objective: np.ndarray) -> np.ndarray | None:
         """The point minimising `objective`, or None when the solver gives up."""
+        if self.budget is not None:
+            if self.budget[0] <= 0:
+                raise BudgetExceededError
+            self.budget[0] -= 1
         result = linprog(
             objective,
             A_ub=self.a_ub,
@@ -123,13 +137,15 @@ def pinned_cells(
     secondary: Collection[CellRef],
     min_size: int,
     skip: Collection[CellRef] = (),
+    budget: list[int] | None = None,
 ) -> set[CellRef]:
-    """The hidden small counts (value 1 or more, not in `skip`) a reader can pin down."""
+    """The hidden small counts (value 1 or more, not in `skip`) a reader can pin down.
+    `budget`: solves left (a one-item list, spent here); BudgetExceededError when none."""
     hidden = set(primary) | set(secondary)
     candidates = sorted(c for c in primary if values.get(c, 0) >= 1 and c not in skip)
     if not candidates:
         return set()
-    system = _System(values, relations, subsets, hidden, primary, min_size)
+    system = _System(values, relations, subsets, hidden, primary, min_size, budget)
     width = len(system.cells)
     # Every solution is a point the reader cannot rule out: a cell whose values over the
     # points found span two whole numbers is not pinned. A few solves with many cells in
@@ -150,7 +166,7 @@ def pinned_cells(
 
     rng = np.random.default_rng(0)  # fixed: the same table is suppressed the same way
     open_ = [system.index[c] for c in candidates]
-    for round_ in range(4):
+    for round_ in range(BATCH_ROUNDS):
         if not open_:
             break
         objective = np.zeros(width)
@@ -158,6 +174,7 @@ def pinned_cells(
         seen(system.solve(objective))
         seen(system.solve(-objective))
         open_ = open_cells(open_)
+    log.debug("suppression audit: %d cells, %d open after the batch", len(candidates), len(open_))
     pinned: set[CellRef] = set()
     for i in open_:
         if not open_cells([i]):

@@ -116,6 +116,7 @@ def view_document(view: View) -> dict[str, Any]:
         "title": view.title,
         "dimensions": list(view.dims),
         "columns": [{"key": c.key, "label": c.label, "kind": c.kind} for c in view.visible],
+        "legend": view.legend(),
         "rows": [
             {
                 "labels": list(labels),

@@ -8,12 +8,20 @@ suppressed (`bot.report.suppression`).
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from bot.report.relations import line_relations, row_relations, row_subsets
+from bot.report.relations import (
+    CellRef,
+    Relation,
+    Subset,
+    line_relations,
+    row_relations,
+    row_subsets,
+)
 from bot.report.suppression import Hidden, suppress
 
 log = logging.getLogger(__name__)
@@ -34,6 +42,9 @@ class Column:
     # rate / average: numerator and denominator columns; remaining: the count it depends on
     numerator: str | None = None
     denominator: str | None = None
+    # What a count counts, where another view's column with other key counts the same
+    # (`suppress_together`); by default the key itself.
+    quantity: str | None = None
 
     @property
     def shown_to_users(self) -> bool:
@@ -56,9 +67,10 @@ class View:
     sums: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
     # Row inequalities: (part column, whole column), part <= whole.
     subsets: list[tuple[str, str]] = field(default_factory=list)
-    # The breakdowns (positions in a row's key) whose lines another run shows the sums
-    # of — a run with fewer breakdowns, or filtered to one group: None, every one.
-    marginals: tuple[int, ...] | None = None
+    # The coarser tables another run shows, each as the breakdowns (positions in a row's
+    # key) it keeps — a run with fewer of them, or filtered to one group: None, every
+    # proper subset.
+    keep: tuple[tuple[int, ...], ...] | None = None
     notes: list[str] = field(default_factory=list)
     suppressed: bool = True
     min_size: int = 5
@@ -81,17 +93,15 @@ class View:
 
     def hidden(self) -> Hidden:
         if self._hidden is None:
-            self._hidden = self._suppress() if self.suppressed else Hidden()
-            if self._hidden.exposed:  # the documented cross-table limit: counts only
-                log.warning(
-                    "report view %s: %d small counts can be worked out with a coarser "
-                    "table's cells (not protectable within this table)",
-                    self.name,
-                    len(self._hidden.exposed),
-                )
+            if self.suppressed:
+                suppress_together([self])
+            else:
+                self._hidden = Hidden()
+        assert self._hidden is not None
         return self._hidden
 
-    def _suppress(self) -> Hidden:
+    def knowledge(self) -> tuple[dict[CellRef, int], list[Relation], list[Subset]]:
+        """The table's counts, relations and inequalities (`bot.report.relations`)."""
         rows = self.all_rows()
         values = {
             (i, key): int(row.get(key) or 0) for i, row in enumerate(rows) for key in self.counts
@@ -103,10 +113,10 @@ class View:
             self.counts,
             total_row=total_row,
             values=values,
-            marginals=self.marginals,
+            keep=self.keep,
         )
-        subsets = row_subsets(range(len(rows)), self.subsets)
-        return suppress(values, relations, self.min_size, subsets)
+        subsets = row_subsets(range(len(rows)), self.subsets, values)
+        return values, relations, subsets
 
     def shown(self) -> list[list[Shown]]:
         """Every row's visible cells as this audience sees them (the total row last)."""
@@ -150,10 +160,16 @@ class View:
         if not self.suppressed:
             return None
         n = self.min_size
-        return (
+        legend = (
             f"<{n}: færre end {n} borgere (vises ikke). x: skjult, så et lille tal ikke kan "
             "regnes ud af de andre. Andele vises kun, hvor tæller og nævner vises."
         )
+        if self.hidden().withheld:
+            legend = (
+                f"{self.title}: for mange små tal til at kontrollere, at ingen kan regnes ud "
+                "- alle tal er skjult. Vælg færre opdelinger eller en længere periode. " + legend
+            )
+        return legend
 
 
 def add_total(view: View) -> None:
@@ -177,3 +193,69 @@ def sort_rows(view: View, order: Sequence[int] | None = None) -> None:
     view.keys = [view.keys[i] for i in indices]
     view.labels = [view.labels[i] for i in indices]
     view.data = [view.data[i] for i in indices]
+
+
+def suppress_together(views: Sequence[View]) -> None:
+    """Suppress views as one table where they show the same counts: views with the same
+    groups whose columns count the same (`Column.quantity`) and agree in every row (the
+    ended praktikker of the exit view are the praktikker of the duration and lead-time
+    views by end date) are linked cell by cell, so that no view shows what another one
+    hides: the same count is hidden in all of them or in none."""
+    values: dict[CellRef, int] = {}
+    relations: list[Relation] = []
+    subsets: list[Subset] = []
+    offsets: list[int] = []
+    offset = 0
+    for view in views:
+        offsets.append(offset)
+        own, own_relations, own_subsets = view.knowledge()
+
+        def shift(cell: CellRef, by: int = offset) -> CellRef:
+            return (cell[0] + by, cell[1])
+
+        values.update({shift(cell): value for cell, value in own.items()})
+        relations += [
+            Relation(
+                tuple(shift(c) for c in r.parts),
+                None if r.total is None else shift(r.total),
+                r.known_total,
+            )
+            for r in own_relations
+        ]
+        subsets += [Subset(shift(s.part), shift(s.whole)) for s in own_subsets]
+        offset += len(view.all_rows())
+    for (a, first), (b, second) in itertools.combinations(zip(offsets, views, strict=True), 2):
+        if first.dims != second.dims:
+            continue
+        rows_of = {key: i for i, key in enumerate(second.keys)}
+        pairs = [(a + i, b + rows_of[key]) for i, key in enumerate(first.keys) if key in rows_of]
+        if not pairs:
+            continue
+        if first.total is not None and second.total is not None:
+            pairs.append((a + len(first.data), b + len(second.data)))
+        quantity = {c.key: c.quantity or c.key for c in (*first.columns, *second.columns)}
+        for one in first.counts:
+            for other in second.counts:
+                if quantity[one] != quantity[other]:
+                    continue
+                if all(values[(i, one)] == values[(j, other)] for i, j in pairs):
+                    relations += [Relation(((i, one),), total=(j, other)) for i, j in pairs]
+    hidden = suppress(values, relations, views[0].min_size if views else 5, subsets)
+    ends = [*offsets[1:], offset]
+    for view, start, end in zip(views, offsets, ends, strict=True):
+
+        def mine(cells: set[CellRef], start: int = start, end: int = end) -> set[CellRef]:
+            return {(row - start, key) for row, key in cells if start <= row < end}
+
+        view._hidden = Hidden(
+            mine(hidden.primary), mine(hidden.secondary), mine(hidden.exposed), hidden.withheld
+        )
+        if hidden.withheld:
+            log.warning("report view %s: too large to audit, every count hidden", view.name)
+        if view._hidden.exposed:  # the documented cross-table limit: counts only
+            log.warning(
+                "report view %s: %d small counts can be worked out with a coarser "
+                "table's cells (not protectable within this table)",
+                view.name,
+                len(view._hidden.exposed),
+            )

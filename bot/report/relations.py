@@ -8,6 +8,7 @@ attack on the table (`bot.report.disclosure`) read them.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -42,29 +43,30 @@ def line_relations(
     *,
     total_row: int | None,
     values: Mapping[CellRef, int],
-    marginals: Sequence[int] | None = None,
+    keep: Sequence[Sequence[int]] | None = None,
 ) -> list[Relation]:
-    """The relations along every line of a table whose rows 0..len(keys)-1 are groups
-    (one key per breakdown) and `total_row` (if any) is the sum of all of them;
-    `marginals`: with several breakdowns, the positions (breakdowns) whose lines' sums a
-    coarser table shows (None: every one); a group alone on such a line is that table's
-    cell, a relation of one member."""
+    """The relations of a table whose rows 0..len(keys)-1 are groups (one key per
+    breakdown) and `total_row` (if any) is the sum of all of them: the total row, and
+    every coarser table another run can show — the table by each of the breakdowns'
+    subsets in `keep` (positions; None: every proper subset), whether by fewer
+    breakdowns or filtered to one group (`--team`, `--from`/`--to`). Each coarser cell is the sum of
+    the groups that agree with it on the kept breakdowns; a group alone in it is that
+    table's cell itself, a relation of one member."""
     relations: list[Relation] = []
     if not keys:
         return relations
     width = len(keys[0])
+    coarser = (
+        [kept for size in range(1, width) for kept in itertools.combinations(range(width), size)]
+        if keep is None
+        else [tuple(kept) for kept in keep]
+    )
     for column in columns:
-        if width <= 1:
-            parts = tuple((i, column) for i in range(len(keys)))
-            if total_row is not None:
-                relations.append(Relation(parts, total=(total_row, column)))
-            continue
-        for position in range(width) if marginals is None else marginals:
-            lines: dict[tuple[Hashable, ...], list[int]] = {}
+        for kept in coarser:
+            groups: dict[tuple[Hashable, ...], list[int]] = {}
             for index, key in enumerate(keys):
-                rest = key[:position] + key[position + 1 :]
-                lines.setdefault(rest, []).append(index)
-            for members in lines.values():
+                groups.setdefault(tuple(key[i] for i in kept), []).append(index)
+            for members in groups.values():
                 marginal = sum(values.get((i, column), 0) for i in members)
                 relations.append(
                     Relation(tuple((i, column) for i in members), known_total=marginal)
@@ -84,6 +86,14 @@ def row_relations(rows: Iterable[int], sums: Sequence[tuple[str, Sequence[str]]]
     ]
 
 
-def row_subsets(rows: Iterable[int], pairs: Sequence[tuple[str, str]]) -> list[Subset]:
-    """Within each row: column `part` <= column `whole` (from `pairs`)."""
-    return [Subset((row, part), (row, whole)) for row in rows for part, whole in pairs]
+def row_subsets(
+    rows: Iterable[int], pairs: Sequence[tuple[str, str]], values: Mapping[CellRef, int]
+) -> list[Subset]:
+    """Within each row: column `part` <= column `whole` (from `pairs`: what a reader can
+    tell from the headers, e.g. due after 3 months <= ended), where it holds."""
+    return [
+        Subset((row, part), (row, whole))
+        for row in rows
+        for part, whole in pairs
+        if values.get((row, part), 0) <= values.get((row, whole), 0)
+    ]

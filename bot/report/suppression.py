@@ -44,7 +44,14 @@ from dataclasses import dataclass, field
 
 from bot.report.relations import CellRef, Relation, Subset
 
-MAX_TRIES = 3  # partners given to one pinned cell before it counts as exposed
+MAX_TRIES = 3  # single partners given to one pinned cell before more are hidden around it
+SHORT_RELATION = 8
+# The audit's size limits: a table with more hidden cells, or whose audit needs more
+# solves, is not audited but hidden whole (`Hidden.withheld`); on the demo store the
+# exit view by target group x team (650 hidden cells) takes about 1 s, by type x team x
+# start month (3,500) minutes.
+MAX_HIDDEN_CELLS = 1500
+MAX_SOLVES = 800
 
 
 @dataclass
@@ -53,6 +60,8 @@ class Hidden:
     secondary: set[CellRef] = field(default_factory=set)
     # small counts still pinned by the relations after every partner tried (see above)
     exposed: set[CellRef] = field(default_factory=set)
+    # too large to audit: every count hidden
+    withheld: bool = False
 
     def __contains__(self, cell: object) -> bool:
         return cell in self.primary or cell in self.secondary
@@ -65,15 +74,17 @@ def suppress(
     subsets: Iterable[Subset] = (),
 ) -> Hidden:
     """The cells to hide (see the module docstring)."""
-    from bot.report.disclosure import pinned_cells  # scipy: only where a table is suppressed
+    # scipy: imported only where a table is suppressed
+    from bot.report.disclosure import BudgetExceededError, pinned_cells
 
     hidden = Hidden(primary={cell for cell, value in values.items() if value < min_size})
     relations = list(relations)
     subsets = list(subsets)
-    by_cell: dict[CellRef, list[Relation]] = {}
-    for relation in relations:
-        for cell in relation.members:
-            by_cell.setdefault(cell, []).append(relation)
+    # Each cell's relations and inequalities, as their members: where partners are found.
+    by_cell: dict[CellRef, list[tuple[CellRef, ...]]] = {}
+    for members in [*(r.members for r in relations), *((s.part, s.whole) for s in subsets)]:
+        for cell in members:
+            by_cell.setdefault(cell, []).append(members)
     # A cell alone on its line is the coarser table's cell itself: hiding it here would
     # hide nothing, so other cells are chosen first.
     published = {
@@ -83,34 +94,65 @@ def suppress(
     }
     tries: dict[CellRef, int] = {}
     stuck: set[CellRef] = set()
+    budget = [MAX_SOLVES]
     while True:
         _partner_lone_cells(hidden, relations, values, published, min_size)
         if not hidden.primary:
             break
-        pinned = pinned_cells(
-            values,
-            relations,
-            subsets,
-            primary=hidden.primary,
-            secondary=hidden.secondary,
-            min_size=min_size,
-            skip=stuck,
-        )
+        if len(hidden.primary) + len(hidden.secondary) > MAX_HIDDEN_CELLS:
+            return _withheld(values, min_size)
+        try:
+            pinned = pinned_cells(
+                values,
+                relations,
+                subsets,
+                primary=hidden.primary,
+                secondary=hidden.secondary,
+                min_size=min_size,
+                skip=stuck,
+                budget=budget,
+            )
+        except BudgetExceededError:
+            return _withheld(values, min_size)
         if not pinned:
             break
-        widened: set[CellRef] = set()  # this round's partners: others re-audited first
+        # This round's partners: a cell that shares a short relation (a row's sum, a
+        # short line) with one is audited again before it gets its own.
+        widened: set[CellRef] = set()
         for cell in sorted(pinned):
-            if any(m in widened for r in by_cell.get(cell, ()) for m in r.members):
+            if any(
+                m in widened
+                for members in by_cell.get(cell, ())
+                if len(members) <= SHORT_RELATION
+                for m in members
+            ):
                 continue
             tries[cell] = tries.get(cell, 0) + 1
-            partner = _widening_partner(cell, by_cell, hidden, values, published, min_size)
-            if partner is None or tries[cell] > MAX_TRIES:
-                stuck.add(cell)
-            else:
+            partner = None
+            if tries[cell] <= MAX_TRIES:
+                partner = _widening_partner(cell, by_cell, hidden, values, published, min_size)
+            if partner is not None:
                 hidden.secondary.add(partner)
                 widened.add(partner)
+                continue
+            # One partner at a time did not free it: hide every shown count around it,
+            # one relation further each time, until none is left to hide.
+            around = _shown_around(cell, by_cell, hidden, steps=tries[cell] - MAX_TRIES)
+            if around:
+                hidden.secondary |= around
+                widened |= around
+            elif tries[cell] > MAX_TRIES + 3:
+                stuck.add(cell)
     hidden.exposed = stuck
     return hidden
+
+
+def _withheld(values: Mapping[CellRef, int], min_size: int) -> Hidden:
+    return Hidden(
+        primary={cell for cell, value in values.items() if value < min_size},
+        secondary={cell for cell, value in values.items() if value >= min_size},
+        withheld=True,
+    )
 
 
 def _partner_lone_cells(
@@ -145,7 +187,7 @@ def _partner_lone_cells(
 
 def _widening_partner(
     cell: CellRef,
-    by_cell: Mapping[CellRef, list[Relation]],
+    by_cell: Mapping[CellRef, list[tuple[CellRef, ...]]],
     hidden: Hidden,
     values: Mapping[CellRef, int],
     published: set[CellRef],
@@ -160,8 +202,7 @@ def _widening_partner(
         options: list[tuple[int, bool, bool, int, CellRef]] = []
         following: list[CellRef] = []
         for current in frontier:
-            for relation in by_cell.get(current, ()):
-                members = relation.members
+            for members in by_cell.get(current, ()):
                 unknown = sum(1 for m in members if m in hidden)
                 for member in members:
                     if member in hidden:
@@ -175,3 +216,30 @@ def _widening_partner(
             return min(options)[-1]
         frontier = following
     return None
+
+
+def _shown_around(
+    cell: CellRef,
+    by_cell: Mapping[CellRef, list[tuple[CellRef, ...]]],
+    hidden: Hidden,
+    *,
+    steps: int,
+) -> set[CellRef]:
+    """The shown counts within `steps` relations of `cell` (through hidden cells)."""
+    frontier, seen, shown = {cell}, {cell}, set()
+    for _ in range(max(steps, 1)):
+        following = set()
+        for current in frontier:
+            for members in by_cell.get(current, ()):
+                for member in members:
+                    if member in seen:
+                        continue
+                    seen.add(member)
+                    if member in hidden:
+                        following.add(member)
+                    else:
+                        shown.add(member)
+        if shown:
+            return shown
+        frontier = following
+    return shown

@@ -162,8 +162,11 @@ def _exit_columns(
     date; one by end date counts ended praktikker only)."""
     columns: list[Column] = []
     if not short and started:
-        columns += [Column("started", "Startet"), Column("not_ended", "Ikke afsluttet")]
-    columns.append(Column("ended", "Afsluttet"))
+        columns += [
+            Column("started", "Startet", quantity="praktikker"),
+            Column("not_ended", "Ikke afsluttet"),
+        ]
+    columns.append(Column("ended", "Afsluttet", quantity="praktikker"))
     if not short:
         columns += [Column(c, CATEGORY_LABELS[c]) for c in CATEGORY_ORDER]
     columns += [
@@ -193,14 +196,22 @@ EXIT_SUMS = [
 
 
 def exit_subsets(months: Sequence[int]) -> list[tuple[str, str]]:
-    """The exit view's inequalities that hold by how it counts (part <= whole): job or
-    education at most ended, a job at the host company at most job or education, job or
-    education after M months at most the statuses recorded then."""
-    return [
-        ("jobedu", "ended"),
-        ("host", "jobedu"),
-        *((f"jobedu_{m}", f"status_{m}") for m in months),
-    ]
+    """The exit view's inequalities (part <= whole) a reader can tell from the headers:
+    job or education at most ended, a job at the host company at most job or
+    education; those whose M months have passed at most ended, and at most those whose
+    fewer months have passed; statuses after M months at most those due, job or
+    education then at most the statuses. (Applied where they hold: `row_subsets`.)"""
+    marks = sorted(months)
+    pairs = [("jobedu", "ended"), ("host", "jobedu")]
+    for index, m in enumerate(marks):
+        pairs += [
+            (f"due_{m}", "ended"),
+            (f"status_{m}", f"due_{m}"),
+            (f"jobedu_{m}", f"status_{m}"),
+        ]
+        pairs += [(f"due_{m}", f"due_{fewer}") for fewer in marks[:index]]
+        pairs += [(f"status_{m}", "ended"), (f"jobedu_{m}", "ended")]
+    return pairs
 
 
 ExitRows = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]
@@ -376,9 +387,10 @@ async def followup_view(
             Column("rate", "Andel til tiden", "rate", "on_time", "due"),
         ),
         sums=[("due", ("on_time", "late", "missed"))],
-        # Fixed breakdowns: only a run filtered to one team and month (--team, --from,
-        # --to) shows a line's sum — over the kinds.
-        marginals=(2,),
+        # Fixed breakdowns: a run filtered to one team and month (--team, --from, --to)
+        # shows their sums over the kinds. (Team and month totals alone, from a run
+        # filtered to one of them, are not modelled: they hid most of the view.)
+        keep=((0, 1),),
     )
     months: dict[tuple[str, int, str], list[int]] = {}
     for team, planned, kind, on_time, late, missed in rows:
@@ -410,6 +422,7 @@ async def overdue_view(
         title="Opfølgninger overskredet nu",
         dims=("Team", "Opfølgning"),
         columns=(Column("overdue", "Overskredne nu"),),
+        keep=((0,),),  # a run filtered to a team (--team) shows its sum
     )
     for team, kind, count in sorted(
         rows, key=lambda r: (labels.of("team", r[0]), labels.order("kind", r[1]))
