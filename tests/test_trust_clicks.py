@@ -13,6 +13,8 @@ import time
 import uuid
 from typing import Any
 
+import pytest
+
 from bot.reminders.scheduler import tick
 from bot.reminders.sending import slack_client
 from dialogues.dates import format_danish_date
@@ -23,6 +25,13 @@ from tests.reminder_support import local
 from tests.slack_harness import SlackBot, button_labelled, message_text
 
 ANNA = "UANNA"
+
+
+@pytest.fixture(autouse=True)
+def before_the_reminders(bot: SlackBot) -> None:
+    """The bot's clock at 07:00 on a working day: the praktik registered before the
+    08:05 run that reminds of its first follow-up, whatever time the tests run."""
+    bot.deps.clock = lambda: local(dt.date(2026, 12, 7), 7, 0)
 
 
 async def first_followup(db: Database) -> FollowUp:
