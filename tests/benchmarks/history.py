@@ -16,24 +16,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
 
 import asyncpg
 from sqlalchemy import text
 
 from bot.config import load_config
-from storage import queries
 from storage.db import Database
 from tests.benchmarks import seeding
 from tests.benchmarks.common import Figure, Table, asyncpg_dsn, postgres_database
-from tests.benchmarks.reminders import (
-    NOW,
-    Captured,
-    explain_ms,
-    rolled_back,
-    timed,
-    window,
-)
+from tests.benchmarks.reminders import Captured, explain_ms, rolled_back, time_due_query
 
 TARGET_MS = 10.0
 ENDED = 1_000_000
@@ -103,12 +94,7 @@ async def add_history(url: str, *, first_id: int, ended: int) -> None:
                     "status": "'held'",
                 },
             )
-        for table in ("praktikker", "followups"):
-            await conn.execute(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM"
-                f" {table}))"
-            )
-        await conn.execute("ANALYZE")
+        await seeding.after_bulk_insert(conn, ["praktikker", "followups"])
     finally:
         await conn.close()
 
@@ -148,32 +134,12 @@ async def run(table: Table, *, postgres: bool, quick: bool) -> None:
                     ),
                 )
             )
-            due_from, due_to = window(config, NOW)
             captured = Captured(db)
-            found: list[Any] = []
             async with rolled_back(db) as session:
-
-                async def query() -> None:
-                    captured.on = True
-                    found[:] = await queries.remindable_followups(
-                        session, due_from=due_from, due_to=due_to
-                    )
-                    captured.on = False
-
-                async def floor() -> None:
-                    await session.execute(
-                        text(
-                            "SELECT id FROM followups WHERE status = 'planned' "
-                            "AND due_date BETWEEN :a AND :b"
-                        ),
-                        {"a": due_from, "b": due_to},
-                    )
-
-                value = await timed(query)
-                floor_value = await timed(floor)
+                value, floor_value, found = await time_due_query(session, captured, config)
                 table.add(
                     Figure(
-                        f"History · PostgreSQL · due-query ({len(found):,} rows of"
+                        f"History · PostgreSQL · due-query ({found:,} rows of"
                         f" {counts[1]:,} follow-ups, {counts[0]:,} ended praktikker)",
                         value,
                         floor=floor_value,

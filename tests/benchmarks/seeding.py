@@ -241,15 +241,19 @@ async def copy_to_postgres(url: str, tables: Sequence[Rows]) -> None:
                 await conn.copy_records_to_table(
                     rows.table, records=rows.rows, columns=rows.columns
                 )
-        for rows in tables:
-            if "id" in rows.index:
-                await conn.execute(
-                    f"SELECT setval(pg_get_serial_sequence('{rows.table}', 'id'), "
-                    f"(SELECT max(id) FROM {rows.table}))"
-                )
-        await conn.execute("ANALYZE")
+        await after_bulk_insert(conn, [rows.table for rows in tables if "id" in rows.index])
     finally:
         await conn.close()
+
+
+async def after_bulk_insert(conn: Any, tables: Sequence[str]) -> None:
+    """Rows written with their own ids: each table's id sequence moved past them, and
+    the planner's statistics refreshed (ANALYZE). `conn`: an asyncpg connection."""
+    for table in tables:
+        await conn.execute(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+        )
+    await conn.execute("ANALYZE")
 
 
 def _sqlite_value(value: Any) -> Any:
