@@ -26,6 +26,7 @@ from bot.report.suppression import suppress
 from bot.report.views import EXIT_SUMS, _exit_columns, exit_subsets
 from dialogues.model import Flow
 from storage.db import Database
+from storage.report_queries import CATEGORY_ORDER
 from tests.table_attacker import Table, pinned
 
 N = 5
@@ -79,9 +80,9 @@ def random_exit_rows(rng: random.Random, keys: Sequence[tuple[str, ...]]) -> lis
     rows = []
     small = (0, 0, 1, 2, 3, 4, 4, 6, 9, 15, 40)
     for _ in keys:
-        row: dict[str, Any] = {c: rng.choice(small) for c in EXIT_CATEGORIES}
+        row: dict[str, Any] = {c: rng.choice(small) for c in CATEGORY_ORDER}
         row["not_ended"] = rng.choice(small)
-        row["ended"] = sum(row[c] for c in EXIT_CATEGORIES)
+        row["ended"] = sum(row[c] for c in CATEGORY_ORDER)
         row["started"] = row["ended"] + row["not_ended"]
         row["jobedu"] = row["ordinary_job"] + row["subsidised_job"] + row["education"]
         row["host"] = rng.randint(0, row["ordinary_job"] + row["subsidised_job"])
@@ -92,16 +93,6 @@ def random_exit_rows(rng: random.Random, keys: Sequence[tuple[str, ...]]) -> lis
             row[f"jobedu_{m}"] = rng.randint(0, status)
         rows.append(row)
     return rows
-
-
-EXIT_CATEGORIES = (
-    "ordinary_job",
-    "subsidised_job",
-    "education",
-    "new_praktik",
-    "unemployed",
-    "other",
-)
 
 
 def exit_table(keys: Sequence[tuple[str, ...]], data: list[dict[str, Any]]) -> View:

@@ -88,7 +88,6 @@ async def build_report(
     if unknown:
         raise ValueError(f"unknown views: {', '.join(sorted(unknown))}")
     scope = audience.scope
-    wanted = list(views)
     built: list[View] = []
     async with db.transaction() as session:
         # Views that count the same praktikker share one pass over them: the exit view
@@ -137,24 +136,19 @@ async def build_report(
             detail={
                 "what": what,
                 "audience": audience.label,
-                "views": wanted,
+                "views": list(views),
                 "by": list(request.by),
                 "period": request.period,
                 "from": request.date_from.isoformat() if request.date_from else None,
                 "to": request.date_to.isoformat() if request.date_to else None,
-                "rows": sum(
-                    len(view.data)
-                    for name, view in zip(views, built, strict=True)
-                    if name in wanted
-                ),
+                "rows": sum(len(view.data) for view in built),
             },
         )
     min_size = config.report.min_cell_size
     for view in built:
         view.suppressed = not audience.own
         view.min_size = min_size
-    shown = [view for name, view in zip(views, built, strict=True) if name in wanted]
-    return Report(request, audience, shown, min_size, synthetic)
+    return Report(request, audience, built, min_size, synthetic)
 
 
 def _range(request: Request) -> tuple[dt.date | None, dt.date | None]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
@@ -38,6 +39,13 @@ class BudgetExceededError(Exception):
     """The audit needed more solves than its budget."""
 
 
+@dataclass
+class Budget:
+    """Solves left for one table's audit (spent across its rounds)."""
+
+    solves: int
+
+
 class _System:
     """The reader's knowledge as A_ub x <= b_ub, A_eq x = b_eq over the hidden cells."""
 
@@ -49,7 +57,7 @@ class _System:
         hidden: Collection[CellRef],
         primary: Collection[CellRef],
         min_size: int,
-        budget: list[int] | None = None,
+        budget: Budget | None = None,
     ) -> None:
         self.budget = budget
         self.cells = sorted(hidden)
@@ -63,16 +71,8 @@ class _System:
         ub_rows: list[dict[int, float]] = []
         ub_rhs: list[float] = []
         for relation in relations:
-            row: dict[int, float] = {}
-            constant = 0.0  # the shown members' sum, moved to the right-hand side
-            for cell, sign in [
-                *((part, 1.0) for part in relation.parts),
-                *(((relation.total, -1.0),) if relation.total is not None else ()),
-            ]:
-                if cell in self.index:
-                    row[self.index[cell]] = row.get(self.index[cell], 0.0) + sign
-                else:
-                    constant += sign * values.get(cell, 0)
+            total = ((relation.total, -1.0),) if relation.total is not None else ()
+            row, constant = self._linear(values, [*((p, 1.0) for p in relation.parts), *total])
             if not row:
                 continue
             if relation.total is not None or (relation.known_total or 0) >= min_size:
@@ -82,13 +82,7 @@ class _System:
                 ub_rows.append(row)
                 ub_rhs.append(min_size - 1 - constant)
         for subset in subsets:  # part <= whole
-            row = {}
-            constant = 0.0
-            for cell, sign in ((subset.part, 1.0), (subset.whole, -1.0)):
-                if cell in self.index:
-                    row[self.index[cell]] = row.get(self.index[cell], 0.0) + sign
-                else:
-                    constant += sign * values.get(cell, 0)
+            row, constant = self._linear(values, [(subset.part, 1.0), (subset.whole, -1.0)])
             if row:
                 ub_rows.append(row)
                 ub_rhs.append(-constant)
@@ -97,12 +91,26 @@ class _System:
         self.a_ub = _matrix(ub_rows, len(self.cells))
         self.b_ub = np.array(ub_rhs) if ub_rhs else None
 
+    def _linear(
+        self, values: Mapping[CellRef, int], terms: Iterable[tuple[CellRef, float]]
+    ) -> tuple[dict[int, float], float]:
+        """sum(sign × cell) as coefficients of the hidden cells, and the shown cells' part
+        (a constant, for the right-hand side)."""
+        row: dict[int, float] = {}
+        constant = 0.0
+        for cell, sign in terms:
+            if cell in self.index:
+                row[self.index[cell]] = row.get(self.index[cell], 0.0) + sign
+            else:
+                constant += sign * values.get(cell, 0)
+        return row, constant
+
     def solve(self, objective: np.ndarray) -> np.ndarray | None:
         """The point minimising `objective`, or None when the solver gives up."""
         if self.budget is not None:
-            if self.budget[0] <= 0:
+            if self.budget.solves <= 0:
                 raise BudgetExceededError
-            self.budget[0] -= 1
+            self.budget.solves -= 1
         result = linprog(
             objective,
             A_ub=self.a_ub,
@@ -137,10 +145,10 @@ def pinned_cells(
     secondary: Collection[CellRef],
     min_size: int,
     skip: Collection[CellRef] = (),
-    budget: list[int] | None = None,
+    budget: Budget | None = None,
 ) -> set[CellRef]:
-    """The hidden small counts (value 1 or more, not in `skip`) a reader can pin down.
-    `budget`: solves left (a one-item list, spent here); BudgetExceededError when none."""
+    """The hidden small counts (value 1 or more, not in `skip`) a reader can pin down;
+    BudgetExceededError when `budget` runs out."""
     hidden = set(primary) | set(secondary)
     candidates = sorted(c for c in primary if values.get(c, 0) >= 1 and c not in skip)
     if not candidates:

@@ -75,7 +75,7 @@ def suppress(
 ) -> Hidden:
     """The cells to hide (see the module docstring)."""
     # scipy: imported only where a table is suppressed
-    from bot.report.disclosure import BudgetExceededError, pinned_cells
+    from bot.report.disclosure import Budget, BudgetExceededError, pinned_cells
 
     hidden = Hidden(primary={cell for cell, value in values.items() if value < min_size})
     relations = list(relations)
@@ -94,7 +94,7 @@ def suppress(
     }
     tries: dict[CellRef, int] = {}
     stuck: set[CellRef] = set()
-    budget = [MAX_SOLVES]
+    budget = Budget(MAX_SOLVES)
     while True:
         _partner_lone_cells(hidden, relations, values, published, min_size)
         if not hidden.primary:

@@ -210,7 +210,6 @@ def exit_subsets(months: Sequence[int]) -> list[tuple[str, str]]:
             (f"jobedu_{m}", f"status_{m}"),
         ]
         pairs += [(f"due_{m}", f"due_{fewer}") for fewer in marks[:index]]
-        pairs += [(f"status_{m}", "ended"), (f"jobedu_{m}", "ended")]
     return pairs
 
 
