@@ -43,8 +43,18 @@ def make_engine(url: str, *, busy_timeout_ms: int = 10_000, echo: bool = False) 
         path = sqlite_file(url)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
+        from storage import sqlite_driver
+
+        # One thread hand-off per statement (storage.sqlite_driver); no reset of a
+        # connection going back to the pool: SQLAlchemy's Connection has ended its
+        # transaction by then (committed, or rolled back on close), so the pool's own
+        # ROLLBACK would be a second, empty hand-off per transaction.
         engine = create_async_engine(
-            url, echo=echo, connect_args={"timeout": busy_timeout_ms / 1000}
+            url,
+            echo=echo,
+            connect_args={"timeout": busy_timeout_ms / 1000},
+            module=sqlite_driver.dbapi(),
+            pool_reset_on_return=None,
         )
         _configure_sqlite(engine, busy_timeout_ms)
         return engine
