@@ -992,13 +992,16 @@ class ConversationService:
                 reply.finished = reply.refused = True
                 reply.prompt = None
                 return
-        conversation.flow_version = flow.version
-        conversation.state = turn.state.model_dump(mode="json")
-        conversation.step = turn.prompt.step_id if turn.prompt else None
-        conversation.prompt_text = turn.prompt.text if turn.prompt else None
-        conversation.status = turn.state.status
-        conversation.last_activity = now
-        session.add(conversation)
+        await queries.store_turn(
+            session,
+            conversation=conversation,
+            flow_version=flow.version,
+            state=turn.state.model_dump(mode="json"),
+            step=turn.prompt.step_id if turn.prompt else None,
+            prompt_text=turn.prompt.text if turn.prompt else None,
+            status=turn.state.status,
+            last_activity=now,
+        )
         for event in turn.audit:  # e.g. special-category warnings: counted, no content
             await queries.audit(
                 session,

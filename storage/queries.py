@@ -6,13 +6,13 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, func, update
 from sqlalchemy import insert as sa_insert
 from sqlalchemy import select as sa_select
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.db import insert_for
 from storage.models import (
     Absence,
     Answer,
@@ -35,13 +35,41 @@ async def claim_input(session: AsyncSession, *, source_key: str) -> bool:
     Runs in the caller's transaction: if that transaction rolls back, the input counts
     as not handled, so a retry can do the work.
     """
-    statement = (
-        insert_for(session)(ProcessedInput)
-        .values(source_key=source_key, processed_at=utcnow())
-        .on_conflict_do_nothing(index_elements=["source_key"])
-        .returning(col(ProcessedInput.source_key))
+    # Every turn starts here: one statement per dialect, built once, executed on the
+    # session's connection (Core: no ORM execution machinery for a plain INSERT).
+    connection = await session.connection()
+    statement = _claim_statement(connection.dialect.name)
+    found = await connection.execute(
+        statement, {"source_key": source_key, "processed_at": utcnow()}
     )
-    return (await session.exec(statement)).first() is not None
+    return found.first() is not None
+
+
+_CLAIMS: dict[str, Any] = {}
+
+
+def _claim_statement(dialect: str) -> Any:
+    statement = _CLAIMS.get(dialect)
+    if statement is None:
+        dialect_insert: Any
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            dialect_insert = pg_insert
+        elif dialect == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+            dialect_insert = sqlite_insert
+        else:
+            raise NotImplementedError(f"no upsert for {dialect}")
+        table = ProcessedInput.__table__  # type: ignore[attr-defined]
+        statement = (
+            dialect_insert(table)
+            .on_conflict_do_nothing(index_elements=["source_key"])
+            .returning(table.c.source_key)
+        )
+        _CLAIMS[dialect] = statement
+    return statement
 
 
 async def input_claimed(session: AsyncSession, *, source_key: str) -> bool:
@@ -188,12 +216,60 @@ async def create_conversation(
     return conversation
 
 
-async def set_prompt_ref(session: AsyncSession, *, conversation_id: int, prompt_ref: str) -> None:
-    await session.exec(
-        update(Conversation)
-        .where(col(Conversation.id) == conversation_id)
-        .values(prompt_ref=prompt_ref)
+async def store_turn(
+    session: AsyncSession,
+    *,
+    conversation: Conversation,
+    flow_version: str,
+    state: dict[str, Any],
+    step: str | None,
+    prompt_text: str | None,
+    status: str,
+    last_activity: dt.datetime,
+) -> None:
+    """Write a turn's result to its conversation: one prepared Core UPDATE in the
+    caller's transaction; the loaded object gets the same values as committed state, so
+    the unit of work has nothing left to write for it (no flush on the turn's path)."""
+    assert conversation.id is not None
+    values = {
+        "flow_version": flow_version,
+        "state": state,
+        "step": step,
+        "prompt_text": prompt_text,
+        "status": status,
+        "last_activity": last_activity,
+    }
+    connection = await session.connection()
+    await connection.execute(
+        _TURN_UPDATE, {"b_id": conversation.id, **{f"b_{k}": v for k, v in values.items()}}
     )
+    for name, value in values.items():
+        set_committed_value(conversation, name, value)
+
+
+_CONVERSATIONS = Conversation.__table__  # type: ignore[attr-defined]
+_TURN_UPDATE = (
+    update(_CONVERSATIONS)
+    .where(_CONVERSATIONS.c.id == bindparam("b_id"))
+    .values(
+        {
+            name: bindparam(f"b_{name}")
+            for name in ("flow_version", "state", "step", "prompt_text", "status", "last_activity")
+        }
+    )
+)
+
+
+async def set_prompt_ref(session: AsyncSession, *, conversation_id: int, prompt_ref: str) -> None:
+    connection = await session.connection()
+    await connection.execute(_PROMPT_REF_UPDATE, {"b_id": conversation_id, "b_ref": prompt_ref})
+
+
+_PROMPT_REF_UPDATE = (
+    update(_CONVERSATIONS)
+    .where(_CONVERSATIONS.c.id == bindparam("b_id"))
+    .values(prompt_ref=bindparam("b_ref"))
+)
 
 
 async def log_answer(
@@ -210,9 +286,10 @@ async def log_answer(
     assert conversation.id is not None
     # A Core INSERT on the turn's path: no Answer object, no unit of work at the flush.
     # Python-side defaults (answered_at, version) are given here.
-    await session.exec(
+    connection = await session.connection()
+    await connection.execute(
         _ANSWER_INSERT,
-        params={
+        {
             "conversation_id": conversation.id,
             "praktik_id": conversation.praktik_id,
             "consultant_id": consultant_id,
