@@ -430,9 +430,21 @@ def _check_options(reads: Reads, target: Step, problem: Callable[[str], None]) -
 # --- what depends on what -----------------------------------------------------------------
 
 
-def flow_lookups(flow: Flow) -> set[str]:
-    """The named lookups the parts of a flow's steps read."""
-    return {name for step in flow.steps for _, needs in _step_parts(step) for name in needs.lookups}
+def flow_lookups(flow: Flow) -> frozenset[str]:
+    """The named lookups the parts of a flow's steps read (worked out once per flow
+    object: a flow does not change after loading, and every turn asks)."""
+    known = _FLOW_LOOKUPS.get(id(flow))
+    if known is not None and known[0] is flow:
+        return known[1]
+    found = frozenset(
+        name for step in flow.steps for _, needs in _step_parts(step) for name in needs.lookups
+    )
+    _FLOW_LOOKUPS[id(flow)] = (flow, found)
+    return found
+
+
+# By id(flow), holding the flow itself so the id is not reused while it is kept.
+_FLOW_LOOKUPS: dict[int, tuple[Flow, frozenset[str]]] = {}
 
 
 def _declared_reads(step: Step) -> set[str]:
