@@ -29,8 +29,8 @@ test: $(STAMP)  ## the whole test suite (SQLite and PostgreSQL), slow tests incl
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal -m "not slow"
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile -m slow
 
-test-fast: $(STAMP)  ## the quick loop: every test but those marked slow (concurrency, fuzzing)
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal -m "not slow"
+test-fast: $(STAMP)  ## the quick loop: SQLite only, without the slow tests (concurrency, fuzzing)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal -m "not slow and not postgres"
 
 lint: $(STAMP)  ## ruff and mypy as configured in pyproject.toml
 	$(BIN)/ruff check .

@@ -168,16 +168,20 @@ def postgres_url(postgres_database: str) -> str:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """A test marked `processes` (it starts `praktikbot` processes) is slow on PostgreSQL:
-    its SQLite variant stays in `make test-fast`, both run in `make test` and CI. What the
-    processes do on PostgreSQL is also tested in this process (the Slack and CLI tests)."""
+    """Every test that runs on PostgreSQL gets the `postgres` marker (the PostgreSQL
+    variant of a `db_url` test, and a test that asks for the server itself): the quick
+    loop, `make test-fast`, runs the SQLite variants only; `make test` and CI run both.
+    A test marked `processes` (it starts `praktikbot` processes) is also slow on
+    PostgreSQL. What the processes do on PostgreSQL is also tested in this process (the
+    Slack and CLI tests)."""
     for item in items:
         callspec = getattr(item, "callspec", None)
-        if (
-            item.get_closest_marker("processes")
-            and callspec is not None
-            and callspec.params.get("db_url") == "postgres"
-        ):
+        on_postgres = (
+            callspec is not None and callspec.params.get("db_url") == "postgres"
+        ) or bool({"postgres_url", "postgres_database"} & set(getattr(item, "fixturenames", ())))
+        if on_postgres and not item.get_closest_marker("postgres"):
+            item.add_marker(pytest.mark.postgres)
+        if on_postgres and item.get_closest_marker("processes"):
             item.add_marker(pytest.mark.slow)
 
 
