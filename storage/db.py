@@ -45,16 +45,14 @@ def make_engine(url: str, *, busy_timeout_ms: int = 10_000, echo: bool = False) 
             path.parent.mkdir(parents=True, exist_ok=True)
         from storage import sqlite_driver
 
-        # One thread hand-off per statement (storage.sqlite_driver); no reset of a
-        # connection going back to the pool: SQLAlchemy's Connection has ended its
-        # transaction by then (committed, or rolled back on close), so the pool's own
-        # ROLLBACK would be a second, empty hand-off per transaction.
+        # One thread hand-off per statement (storage.sqlite_driver). The pool keeps its
+        # ROLLBACK of a connection coming back: usually empty, but it is what ends a
+        # transaction a cancelled task left open before the next user gets the file.
         engine = create_async_engine(
             url,
             echo=echo,
             connect_args={"timeout": busy_timeout_ms / 1000},
             module=sqlite_driver.dbapi(),
-            pool_reset_on_return=None,
         )
         _configure_sqlite(engine, busy_timeout_ms)
         return engine
@@ -81,7 +79,11 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
 
 def insert_for(session: AsyncSession) -> Any:
     """The dialect's INSERT, which has ``on_conflict_do_nothing`` (PostgreSQL, SQLite)."""
-    name = session.get_bind().dialect.name
+    return dialect_insert(session.get_bind().dialect.name)
+
+
+def dialect_insert(name: str) -> Any:
+    """The INSERT of the dialect called `name`, with ``on_conflict_do_nothing``."""
     if name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 

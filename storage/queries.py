@@ -13,6 +13,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.db import dialect_insert
 from storage.models import (
     Absence,
     Answer,
@@ -51,20 +52,9 @@ _CLAIMS: dict[str, Any] = {}
 def _claim_statement(dialect: str) -> Any:
     statement = _CLAIMS.get(dialect)
     if statement is None:
-        dialect_insert: Any
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-            dialect_insert = pg_insert
-        elif dialect == "sqlite":
-            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-            dialect_insert = sqlite_insert
-        else:
-            raise NotImplementedError(f"no upsert for {dialect}")
         table = ProcessedInput.__table__  # type: ignore[attr-defined]
         statement = (
-            dialect_insert(table)
+            dialect_insert(dialect)(table)
             .on_conflict_do_nothing(index_elements=["source_key"])
             .returning(table.c.source_key)
         )
