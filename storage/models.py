@@ -101,7 +101,19 @@ class Praktik(SQLModel, table=True):
 
 class FollowUp(SQLModel, table=True):
     __tablename__ = "followups"
-    __table_args__ = (Index("ix_followups_status_due", "status", "due_date"),)
+    __table_args__ = (
+        Index("ix_followups_status_due", "status", "due_date"),
+        # The follow-up compliance report reads this index alone, in its grouping order.
+        Index(
+            "ix_followups_compliance",
+            "team_id",
+            "planned_due",
+            "kind",
+            "status",
+            "held_days_late",
+            "source",
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     praktik_id: int = Field(foreign_key="praktikker.id", index=True)
@@ -123,13 +135,17 @@ class FollowUp(SQLModel, table=True):
     # the version they were rendered for and do nothing once it has changed.
     version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     # The date the plan set: postponing keeps it, a change of the praktik's period moves
-    # it. Follow-up compliance is measured against it. NULL (old rows): due_date.
+    # it. Follow-up compliance is measured against it. Never NULL in the database: a row
+    # written without it gets due_date (migration 0012's triggers).
     planned_due: dt.date | None = None
     # Held: the local day, and how many working days after `planned_due` (0: on or before).
     held_on: dt.date | None = None
     held_days_late: int | None = None
     # A status follow-up: how many months after the praktik's end it falls.
     months_after_end: int | None = None
+    # The praktik's team, kept equal to it by the database (migration 0012's triggers):
+    # written by no code here, read by the follow-up compliance report.
+    team_id: str | None = Field(default=None, max_length=40)
 
 
 class StatusRecord(SQLModel, table=True):

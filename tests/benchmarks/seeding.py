@@ -118,6 +118,7 @@ def reminder_store(*, consultants: int = 500, praktikker: int = 100_000, due: in
             praktik_id=pid,
             kind=kind,
             due_date=day,
+            planned_due=day,
             status="held" if held else "planned",
             held_at=reminder_due_at(day) if held else None,
             created_at=LONG_AGO,
@@ -234,7 +235,9 @@ async def copy_to_postgres(url: str, tables: Sequence[Rows]) -> None:
     try:
         async with conn.transaction():
             # The rows are consistent by construction: skip the per-row foreign-key
-            # triggers when allowed (a superuser, as in the test setup).
+            # triggers when allowed (a superuser, as in the test setup). That skips the
+            # triggers that derive a follow-up's team and plan date too (migration 0012):
+            # the stores' rows carry both themselves.
             if await conn.fetchval("SELECT rolsuper FROM pg_roles WHERE rolname = current_user"):
                 await conn.execute("SET LOCAL session_replication_role = replica")
             for rows in tables:
@@ -377,7 +380,7 @@ def report_store(*, consultants: int = 500, praktikker: int = 100_000) -> Store:
                 held_at=reminder_due_at(day) if held else None,
                 held_on=day if held else None, held_days_late=late,
                 months_after_end=1 if kind == "status" else None,
-                created_at=LONG_AGO, scheduled_at=LONG_AGO,
+                created_at=LONG_AGO, scheduled_at=LONG_AGO, team_id=teams[owner % 10],
             )  # fmt: skip
         if ended and end + dt.timedelta(days=31) < TODAY:
             for months in (1, 3):
