@@ -14,6 +14,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from bot.report import suppression
 from bot.report.relations import (
     CellRef,
     Relation,
@@ -201,6 +202,22 @@ def suppress_together(views: Sequence[View]) -> None:
     ended praktikker of the exit view are the praktikker of the duration and lead-time
     views by end date) are linked cell by cell, so that no view shows what another one
     hides: the same count is hidden in all of them or in none."""
+    min_size = views[0].min_size if views else 5
+    if _small_counts(views, min_size) > suppression.MAX_HIDDEN_CELLS:
+        # Withheld whatever else the audit would hide: its relations are not built.
+        for view in views:
+            counts = {
+                (i, key): int(row.get(key) or 0)
+                for i, row in enumerate(view.all_rows())
+                for key in view.counts
+            }
+            view._hidden = Hidden(
+                primary={cell for cell, value in counts.items() if value < min_size},
+                secondary={cell for cell, value in counts.items() if value >= min_size},
+                withheld=True,
+            )
+            log.warning("report view %s: too large to audit, every count hidden", view.name)
+        return
     values: dict[CellRef, int] = {}
     relations: list[Relation] = []
     subsets: list[Subset] = []
@@ -240,7 +257,7 @@ def suppress_together(views: Sequence[View]) -> None:
                     continue
                 if all(values[(i, one)] == values[(j, other)] for i, j in pairs):
                     relations += [Relation(((i, one),), total=(j, other)) for i, j in pairs]
-    hidden = suppress(values, relations, views[0].min_size if views else 5, subsets)
+    hidden = suppress(values, relations, min_size, subsets)
     ends = [*offsets[1:], offset]
     for view, start, end in zip(views, offsets, ends, strict=True):
 
@@ -259,3 +276,14 @@ def suppress_together(views: Sequence[View]) -> None:
                 view.name,
                 len(view._hidden.exposed),
             )
+
+
+def _small_counts(views: Sequence[View], min_size: int) -> int:
+    """How many counts of the views are under N (each is hidden, whatever else is)."""
+    return sum(
+        1
+        for view in views
+        for row in view.all_rows()
+        for key in view.counts
+        if int(row.get(key) or 0) < min_size
+    )
