@@ -4,7 +4,9 @@ SQLite: WAL, a busy timeout and every transaction opened with BEGIN IMMEDIATE, s
 that turns into a write never fails with SQLITE_BUSY and writers queue instead; and
 `secure_delete` on every connection, so a deleted or overwritten row's cells and freed
 pages are zeroed, not left behind in the file (`Database.remove_deleted_bytes` does the
-rest after an erasure).
+rest after an erasure). A read that must not hold up the writers (the reports) opens a
+`Database.snapshot()` instead: a deferred BEGIN on SQLite (a WAL reader), a read-only
+REPEATABLE READ transaction on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -74,7 +76,13 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN DEFERRED")  # a reader: writers go on
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+READ_ONLY = "praktikbot_read_only"  # an execution option: see Database.snapshot
 
 
 def insert_for(session: AsyncSession) -> Any:
@@ -105,6 +113,14 @@ class Database:
             self.engine, class_=AsyncSession, expire_on_commit=False
         )
         self._writer = asyncio.Lock() if is_sqlite(url) else None
+        readers = (
+            self.engine.execution_options(**{READ_ONLY: True})
+            if self._writer is not None
+            else self.engine.execution_options(
+                isolation_level="REPEATABLE READ", postgresql_readonly=True
+            )
+        )
+        self._snapshots = async_sessionmaker(readers, class_=AsyncSession, expire_on_commit=False)
 
     @property
     def dialect(self) -> str:
@@ -123,6 +139,19 @@ class Database:
             return
         async with self._writer, self._sessions() as session, session.begin():
             yield session
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[AsyncSession]:
+        """A session in one read-only transaction that sees one state of the store
+        throughout, without holding up writers: on SQLite a deferred BEGIN, a WAL reader
+        (no writer lock: turns in this process and writes of others go on); on
+        PostgreSQL REPEATABLE READ, READ ONLY. A write in it fails (PostgreSQL) or is
+        not allowed by convention (SQLite); it is rolled back at the end."""
+        async with self._snapshots() as session:
+            try:
+                yield session  # the first statement begins the transaction
+            finally:
+                await session.rollback()
 
     async def remove_deleted_bytes(self, *, wait_seconds: float = 60.0) -> bool | None:
         """After rows were deleted for good (erasure): make sure their bytes are gone from

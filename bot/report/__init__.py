@@ -82,14 +82,15 @@ async def build_report(
     action: str = "export",
     what: str = "report",
 ) -> Report:
-    """The views for the audience, in one read transaction, audited (ids and counts only:
-    the views, breakdowns, period and number of rows)."""
+    """The views for the audience, read in one snapshot of the store (`Database.snapshot`:
+    writers are not held up while the report is built), then audited in a transaction of
+    its own (ids and counts only: the views, breakdowns, period and number of rows)."""
     unknown = set(views) - set(VIEW_NAMES)
     if unknown:
         raise ValueError(f"unknown views: {', '.join(sorted(unknown))}")
     scope = audience.scope
     built: list[View] = []
-    async with db.transaction() as session:
+    async with db.snapshot() as session:
         # Views that count the same praktikker share one pass over them: the exit view
         # and the cohorts when the period is by end date (the same window; the cohort's
         # quarter is one more key, summed away for the exit view).
@@ -129,6 +130,7 @@ async def build_report(
             elif name == "companies":
                 built.append(await v.companies_view(session, config, flows, request, scope))
         synthetic = await queries.store_mark(session, name="synthetic") is not None
+    async with db.transaction() as session:
         await queries.audit(
             session,
             actor=actor,
