@@ -14,7 +14,6 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from bot.report import suppression
 from bot.report.relations import (
     CellRef,
     Relation,
@@ -23,7 +22,7 @@ from bot.report.relations import (
     row_relations,
     row_subsets,
 )
-from bot.report.suppression import Hidden, suppress
+from bot.report.suppression import MAX_HIDDEN_CELLS, Hidden, suppress
 
 log = logging.getLogger(__name__)
 
@@ -203,7 +202,7 @@ def suppress_together(views: Sequence[View]) -> None:
     views by end date) are linked cell by cell, so that no view shows what another one
     hides: the same count is hidden in all of them or in none."""
     min_size = views[0].min_size if views else 5
-    if _small_counts(views, min_size) > suppression.MAX_HIDDEN_CELLS:
+    if _small_counts(views, min_size) > MAX_HIDDEN_CELLS:
         # Withheld whatever else the audit would hide: its relations are not built.
         for view in views:
             counts = {
