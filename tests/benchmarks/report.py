@@ -54,7 +54,8 @@ async def timed(work: Callable[[], Awaitable[Any]]) -> float:
 async def measure(table: Table, url: str, name: str, store: seeding.Store, *, pg: bool) -> None:
     started = time.perf_counter()
     if pg:
-        await seeding.copy_to_postgres(url, store.tables)
+        # VACUUM: the visibility map of a store in use (autovacuum), for index-only scans
+        await seeding.copy_to_postgres(url, store.tables, vacuum=True)
     else:
         await asyncio.to_thread(seeding.write_sqlite, url, store.tables)
     counts = store.counts()

@@ -230,7 +230,8 @@ def conversation_store(
 # --- writing -------------------------------------------------------------------------------
 
 
-async def copy_to_postgres(url: str, tables: Sequence[Rows]) -> None:
+async def copy_to_postgres(url: str, tables: Sequence[Rows], *, vacuum: bool = False) -> None:
+    """The rows written with COPY, then `after_bulk_insert` (`vacuum`: VACUUM ANALYZE)."""
     conn = await asyncpg.connect(asyncpg_dsn(url))
     try:
         async with conn.transaction():
@@ -244,19 +245,23 @@ async def copy_to_postgres(url: str, tables: Sequence[Rows]) -> None:
                 await conn.copy_records_to_table(
                     rows.table, records=rows.rows, columns=rows.columns
                 )
-        await after_bulk_insert(conn, [rows.table for rows in tables if "id" in rows.index])
+        await after_bulk_insert(
+            conn, [rows.table for rows in tables if "id" in rows.index], vacuum=vacuum
+        )
     finally:
         await conn.close()
 
 
-async def after_bulk_insert(conn: Any, tables: Sequence[str]) -> None:
+async def after_bulk_insert(conn: Any, tables: Sequence[str], *, vacuum: bool = False) -> None:
     """Rows written with their own ids: each table's id sequence moved past them, and
-    the planner's statistics refreshed (ANALYZE). `conn`: an asyncpg connection."""
+    the planner's statistics refreshed (ANALYZE). `vacuum`: VACUUM ANALYZE, which also
+    sets the visibility map as autovacuum has on a store in use, so that index-only
+    scans read no heap pages. `conn`: an asyncpg connection."""
     for table in tables:
         await conn.execute(
             f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
         )
-    await conn.execute("ANALYZE")
+    await conn.execute("VACUUM ANALYZE" if vacuum else "ANALYZE")
 
 
 def _sqlite_value(value: Any) -> Any:
