@@ -116,12 +116,17 @@ def _count(condition: ColumnElement[bool]) -> Any:
 
 def _days(session: AsyncSession, later: Any, earlier: Any) -> Any:
     """Whole days from `earlier` to `later` (dates or timestamps)."""
-    if session.get_bind().dialect.name == "sqlite":  # ISO text: the date is its first 10
+    if session.get_bind().dialect.name == "sqlite":  # ISO text: a date is its first 10
         return cast(
-            func.julianday(func.substr(later, 1, 10)) - func.julianday(func.substr(earlier, 1, 10)),
-            Integer,
+            func.julianday(_sqlite_day(later)) - func.julianday(_sqlite_day(earlier)), Integer
         )
     return cast(later, Date) - cast(earlier, Date)
+
+
+def _sqlite_day(column: Any) -> Any:
+    """A column as SQLite's ISO date text: a Date column as it is stored (its own 10
+    characters; a substr per row cost a third of the duration query), a timestamp cut."""
+    return column if isinstance(column.type, Date) else func.substr(column, 1, 10)
 
 
 async def _rows(session: AsyncSession, statement: Any) -> list[tuple[Any, ...]]:
