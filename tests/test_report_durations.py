@@ -33,14 +33,13 @@ async def seeded(db: Database) -> int:
         await session.flush()
         assert consultant.id is not None
         for n, (start, end, registered) in enumerate(PRAKTIKKER):
-            session.add(
-                Praktik(
-                    case_ref=f"SAG-{n}", target_group="dagpenge", company="Eksempel ApS",
-                    type="jobpraktik", subgoals=["x"], start_date=start, end_date=end,
-                    hours_per_week=30, consultant_id=consultant.id, status="ended",
-                    outcome="fortsat_ledig", created_at=registered,
-                )  # fmt: skip
-            )
+            praktik = Praktik(
+                case_ref=f"SAG-{n}", target_group="dagpenge", company="Eksempel ApS",
+                type="jobpraktik", subgoals=["x"], start_date=start, end_date=end,
+                hours_per_week=30, consultant_id=consultant.id, status="ended",
+                outcome="fortsat_ledig", created_at=registered,
+            )  # fmt: skip
+            session.add(praktik)
         return consultant.id
 
 
