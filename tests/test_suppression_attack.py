@@ -183,7 +183,38 @@ async def test_the_demo_stores_reports_resist_the_attacker(
     await db.dispose()
 
 
+@pytest.mark.slow
+async def test_a_team_leads_question_on_the_demo_store_is_audited_and_shown(
+    tmp_path: Path, sqlite_template: Path, config: AppConfig, flows: dict[str, Flow]
+) -> None:
+    """`praktikbot report --view exit --by target_group,period --period start_quarter
+    --team demo_syd` on the demo store (about 1,500 cells, withheld whole before the
+    audit kept one model): audited, with the legend of an audited table, and no hidden
+    count above zero pinned. (Its counts are nearly all under 5 in one team's quarter.)"""
+    shutil.copy(sqlite_template, tmp_path / "demo.sqlite3")
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'demo.sqlite3'}")
+    await seed_demo(db, config, seed=7, today=TODAY)
+    report = await build_report(
+        db,
+        config,
+        flows,
+        request=Request(TODAY, ("target_group", "period"), period="start_quarter"),
+        audience=Audience.teams(frozenset({"demo_syd"})),
+        actor="test",
+        views=["exit"],
+    )
+    await db.dispose()
+    document = json.loads(to_json(report))
+    (view,) = document["views"]
+    assert "alle tal er skjult" not in view["legend"]
+    assert view["legend"].startswith("<5: færre end 5 borgere")
+    table = Table.of(view, document["min_cell_size"])
+    leaked = {c: v for c, v in pinned(table).items() if v}
+    assert not leaked, leaked
+
+
 def test_a_table_too_large_to_audit_is_hidden_whole() -> None:
+    """More than 5,000 hidden cells (1,700 groups of three small counts): not audited."""
     view = View(
         name="T",
         title="Stor tabel",
@@ -191,14 +222,38 @@ def test_a_table_too_large_to_audit_is_hidden_whole() -> None:
         columns=(Column("a", "A"), Column("b", "B"), Column("c", "C"), Column("d", "D")),
         min_size=N,
     )
-    view.keys = [(f"g{i}",) for i in range(600)]
-    view.labels = [(f"G{i}",) for i in range(600)]
-    view.data = [{"a": 1, "b": 2, "c": 30, "d": 4} for _ in range(600)]
+    view.keys = [(f"g{i}",) for i in range(1700)]
+    view.labels = [(f"G{i}",) for i in range(1700)]
+    view.data = [{"a": 1, "b": 2, "c": 30, "d": 4} for _ in range(1700)]
     add_total(view)
     assert view.hidden().withheld
     assert all(cell in ("<5", "x") for row in view.shown() for cell in row)
     legend = view.legend()
     assert legend is not None and "alle tal er skjult" in legend
+
+
+@pytest.mark.slow
+def test_a_table_with_more_hidden_cells_than_the_old_cap_is_audited() -> None:
+    """An exit table by team x type x quarter (108 groups, over 1,500 hidden cells, the
+    former cap) is audited, not withheld, and resists the attacker."""
+    rng = random.Random(2026)
+    keys = list(
+        itertools.product(
+            ["Team A", "Team B", "Team C"],
+            ["Jobpraktik", "Kompetencepraktik", "Udviklingspraktik"],
+            [f"2025 K{q}" for q in range(1, 5)] + [f"2026 K{q}" for q in range(1, 9)],
+        )
+    )
+    data = random_exit_rows(rng, keys)
+    fine = exit_table(keys, data)
+    hidden = fine.hidden()
+    assert not hidden.withheld
+    assert len(hidden.primary) + len(hidden.secondary) > 1500
+    legend = fine.legend()
+    assert legend is not None and "alle tal er skjult" not in legend
+    values = {(i, k): int(r[k] or 0) for i, r in enumerate(fine.all_rows()) for k in fine.counts}
+    alone = pinned(document(fine))
+    assert all(values[cell] == 0 for cell in alone), alone
 
 
 def test_views_with_the_same_counts_hide_the_same_cells() -> None:
