@@ -38,7 +38,11 @@ class Consultant(SQLModel, table=True):
 
 class Praktik(SQLModel, table=True):
     __tablename__ = "praktikker"
-    __table_args__ = (Index("ix_praktikker_consultant_status", "consultant_id", "status"),)
+    __table_args__ = (
+        Index("ix_praktikker_consultant_status", "consultant_id", "status"),
+        # The company warning at registration: one P-number's (active) praktikker.
+        Index("ix_praktikker_p_number", "p_number", "status"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     case_ref: str = Field(max_length=40, index=True)

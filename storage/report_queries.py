@@ -355,21 +355,27 @@ async def company_signals(
     after them (at the end, or in a later status), ended since `recent_from` and of them
     with a hire, and the ratio limit of the latest registration there."""
     jobs = sorted(v for v, c in status_categories.items() if c in JOBS) or [""]
-    later = (
+    hired_later: Any = (
         select(col(StatusRecord.praktik_id).label("praktik_id"))
         .where(col(StatusRecord.status).in_(jobs), col(StatusRecord.at_host).is_(True))
         .distinct()
-        .subquery()
     )
-    ended = col(Praktik.status) == "ended"
-    hire = and_(ended, or_(_host_hire(categories), later.c.praktik_id.is_not(None)))
-    recent = and_(ended, col(Praktik.end_date) >= recent_from)
-    active = col(Praktik.status) == "active"
     latest = (
         select(func.max(col(Praktik.id)))
         .where(col(Praktik.p_number).is_not(None))
         .group_by(col(Praktik.p_number))
     )
+    wanted: list[ColumnElement[bool]] = []
+    if p_numbers is not None:  # a few P-numbers (a registration's warning): read only theirs
+        wanted.append(col(Praktik.p_number).in_(list(p_numbers)))
+        theirs = select(col(Praktik.id)).where(*wanted)
+        hired_later = hired_later.where(col(StatusRecord.praktik_id).in_(theirs))
+        latest = latest.where(*wanted)
+    later = hired_later.subquery()
+    ended = col(Praktik.status) == "ended"
+    hire = and_(ended, or_(_host_hire(categories), later.c.praktik_id.is_not(None)))
+    recent = and_(ended, col(Praktik.end_date) >= recent_from)
+    active = col(Praktik.status) == "active"
     limit = case((col(Praktik.id).in_(latest), col(Praktik.ratio_limit)), else_=None)
     statement = (
         select(
@@ -383,11 +389,9 @@ async def company_signals(
             func.max(limit),
         )
         .outerjoin(later, later.c.praktik_id == col(Praktik.id))
-        .where(col(Praktik.p_number).is_not(None), *scope.where())
+        .where(col(Praktik.p_number).is_not(None), *scope.where(), *wanted)
         .group_by(col(Praktik.p_number))
     )
-    if p_numbers is not None:
-        statement = statement.where(col(Praktik.p_number).in_(list(p_numbers)))
     return await _rows(session, statement)
 
 
