@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import sqlite3
 import time
 from collections.abc import AsyncIterator
@@ -86,6 +87,10 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
 
 
 SQLITE_MMAP_BYTES = 256 * 1024 * 1024
+# A read transaction on SQLite takes its snapshot at its first read of the file.
+SQLITE_START_READ = "SELECT count(*) FROM sqlite_master"
+PG_EXPORT = "SELECT pg_export_snapshot()"
+PG_SNAPSHOT_ID = re.compile(r"[0-9A-F]+(-[0-9A-F]+)+")
 READ_ONLY = "praktikbot_read_only"  # an execution option: see Database.snapshot
 
 
@@ -147,15 +152,45 @@ class Database:
     @asynccontextmanager
     async def snapshot(self) -> AsyncIterator[AsyncSession]:
         """A session in one read-only transaction that sees one state of the store
-        throughout, without holding up writers: on SQLite a deferred BEGIN, a WAL reader
-        (no writer lock: turns in this process and writes of others go on); on
-        PostgreSQL REPEATABLE READ, READ ONLY. A write in it fails (PostgreSQL) or is
-        not allowed by convention (SQLite); it is rolled back at the end."""
-        async with self._snapshots() as session:
+        throughout, without holding up writers (see `snapshots`)."""
+        async with self.snapshots(1) as [session]:
+            yield session
+
+    @asynccontextmanager
+    async def snapshots(self, count: int) -> AsyncIterator[list[AsyncSession]]:
+        """`count` sessions, each in a read-only transaction on its own connection, all
+        seeing the same state of the store throughout, so that reads can run side by
+        side without disagreeing — and without holding up writers: on SQLite each a
+        deferred BEGIN, a WAL reader (no writer lock: turns in this process and writes of
+        others go on); on PostgreSQL REPEATABLE READ, READ ONLY. A write in one fails
+        (PostgreSQL) or is not allowed by convention (SQLite); all are rolled back at the
+        end.
+
+        The same state: on SQLite the readers start while this process holds a write
+        transaction (BEGIN IMMEDIATE), so no writer anywhere commits between the first
+        reader's start and the last's; on PostgreSQL the first exports its snapshot and
+        the others adopt it (SET TRANSACTION SNAPSHOT)."""
+        async with contextlib.AsyncExitStack() as stack:
+            sessions = [await stack.enter_async_context(self._snapshots()) for _ in range(count)]
             try:
-                yield session  # the first statement begins the transaction
+                if self._writer is not None:
+                    async with self.transaction() as writer:
+                        await writer.connection()  # BEGIN IMMEDIATE: no commit meanwhile
+                        for session in sessions:
+                            connection = await session.connection()
+                            await connection.exec_driver_sql(SQLITE_START_READ)
+                else:
+                    first = await sessions[0].connection()
+                    exported = (await first.exec_driver_sql(PG_EXPORT)).scalar_one()
+                    if not PG_SNAPSHOT_ID.fullmatch(str(exported)):
+                        raise RuntimeError(f"unexpected snapshot id {exported!r}")
+                    for session in sessions[1:]:
+                        connection = await session.connection()
+                        await connection.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{exported}'")
+                yield sessions
             finally:
-                await session.rollback()
+                for session in sessions:
+                    await session.rollback()
 
     async def remove_deleted_bytes(self, *, wait_seconds: float = 60.0) -> bool | None:
         """After rows were deleted for good (erasure): make sure their bytes are gone from

@@ -45,3 +45,16 @@ async def test_a_snapshot_does_not_write(db: Database) -> None:
             await reading.flush()
     async with db.snapshot() as reading:
         assert await consultants(reading) == 0  # SQLite: rolled back at the end
+
+
+async def test_readers_side_by_side_see_the_same_state(db: Database) -> None:
+    async with db.transaction() as session:
+        session.add(Consultant(user_key="terminal:anna", name="anna"))
+    async with db.snapshots(3) as readers:
+        connections = [await reader.connection() for reader in readers]
+        assert len({id(c.sync_connection) for c in connections}) == 3  # three connections
+        async with asyncio.timeout(5):
+            async with db.transaction() as session:
+                session.add(Consultant(user_key="terminal:bo", name="bo"))
+        counts = await asyncio.gather(*(consultants(reader) for reader in readers))
+        assert counts == [1, 1, 1]

@@ -9,9 +9,13 @@ XLSX; Home's Resultater (`bot.slack.results`) and the monthly overview
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
-from collections.abc import Mapping, Sequence
+import os
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import AppConfig
 from bot.report import views as v
@@ -82,54 +86,32 @@ async def build_report(
     action: str = "export",
     what: str = "report",
 ) -> Report:
-    """The views for the audience, read in one snapshot of the store (`Database.snapshot`:
+    """The views for the audience, read in one snapshot of the store by `READERS`
+    connections side by side (`Database.snapshots`: every view sees the same state, and
     writers are not held up while the report is built), then audited in a transaction of
     its own (ids and counts only: the views, breakdowns, period and number of rows)."""
     unknown = set(views) - set(VIEW_NAMES)
     if unknown:
         raise ValueError(f"unknown views: {', '.join(sorted(unknown))}")
     scope = audience.scope
-    built: list[View] = []
-    async with db.snapshot() as session:
-        # Views that count the same praktikker share one pass over them: the exit view
-        # and the cohorts when the period is by end date (the same window; the cohort's
-        # quarter is one more key, summed away for the exit view).
-        own_rows = cohort_rows = lengths = None
-        if {"exit", "cohorts"} <= set(views) and request.period.startswith("end"):
-            both = await v.exit_rows(session, config, flows, request, scope, cohort=True)
-            own_rows, cohort_rows = v.split_cohort(both, len(request.by))
-        for name in views:
-            if name == "exit":
-                built.append(
-                    await v.exit_view(session, config, flows, request, scope, rows=own_rows)
-                )
-            elif name == "cohorts":
-                cohorts = Request(request.today, ("period",), "end_quarter", *_range(request))
-                built.append(
-                    await v.exit_view(
-                        session,
-                        config,
-                        flows,
-                        cohorts,
-                        scope,
-                        name="Kohorter",
-                        title="Kohorter efter slutkvartal: job eller uddannelse over tid",
-                        short=True,
-                        rows=cohort_rows,
-                    )
-                )
-            elif name == "followup":
-                built.append(await v.followup_view(session, config, request, scope))
-            elif name == "overdue":
-                built.append(await v.overdue_view(session, config, request, scope))
-            elif name in ("duration", "lead_time"):
-                if lengths is None:  # one pass for both
-                    lengths = await v.duration_rows(session, config, request, scope)
-                make = v.duration_view if name == "duration" else v.lead_time_view
-                built.append(await make(session, config, request, scope, lengths))
-            elif name == "companies":
-                built.append(await v.companies_view(session, config, flows, request, scope))
-        synthetic = await queries.store_mark(session, name="synthetic") is not None
+    jobs = _jobs(config, flows, request, scope, views)
+    async with db.snapshots(min(READERS, len(jobs) or 1)) as sessions:
+        free: asyncio.Queue[AsyncSession] = asyncio.Queue()
+        for session in sessions:
+            free.put_nowait(session)
+
+        async def on_a_reader(job: Job) -> dict[str, View]:
+            session = await free.get()
+            try:
+                return await job(session)
+            finally:
+                free.put_nowait(session)
+
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(on_a_reader(job)) for job in jobs]
+        by_name = {name: view for task in tasks for name, view in task.result().items()}
+        built = [by_name[name] for name in views]
+        synthetic = await queries.store_mark(sessions[0], name="synthetic") is not None
     async with db.transaction() as session:
         await queries.audit(
             session,
@@ -151,6 +133,77 @@ async def build_report(
         view.suppressed = not audience.own
         view.min_size = min_size
     return Report(request, audience, built, min_size, synthetic)
+
+
+Job = Callable[[AsyncSession], Awaitable[dict[str, View]]]
+# Connections reading a report side by side: each view's queries run on one of them.
+READERS = min(4, os.cpu_count() or 1)
+
+
+def _jobs(
+    config: AppConfig,
+    flows: Mapping[str, Flow],
+    request: Request,
+    scope: Scope,
+    views: Sequence[str],
+) -> list[Job]:
+    """The views' reads, each a job for one connection. Views that count the same rows
+    share one pass over them: the exit view and the cohorts when the period is by end
+    date (the same window; the cohort's quarter is one more key, summed away for the
+    exit view), and the duration and lead-time views."""
+    cohorts = Request(request.today, ("period",), "end_quarter", *_range(request))
+    cohort_title = "Kohorter efter slutkvartal: job eller uddannelse over tid"
+    wanted = set(views)
+    jobs: list[Job] = []
+
+    async def exit_and_cohorts(session: AsyncSession) -> dict[str, View]:
+        both = await v.exit_rows(session, config, flows, request, scope, cohort=True)
+        own_rows, cohort_rows = v.split_cohort(both, len(request.by))
+        own = await v.exit_view(session, config, flows, request, scope, rows=own_rows)
+        by_end = await cohort_view(session, cohort_rows)
+        return {"exit": own, "cohorts": by_end}
+
+    async def exit_only(session: AsyncSession) -> dict[str, View]:
+        return {"exit": await v.exit_view(session, config, flows, request, scope)}
+
+    async def cohort_view(session: AsyncSession, rows: v.ExitRows | None) -> View:
+        return await v.exit_view(
+            session, config, flows, cohorts, scope, name="Kohorter", title=cohort_title,
+            short=True, rows=rows,
+        )  # fmt: skip
+
+    async def cohorts_only(session: AsyncSession) -> dict[str, View]:
+        return {"cohorts": await cohort_view(session, None)}
+
+    async def lengths(session: AsyncSession) -> dict[str, View]:
+        rows = await v.duration_rows(session, config, request, scope)
+        made: dict[str, View] = {}
+        if "duration" in wanted:
+            made["duration"] = await v.duration_view(session, config, request, scope, rows)
+        if "lead_time" in wanted:
+            made["lead_time"] = await v.lead_time_view(session, config, request, scope, rows)
+        return made
+
+    async def followup(session: AsyncSession) -> dict[str, View]:
+        return {"followup": await v.followup_view(session, config, request, scope)}
+
+    async def overdue(session: AsyncSession) -> dict[str, View]:
+        return {"overdue": await v.overdue_view(session, config, request, scope)}
+
+    async def companies(session: AsyncSession) -> dict[str, View]:
+        return {"companies": await v.companies_view(session, config, flows, request, scope)}
+
+    if {"exit", "cohorts"} <= wanted and request.period.startswith("end"):
+        jobs.append(exit_and_cohorts)
+    else:
+        jobs += [exit_only] if "exit" in wanted else []
+        jobs += [cohorts_only] if "cohorts" in wanted else []
+    if wanted & {"duration", "lead_time"}:
+        jobs.append(lengths)
+    for name, job in (("followup", followup), ("overdue", overdue), ("companies", companies)):
+        if name in wanted:
+            jobs.append(job)
+    return jobs
 
 
 def _range(request: Request) -> tuple[dt.date | None, dt.date | None]:
