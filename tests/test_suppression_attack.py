@@ -151,6 +151,37 @@ def test_a_coarser_table_can_pin_what_one_table_cannot_hide() -> None:
     view.keys, view.labels, view.data = list(keys), list(keys), data
     add_total(view)
     assert {(0, "ended"), (1, "ended"), (2, "ended")} <= view.hidden().exposed
+    # No partner frees them from the coarser 12, but they are protected against a
+    # reader of this table alone.
+    assert not {c for c, v in pinned(document(view)).items() if v}
+
+
+@pytest.mark.slow
+def test_cells_a_coarser_table_pins_do_not_hide_the_whole_table() -> None:
+    """Exit by team x type x quarter where the tables by one breakdown pin some small
+    counts whatever this one hides: they are reported exposed and protected against
+    this table alone, and the table keeps most of its counts shown (hiding everything
+    around them hid every count before)."""
+    rng = random.Random(2026)
+    keys = list(
+        itertools.product(
+            ["Team A", "Team B"],
+            ["Jobpraktik", "Kompetencepraktik", "Udviklingspraktik"],
+            [f"2026 K{q}" for q in range(1, 5)] + [f"2027 K{q}" for q in range(1, 9)],
+        )
+    )
+    data = random_exit_rows(rng, keys)
+    fine = exit_table(keys, data)
+    hidden = fine.hidden()
+    assert hidden.exposed and not hidden.withheld
+    shown = [cell for row in fine.shown() for cell in row if isinstance(cell, int)]
+    assert len(shown) > 100
+    values = {(i, k): int(r[k] or 0) for i, r in enumerate(fine.all_rows()) for k in fine.counts}
+    alone = pinned(document(fine))
+    assert all(values[cell] == 0 for cell in alone), alone
+    together = pinned(document(fine), [document(coarser(keys, data, 0))])
+    leaked = {cell for cell, value in together.items() if value}
+    assert leaked <= hidden.exposed, leaked - hidden.exposed
 
 
 @pytest.mark.slow

@@ -30,6 +30,7 @@ import itertools
 import logging
 import math
 from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
 
 import highspy
 import numpy as np
@@ -55,10 +56,17 @@ class BudgetExceededError(Exception):
     """The audit needed more work than its budget."""
 
 
+@dataclass
+class Work:
+    """Work left for a table's audits (shared by the models of one suppression)."""
+
+    left: int
+
+
 class Audit:
     """The reader's knowledge of one table as a linear programme over all its cells
     (row bounds: the relations and inequalities; column bounds: what each cell shows),
-    kept across the suppression's rounds. `max_work` caps the work of all its solves
+    kept across the suppression's rounds. `work` caps the work of all its solves
     together: each solve's simplex iterations plus `SOLVE_OVERHEAD`, times the model's
     size (columns + rows) — a measure of time that, unlike a clock, gives the same
     answer for the same table on a busy machine."""
@@ -70,7 +78,7 @@ class Audit:
         subsets: Iterable[Subset],
         min_size: int,
         *,
-        max_work: int | None = None,
+        work: Work | None = None,
     ) -> None:
         relations = list(relations)
         subsets = list(subsets)
@@ -81,7 +89,7 @@ class Audit:
         self.values = values
         self.min_size = min_size
         self.truth = np.array([float(values.get(c, 0)) for c in self.cells])
-        self.work_left = max_work
+        self.work = work
         self.solves = 0
         rows: list[dict[int, float]] = []
         lower: list[float] = []
@@ -146,8 +154,8 @@ class Audit:
         """The point minimising `objective` (coefficients by cell index), or None when
         the direction has no optimum."""
         highs = self.highs
-        if self.work_left is not None:
-            iterations = self.work_left // self.size - SOLVE_OVERHEAD
+        if self.work is not None:
+            iterations = self.work.left // self.size - SOLVE_OVERHEAD
             if iterations <= 0:
                 raise BudgetExceededError
             highs.setOptionValue("simplex_iteration_limit", iterations)
@@ -160,9 +168,9 @@ class Audit:
         highs.run()
         self.solves += 1
         status = highs.getModelStatus()
-        if self.work_left is not None:
+        if self.work is not None:
             iterations = highs.getInfo().simplex_iteration_count
-            self.work_left -= (iterations + SOLVE_OVERHEAD) * self.size
+            self.work.left -= (iterations + SOLVE_OVERHEAD) * self.size
             if status == highspy.HighsModelStatus.kIterationLimit:
                 raise BudgetExceededError
         if status == highspy.HighsModelStatus.kUnbounded:

@@ -30,7 +30,8 @@ What this does not cover, and why it is acceptable: a count of 0 may be pinned (
 identifies nobody; protecting zeros hid whole tables on the demo store). A small count
 that a coarser table pins (three hidden 4s on a line whose coarser cell shows 12) cannot
 be protected inside this table — the two tables' hidden cells are not coordinated; such
-cells are counted in `Hidden.exposed`. Comparing two exports for different periods
+cells are counted in `Hidden.exposed` (and protected against a reader of this table
+alone: attacked with its own relations only). Comparing two exports for different periods
 (January-June minus January-May) can narrow a cell of June; every export is audited
 with its breakdowns and period, and the Slack surfaces show fixed periods only. The
 choice of partners is greedy, not an optimal solver: it guarantees the property above,
@@ -77,7 +78,7 @@ def suppress(
 ) -> Hidden:
     """The cells to hide (see the module docstring)."""
     # highspy: imported only where a table is suppressed
-    from bot.report.disclosure import Audit, BudgetExceededError
+    from bot.report.disclosure import Audit, BudgetExceededError, Work
 
     hidden = Hidden(primary={cell for cell, value in values.items() if value < min_size})
     relations = list(relations)
@@ -94,19 +95,48 @@ def suppress(
         for r in relations
         if r.total is None and len(r.parts) == 1 and (r.known_total or 0) >= min_size
     }
+    # Cells that equal another one (views suppressed together, `suppress_together`):
+    # hiding one hides its twin, so a cell whose twin is hidden already is chosen first.
+    twins: dict[CellRef, CellRef] = {}
+    for r in relations:
+        if r.total is not None and len(r.parts) == 1:
+            twins[r.parts[0]], twins[r.total] = r.total, r.parts[0]
     tries: dict[CellRef, int] = {}
     stuck: set[CellRef] = set()
+    work = Work(MAX_WORK)
     audit: Audit | None = None
+    # Counts pinned even with every count of the table hidden: a coarser table's cells
+    # pin them (the documented limit, reported as exposed), so no partner frees them in
+    # the full system; hiding everything around them hid whole tables for nothing. They
+    # are protected against a reader of this table alone instead: attacked with the
+    # table's own relations (not the coarser tables' cells), `own`.
+    hopeless: set[CellRef] | None = None
+    own: Audit | None = None
     while True:
-        _partner_lone_cells(hidden, relations, values, published, min_size)
+        _partner_lone_cells(hidden, relations, values, published, min_size, twins)
         if not hidden.primary:
             break
         if len(hidden.primary) + len(hidden.secondary) > MAX_HIDDEN_CELLS:
             return _withheld(values, min_size)
         try:
             if audit is None:
-                audit = Audit(values, relations, subsets, min_size, max_work=MAX_WORK)
-            pinned = audit.pinned(hidden.primary, hidden.secondary, skip=stuck)
+                audit = Audit(values, relations, subsets, min_size, work=work)
+            pinned = audit.pinned(
+                hidden.primary, hidden.secondary, skip=stuck | (hopeless or set())
+            )
+            if pinned and hopeless is None:
+                everything = Audit(values, relations, subsets, min_size, work=work)
+                every_cell = set(everything.cells)
+                hopeless = everything.pinned(
+                    hidden.primary, every_cell - hidden.primary, limit=None
+                )
+                pinned -= hopeless
+                if hopeless:
+                    own_relations = [r for r in relations if r.total is not None]
+                    own = Audit(values, own_relations, subsets, min_size, work=work)
+            if own is not None and hopeless:
+                others = hidden.primary - hopeless
+                pinned |= own.pinned(hidden.primary, hidden.secondary, skip=stuck | others)
         except BudgetExceededError:
             return _withheld(values, min_size)
         if not pinned:
@@ -125,7 +155,9 @@ def suppress(
             tries[cell] = tries.get(cell, 0) + 1
             partner = None
             if tries[cell] <= MAX_TRIES:
-                partner = _widening_partner(cell, by_cell, hidden, values, published, min_size)
+                partner = _widening_partner(
+                    cell, by_cell, hidden, values, published, min_size, twins
+                )
             if partner is not None:
                 hidden.secondary.add(partner)
                 widened.add(partner)
@@ -138,7 +170,7 @@ def suppress(
                 widened |= around
             elif tries[cell] > MAX_TRIES + 3:
                 stuck.add(cell)
-    hidden.exposed = stuck
+    hidden.exposed = stuck | (hopeless or set())
     return hidden
 
 
@@ -156,6 +188,7 @@ def _partner_lone_cells(
     values: Mapping[CellRef, int],
     published: set[CellRef],
     min_size: int,
+    twins: Mapping[CellRef, CellRef],
 ) -> None:
     """Step 1: until no relation has exactly one hidden member."""
     hid = hidden.primary | hidden.secondary  # kept equal to the hidden cells
@@ -171,7 +204,13 @@ def _partner_lone_cells(
             candidates = [cell for cell in relation.parts if cell not in hid]
             if candidates:
                 choice = min(
-                    candidates, key=lambda cell: (cell in published, values.get(cell, 0), cell)
+                    candidates,
+                    key=lambda cell: (
+                        cell in published,
+                        _twin_shown(cell, twins, hid),
+                        values.get(cell, 0),
+                        cell,
+                    ),
                 )
             elif relation.total is not None and relation.total not in hid:
                 choice = relation.total
@@ -189,16 +228,18 @@ def _widening_partner(
     values: Mapping[CellRef, int],
     published: set[CellRef],
     min_size: int,
+    twins: Mapping[CellRef, CellRef],
 ) -> CellRef | None:
     """A shown count to hide beside a pinned one: in the relations of `cell`, else of the
     hidden cells in them (up to three relations away). Preferred: a relation with few
-    hidden members, a cell not published elsewhere, above N (its own bound then gives a
+    hidden members, a cell not published elsewhere, one whose twin in a view suppressed
+    with it is hidden already (or that has none), above N (its own bound then gives a
     reader room), small."""
     hid = hidden.primary | hidden.secondary
     unknowns: dict[int, int] = {}  # hidden members per relation (by id), counted once
     frontier, seen = [cell], {cell}
     for _ in range(3):
-        options: list[tuple[int, bool, bool, int, CellRef]] = []
+        options: list[tuple[int, bool, bool, bool, int, CellRef]] = []
         following: list[CellRef] = []
         for current in frontier:
             for members in by_cell.get(current, ()):
@@ -212,11 +253,26 @@ def _widening_partner(
                             following.append(member)
                         continue
                     value = values.get(member, 0)
-                    options.append((unknown, member in published, value <= min_size, value, member))
+                    options.append(
+                        (
+                            unknown,
+                            member in published,
+                            _twin_shown(member, twins, hid),
+                            value <= min_size,
+                            value,
+                            member,
+                        )
+                    )
         if options:
             return min(options)[-1]
         frontier = following
     return None
+
+
+def _twin_shown(cell: CellRef, twins: Mapping[CellRef, CellRef], hidden: set[CellRef]) -> bool:
+    """Whether hiding `cell` would hide a shown twin too."""
+    twin = twins.get(cell)
+    return twin is not None and twin not in hidden
 
 
 def _shown_around(
