@@ -185,6 +185,42 @@ def test_cells_a_coarser_table_pins_do_not_hide_the_whole_table() -> None:
 
 
 @pytest.mark.slow
+async def test_the_demo_stores_linked_views_hide_the_same_counts(
+    tmp_path: Path, sqlite_template: Path, config: AppConfig, flows: dict[str, Flow]
+) -> None:
+    """The exit view's ended praktikker are the duration and lead-time views'
+    praktikker by end date: in the report by target group x team, a count
+    hidden in one of them is hidden in the others (a reader cannot read it off another
+    view), and each view still resists the attacker."""
+    shutil.copy(sqlite_template, tmp_path / "demo.sqlite3")
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'demo.sqlite3'}")
+    await seed_demo(db, config, seed=7, today=TODAY)
+    report = await build_report(
+        db,
+        config,
+        flows,
+        request=Request(TODAY, ("target_group", "team")),
+        audience=Audience.everyone(),
+        actor="test",
+        views=["exit", "duration", "lead_time"],
+    )
+    await db.dispose()
+    document = json.loads(to_json(report))
+    views = {view["name"]: view for view in document["views"]}
+    ended = [row["values"]["ended"] for row in views["Afgang"]["rows"]]
+    for name in ("Varighed", "Tid til start"):
+        praktikker = [row["values"]["praktikker"] for row in views[name]["rows"]]
+        assert [isinstance(v, str) for v in praktikker] == [isinstance(v, str) for v in ended]
+        assert [v for v in praktikker if not isinstance(v, str)] == [
+            v for v in ended if not isinstance(v, str)
+        ]
+    assert any(isinstance(v, str) for v in ended) and any(isinstance(v, int) for v in ended)
+    for view in document["views"]:
+        table = Table.of(view, document["min_cell_size"])
+        assert not {c: v for c, v in pinned(table).items() if v}, view["name"]
+
+
+@pytest.mark.slow
 async def test_the_demo_stores_reports_resist_the_attacker(
     tmp_path: Path, sqlite_template: Path, config: AppConfig, flows: dict[str, Flow]
 ) -> None:

@@ -39,6 +39,9 @@ __all__ = [
 ]
 
 
+LINKED_VIEWS = ("Afgang", "Varighed", "Tid til start")  # count the same praktikker
+
+
 @dataclass(frozen=True)
 class Audience:
     """Who sees a report: which praktikker it counts and whether small cells are hidden.
@@ -132,6 +135,12 @@ async def build_report(
     for view in built:
         view.suppressed = not audience.own
         view.min_size = min_size
+    # The exit view's ended praktikker are the duration and lead-time views' praktikker
+    # by end date: suppressed as one table, a count hidden in one is hidden in all.
+    linked = [view for view in built if view.name in LINKED_VIEWS]
+    if len(linked) > 1:
+        for view in linked:
+            view.together = linked
     return Report(request, audience, built, min_size, synthetic)
 
 

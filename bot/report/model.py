@@ -75,6 +75,8 @@ class View:
     suppressed: bool = True
     min_size: int = 5
     _hidden: Hidden | None = None
+    # The views suppressed with this one (`suppress_together`; it among them), or none.
+    together: list[View] = field(default_factory=list, repr=False)
 
     @property
     def visible(self) -> tuple[Column, ...]:
@@ -94,7 +96,7 @@ class View:
     def hidden(self) -> Hidden:
         if self._hidden is None:
             if self.suppressed:
-                suppress_together([self])
+                suppress_together(self.together or [self])
             else:
                 self._hidden = Hidden()
         assert self._hidden is not None
