@@ -23,11 +23,11 @@ PYTEST_WORKERS ?= auto
 # `praktikbot` process the tests start, compiles the project and re-rewrites the tests.
 test test-fast: export PYTHONDONTWRITEBYTECODE :=
 
-# The slow tests run after the others, one file per worker: the processes of the scheduler
-# tests then compete only with the fuzzing, not with the terminal and serve processes.
+# The slow tests run after the others, one file per worker (tests/conftest.py groups
+# them), except the in-process suppression and demo-report files, whose tests spread.
 test: $(STAMP)  ## the whole test suite (SQLite and PostgreSQL), slow tests included
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal -m "not slow"
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile -m slow
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -m slow
 
 test-fast: $(STAMP)  ## the quick loop: SQLite only, without the slow tests (concurrency, fuzzing)
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal -m "not slow and not postgres"

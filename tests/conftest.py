@@ -167,13 +167,21 @@ def postgres_url(postgres_database: str) -> str:
     return postgres_database
 
 
+# Slow test files whose tests may run on different workers (`make test` runs the slow
+# tests with --dist loadgroup): in-process work only, no processes of their own. Every
+# other slow file keeps its tests on one worker (the processes of the scheduler tests
+# then compete only with the fuzzing, not with the terminal and serve processes).
+SPLIT_SLOW_FILES = frozenset({"test_suppression_attack.py", "test_report_demo.py"})
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every test that runs on PostgreSQL gets the `postgres` marker (the PostgreSQL
     variant of a `db_url` test, and a test that asks for the server itself): the quick
     loop, `make test-fast`, runs the SQLite variants only; `make test` and CI run both.
     A test marked `processes` (it starts `praktikbot` processes) is also slow on
     PostgreSQL. What the processes do on PostgreSQL is also tested in this process (the
-    Slack and CLI tests)."""
+    Slack and CLI tests). A slow test outside SPLIT_SLOW_FILES is grouped with its file."""
     for item in items:
         callspec = getattr(item, "callspec", None)
         on_postgres = (
@@ -183,6 +191,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.postgres)
         if on_postgres and item.get_closest_marker("processes"):
             item.add_marker(pytest.mark.slow)
+        if item.get_closest_marker("slow") and item.path.name not in SPLIT_SLOW_FILES:
+            item.add_marker(pytest.mark.xdist_group(item.path.name))
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
