@@ -4,9 +4,9 @@ SQLite: WAL, a busy timeout and every transaction opened with BEGIN IMMEDIATE, s
 that turns into a write never fails with SQLITE_BUSY and writers queue instead; and
 `secure_delete` on every connection, so a deleted or overwritten row's cells and freed
 pages are zeroed, not left behind in the file (`Database.remove_deleted_bytes` does the
-rest after an erasure). A read that must not hold up the writers (the reports) opens a
-`Database.snapshot()` instead: a deferred BEGIN on SQLite (a WAL reader), a read-only
-REPEATABLE READ transaction on PostgreSQL.
+rest after an erasure). Reads that must not hold up the writers (the reports) open
+`Database.snapshots()` instead: deferred BEGINs on SQLite (WAL readers), read-only
+REPEATABLE READ transactions on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ SQLITE_MMAP_BYTES = 256 * 1024 * 1024
 SQLITE_START_READ = "SELECT count(*) FROM sqlite_master"
 PG_EXPORT = "SELECT pg_export_snapshot()"
 PG_SNAPSHOT_ID = re.compile(r"[0-9A-F]+(-[0-9A-F]+)+")
-READ_ONLY = "praktikbot_read_only"  # an execution option: see Database.snapshot
+READ_ONLY = "praktikbot_read_only"  # an execution option: see Database.snapshots
 
 
 def insert_for(session: AsyncSession) -> Any:
@@ -147,13 +147,6 @@ class Database:
                 yield session
             return
         async with self._writer, self._sessions() as session, session.begin():
-            yield session
-
-    @asynccontextmanager
-    async def snapshot(self) -> AsyncIterator[AsyncSession]:
-        """A session in one read-only transaction that sees one state of the store
-        throughout, without holding up writers (see `snapshots`)."""
-        async with self.snapshots(1) as [session]:
             yield session
 
     @asynccontextmanager

@@ -44,6 +44,18 @@ class Scope:
             clauses.append(col(Praktik.consultant_id) == self.consultant_id)
         return clauses
 
+    def followup_where(self) -> list[ColumnElement[bool]]:
+        """The same scope for a query of follow-ups alone: the follow-up's own team (kept
+        equal to its praktik's by the database, migration 0012); one consultant's
+        through their praktikker."""
+        clauses: list[ColumnElement[bool]] = []
+        if self.team_ids is not None:
+            clauses.append(col(FollowUp.team_id).in_(sorted(self.team_ids)))
+        if self.consultant_id is not None:
+            theirs = select(col(Praktik.id)).where(col(Praktik.consultant_id) == self.consultant_id)
+            clauses.append(col(FollowUp.praktik_id).in_(theirs))
+        return clauses
+
 
 @dataclass(frozen=True)
 class Window:
@@ -239,27 +251,22 @@ async def followup_compliance(
 
     The follow-up's own team and plan date (kept by the database, migration 0012) are
     the grouping keys: the groups come in the order of `ix_followups_compliance`, read
-    without the praktikker (joined only for one consultant's scope) and without a sort."""
+    without joining the praktikker and without a sort."""
     planned = col(FollowUp.planned_due)
     held = col(FollowUp.status) == "held"
     late = func.coalesce(col(FollowUp.held_days_late), 0) > late_after
     team = col(FollowUp.team_id)
-    statement = select(
-        func.coalesce(team, ""),
-        planned,
-        col(FollowUp.kind),
-        _count(and_(held, ~late)),
-        _count(and_(held, late)),
-        _count(and_(col(FollowUp.status) == "planned", planned < decided_before)),
-    )
-    if scope.team_ids is not None:
-        statement = statement.where(team.in_(sorted(scope.team_ids)))
-    if scope.consultant_id is not None:
-        statement = statement.join(Praktik, col(Praktik.id) == col(FollowUp.praktik_id)).where(
-            col(Praktik.consultant_id) == scope.consultant_id
-        )
     statement = (
-        statement.where(col(FollowUp.source) == "plan")
+        select(
+            func.coalesce(team, ""),
+            planned,
+            col(FollowUp.kind),
+            _count(and_(held, ~late)),
+            _count(and_(held, late)),
+            _count(and_(col(FollowUp.status) == "planned", planned < decided_before)),
+        )
+        .where(*scope.followup_where())
+        .where(col(FollowUp.source) == "plan")
         .where(col(FollowUp.kind).in_(FOLLOWUP_KINDS))
         .where(col(FollowUp.status) != "cancelled")
         .where(or_(held, planned < decided_before))

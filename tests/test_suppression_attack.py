@@ -10,7 +10,7 @@ import itertools
 import json
 import random
 import shutil
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -184,19 +184,28 @@ def test_cells_a_coarser_table_pins_do_not_hide_the_whole_table() -> None:
     assert leaked <= hidden.exposed, leaked - hidden.exposed
 
 
+@pytest.fixture
+async def demo_db(
+    tmp_path: Path, sqlite_template: Path, config: AppConfig
+) -> AsyncIterator[Database]:
+    """A store with the synthetic demo year (`praktikbot demo seed`, seed 7)."""
+    shutil.copy(sqlite_template, tmp_path / "demo.sqlite3")
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'demo.sqlite3'}")
+    await seed_demo(db, config, seed=7, today=TODAY)
+    yield db
+    await db.dispose()
+
+
 @pytest.mark.slow
 async def test_the_demo_stores_linked_views_hide_the_same_counts(
-    tmp_path: Path, sqlite_template: Path, config: AppConfig, flows: dict[str, Flow]
+    demo_db: Database, config: AppConfig, flows: dict[str, Flow]
 ) -> None:
     """The exit view's ended praktikker are the duration and lead-time views'
     praktikker by end date: in the report by target group x team, a count
     hidden in one of them is hidden in the others (a reader cannot read it off another
     view), and each view still resists the attacker."""
-    shutil.copy(sqlite_template, tmp_path / "demo.sqlite3")
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'demo.sqlite3'}")
-    await seed_demo(db, config, seed=7, today=TODAY)
     report = await build_report(
-        db,
+        demo_db,
         config,
         flows,
         request=Request(TODAY, ("target_group", "team")),
@@ -204,7 +213,6 @@ async def test_the_demo_stores_linked_views_hide_the_same_counts(
         actor="test",
         views=["exit", "duration", "lead_time"],
     )
-    await db.dispose()
     document = json.loads(to_json(report))
     views = {view["name"]: view for view in document["views"]}
     ended = [row["values"]["ended"] for row in views["Afgang"]["rows"]]
@@ -222,18 +230,15 @@ async def test_the_demo_stores_linked_views_hide_the_same_counts(
 
 @pytest.mark.slow
 async def test_the_demo_stores_reports_resist_the_attacker(
-    tmp_path: Path, sqlite_template: Path, config: AppConfig, flows: dict[str, Flow]
+    demo_db: Database, config: AppConfig, flows: dict[str, Flow]
 ) -> None:
     """The synthetic demo year, reported to the administration as `praktikbot report
     --format json` writes it: no hidden count above zero pinned from any one view. (On
     SQLite only: the counts, not the store, are under test; the reports' queries run on
     both stores in tests/test_report.py.)"""
-    shutil.copy(sqlite_template, tmp_path / "demo.sqlite3")
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'demo.sqlite3'}")
-    await seed_demo(db, config, seed=7, today=TODAY)
     for by in (("type",), ("target_group",), ("team", "type"), ("target_group", "team")):
         report = await build_report(
-            db,
+            demo_db,
             config,
             flows,
             request=Request(TODAY, by),
@@ -247,22 +252,18 @@ async def test_the_demo_stores_reports_resist_the_attacker(
             table = Table.of(view, document["min_cell_size"])
             leaked = {c: v for c, v in pinned(table).items() if v}
             assert not leaked, (by, view["name"], leaked)
-    await db.dispose()
 
 
 @pytest.mark.slow
 async def test_a_team_leads_question_on_the_demo_store_is_audited_and_shown(
-    tmp_path: Path, sqlite_template: Path, config: AppConfig, flows: dict[str, Flow]
+    demo_db: Database, config: AppConfig, flows: dict[str, Flow]
 ) -> None:
     """`praktikbot report --view exit --by target_group,period --period start_quarter
     --team demo_syd` on the demo store (about 1,500 cells, withheld whole before the
     audit kept one model): audited, with the legend of an audited table, and no hidden
     count above zero pinned. (Its counts are nearly all under 5 in one team's quarter.)"""
-    shutil.copy(sqlite_template, tmp_path / "demo.sqlite3")
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'demo.sqlite3'}")
-    await seed_demo(db, config, seed=7, today=TODAY)
     report = await build_report(
-        db,
+        demo_db,
         config,
         flows,
         request=Request(TODAY, ("target_group", "period"), period="start_quarter"),
@@ -270,7 +271,6 @@ async def test_a_team_leads_question_on_the_demo_store_is_audited_and_shown(
         actor="test",
         views=["exit"],
     )
-    await db.dispose()
     document = json.loads(to_json(report))
     (view,) = document["views"]
     assert "alle tal er skjult" not in view["legend"]

@@ -22,7 +22,7 @@ from bot.report.relations import (
     row_relations,
     row_subsets,
 )
-from bot.report.suppression import MAX_HIDDEN_CELLS, Hidden, suppress
+from bot.report.suppression import MAX_HIDDEN_CELLS, Hidden, suppress, withheld
 
 log = logging.getLogger(__name__)
 
@@ -102,12 +102,18 @@ class View:
         assert self._hidden is not None
         return self._hidden
 
+    def count_values(self) -> dict[CellRef, int]:
+        """Every count of the table (the total row's too), by cell."""
+        return {
+            (i, key): int(row.get(key) or 0)
+            for i, row in enumerate(self.all_rows())
+            for key in self.counts
+        }
+
     def knowledge(self) -> tuple[dict[CellRef, int], list[Relation], list[Subset]]:
         """The table's counts, relations and inequalities (`bot.report.relations`)."""
         rows = self.all_rows()
-        values = {
-            (i, key): int(row.get(key) or 0) for i, row in enumerate(rows) for key in self.counts
-        }
+        values = self.count_values()
         total_row = len(self.data) if self.total is not None else None
         relations = row_relations(range(len(rows)), self.sums)
         relations += line_relations(
@@ -204,19 +210,11 @@ def suppress_together(views: Sequence[View]) -> None:
     views by end date) are linked cell by cell, so that no view shows what another one
     hides: the same count is hidden in all of them or in none."""
     min_size = views[0].min_size if views else 5
-    if _small_counts(views, min_size) > MAX_HIDDEN_CELLS:
+    counts = [view.count_values() for view in views]
+    if sum(value < min_size for own in counts for value in own.values()) > MAX_HIDDEN_CELLS:
         # Withheld whatever else the audit would hide: its relations are not built.
-        for view in views:
-            counts = {
-                (i, key): int(row.get(key) or 0)
-                for i, row in enumerate(view.all_rows())
-                for key in view.counts
-            }
-            view._hidden = Hidden(
-                primary={cell for cell, value in counts.items() if value < min_size},
-                secondary={cell for cell, value in counts.items() if value >= min_size},
-                withheld=True,
-            )
+        for view, own in zip(views, counts, strict=True):
+            view._hidden = withheld(own, min_size)
             log.warning("report view %s: too large to audit, every count hidden", view.name)
         return
     values: dict[CellRef, int] = {}
@@ -277,14 +275,3 @@ def suppress_together(views: Sequence[View]) -> None:
                 view.name,
                 len(view._hidden.exposed),
             )
-
-
-def _small_counts(views: Sequence[View], min_size: int) -> int:
-    """How many counts of the views are under N (each is hidden, whatever else is)."""
-    return sum(
-        1
-        for view in views
-        for row in view.all_rows()
-        for key in view.counts
-        if int(row.get(key) or 0) < min_size
-    )

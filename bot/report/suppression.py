@@ -117,7 +117,7 @@ def suppress(
         if not hidden.primary:
             break
         if len(hidden.primary) + len(hidden.secondary) > MAX_HIDDEN_CELLS:
-            return _withheld(values, min_size)
+            return withheld(values, min_size)
         try:
             if audit is None:
                 audit = Audit(values, relations, subsets, min_size, work=work)
@@ -138,7 +138,7 @@ def suppress(
                 others = hidden.primary - hopeless
                 pinned |= own.pinned(hidden.primary, hidden.secondary, skip=stuck | others)
         except BudgetExceededError:
-            return _withheld(values, min_size)
+            return withheld(values, min_size)
         if not pinned:
             break
         # This round's partners: a cell that shares a short relation (a row's sum, a
@@ -174,7 +174,8 @@ def suppress(
     return hidden
 
 
-def _withheld(values: Mapping[CellRef, int], min_size: int) -> Hidden:
+def withheld(values: Mapping[CellRef, int], min_size: int) -> Hidden:
+    """Every count hidden: the small ones as small, the others as "x"."""
     return Hidden(
         primary={cell for cell, value in values.items() if value < min_size},
         secondary={cell for cell, value in values.items() if value >= min_size},
