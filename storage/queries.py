@@ -95,10 +95,14 @@ async def consultant_by_key(
 ) -> Consultant | None:
     """The consultant; with `lock`, their row stays locked until the transaction ends
     (serialises one consultant's concurrent starts on PostgreSQL)."""
-    query = select(Consultant).where(Consultant.user_key == user_key)
-    if lock:
-        query = query.with_for_update()
-    return (await session.exec(query)).first()
+    query = _CONSULTANT_LOCKED if lock else _CONSULTANT
+    return (await session.exec(query, params={"b_user_key": user_key})).first()
+
+
+# Every turn reads its consultant and its conversation: statements built once (no
+# expression building or cache-key work per call), loaded as ORM objects as before.
+_CONSULTANT = select(Consultant).where(Consultant.user_key == bindparam("b_user_key"))
+_CONSULTANT_LOCKED = _CONSULTANT.with_for_update()
 
 
 async def audit(
@@ -116,10 +120,12 @@ async def audit(
 async def active_conversation(
     session: AsyncSession, *, key: str, lock: bool = True
 ) -> Conversation | None:
-    query = select(Conversation).where(Conversation.active_key == key)
-    if lock:
-        query = query.with_for_update()
-    return (await session.exec(query)).first()
+    query = _ACTIVE_CONVERSATION_LOCKED if lock else _ACTIVE_CONVERSATION
+    return (await session.exec(query, params={"b_key": key})).first()
+
+
+_ACTIVE_CONVERSATION = select(Conversation).where(Conversation.active_key == bindparam("b_key"))
+_ACTIVE_CONVERSATION_LOCKED = _ACTIVE_CONVERSATION.with_for_update()
 
 
 async def last_conversation(session: AsyncSession, *, key: str) -> Conversation | None:
