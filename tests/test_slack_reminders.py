@@ -18,9 +18,11 @@ ANNA, BO = "UANNA", "UBO"
 
 
 async def register(bot: SlackBot) -> Praktik:
-    """A jobpraktik starting next Monday, registered by Anna in Slack."""
+    """A jobpraktik starting the Monday after next, registered by Anna in Slack: its
+    opstart follow-up (due the Friday before) lies ahead whatever day the tests run —
+    from next Monday, it was due the same day on a Friday and had passed at a weekend."""
     today = bot.deps.clock().astimezone(bot.deps.config.tz).date()
-    start = today + dt.timedelta(days=7 - today.weekday())
+    start = today + dt.timedelta(days=7 - today.weekday() + 7)
     await bot.register_praktik(
         ANNA, "SAG-2026-0700", company="Eksempel Lager ApS", start=start, days=25
     )
