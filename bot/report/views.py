@@ -37,7 +37,13 @@ from bot.report.model import Column, View, add_total
 from bot.workdays import WorkingDays
 from dialogues.model import Flow
 from storage import report_queries as rq
-from storage.report_queries import CATEGORY_ORDER, LEAD_BUCKETS, Scope, Window
+from storage.report_queries import (
+    CATEGORY_ORDER,
+    DURATION_CLASSES,
+    LEAD_BUCKETS,
+    Scope,
+    Window,
+)
 
 VIEW_NAMES = ("exit", "cohorts", "followup", "overdue", "duration", "lead_time", "companies")
 BY_VIEWS = ("exit", "duration", "lead_time")  # the views `Request.by` breaks down
@@ -446,6 +452,16 @@ async def duration_rows(
         window=request.window,
         scope=scope,
         rule_starts=[rules.valid_from for rules in config.rules],
+        limits=[
+            {
+                group.id: (
+                    group.max_weeks * 7,
+                    None if group.extendable_to_weeks is None else group.extendable_to_weeks * 7,
+                )
+                for group in rules.target_groups
+            }
+            for rules in config.rules
+        ],
     )
 
 
@@ -479,22 +495,11 @@ async def duration_view(
     for entry in groups.values():
         entry.update(praktikker=0, within=0, extended=0, over=0)
     for row in rows:
-        group_id, rule_index, assessed, length, number = row[k : k + 5]
-        group = config.rules[int(rule_index or 0)].target_group(str(group_id))
+        length_class, number = row[k : k + 2]
         entry = groups[tuple(row[:k])]
         count = int(number or 0)
+        key = DURATION_CLASSES[int(length_class)]
         entry["praktikker"] = int(entry["praktikker"] or 0) + count
-        if group is not None and int(length) <= group.max_weeks * 7:
-            key = "within"
-        elif (
-            group is not None
-            and assessed
-            and group.extendable_to_weeks is not None
-            and int(length) <= group.extendable_to_weeks * 7
-        ):
-            key = "extended"
-        else:
-            key = "over"
         entry[key] = int(entry[key] or 0) + count
     add_total(view)
     return view
@@ -531,8 +536,8 @@ async def lead_time_view(
     if rows is None:
         rows = await duration_rows(session, config, request, scope)
     k = len(dims)
-    # After the breakdowns: target group, rule set, extension, length; then the counts.
-    rows = fold(rows, range(k), k + 4)
+    # After the breakdowns: the length class; then the counts.
+    rows = fold(rows, range(k), k + 1)
     if not rows and not dims:  # no breakdown: one total row, also of no praktikker
         rows = [(0,) * (len(LEAD_BUCKETS) + 2)]
     groups = _grouped(view, dims, labels, rows)
