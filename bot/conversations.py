@@ -33,6 +33,7 @@ from bot.effect_run import CopyText, GuideView
 from bot.effects import CORRECTIONS, EFFECTS, EffectRun, locked_steps
 from bot.followups import changes
 from bot.history import meeting_day, praktik_history
+from bot.prompt_refs import PromptRefs
 from bot.risk_review import ProposalView
 from dialogues import engine
 from dialogues.answers import display
@@ -89,6 +90,9 @@ class Reply:
     answered_display: str | None = None
     answered_question: str | None = None
     previous_prompt_ref: str | None = None
+    # The conversation's last_activity as this reply leaves it: where the front end
+    # posts `prompt`, `set_prompt_ref` stores the message's ts only while it still is.
+    asked_at: dt.datetime | None = None
     previous_question: str | None = None
     stale: bool = False
     refused: bool = False  # the actor may not act here (audited); tell only them
@@ -159,6 +163,7 @@ class ConversationService:
         self.db = db
         self.config = config
         self.flows = flows
+        self.prompt_refs = PromptRefs(db)
 
     async def start(
         self,
@@ -428,12 +433,19 @@ class ConversationService:
         async with self.db.transaction() as session:
             return await queries.claim_input(session, source_key=source_key)
 
-    async def set_prompt_ref(self, *, conversation_id: int, prompt_ref: str) -> None:
-        """Remember where the front end shows the current question."""
-        async with self.db.transaction() as session:
-            await queries.set_prompt_ref(
-                session, conversation_id=conversation_id, prompt_ref=prompt_ref
-            )
+    def set_prompt_ref(
+        self, *, conversation_id: int, prompt_ref: str, asked_at: dt.datetime | None
+    ) -> None:
+        """Remember where the front end shows the question of the reply that left the
+        conversation at `asked_at` (`Reply.asked_at`): written behind, see
+        bot.prompt_refs; `flush_prompt_refs` waits for it."""
+        self.prompt_refs.put(
+            conversation_id=conversation_id, prompt_ref=prompt_ref, asked_at=asked_at
+        )
+
+    async def flush_prompt_refs(self) -> None:
+        """Return when every question's message ts given so far is in storage."""
+        await self.prompt_refs.flush()
 
     async def current(self, *, actor: Actor, key: str, now: dt.datetime) -> Reply | None:
         """The prompt the active conversation under `key` waits on, without changing it."""
@@ -452,7 +464,11 @@ class ConversationService:
                 )
                 if praktik is None:
                     return None  # the next input is refused and closes it
-            reply = Reply(conversation_id=conversation.id, flow_id=flow.id)
+            reply = Reply(
+                conversation_id=conversation.id,
+                flow_id=flow.id,
+                asked_at=conversation.last_activity,
+            )
             state, restarted = self._state_for(flow, conversation, reply)
             ctx = await self._context(
                 session,
@@ -992,6 +1008,12 @@ class ConversationService:
                 reply.finished = reply.refused = True
                 reply.prompt = None
                 return
+        assert conversation.id is not None
+        queued = self.prompt_refs.waiting(
+            conversation_id=conversation.id, asked_at=conversation.last_activity
+        )
+        if queued is not None:  # the last question's ts, not in the row yet
+            conversation.prompt_ref = queued
         await queries.store_turn(
             session,
             conversation=conversation,
@@ -1002,6 +1024,7 @@ class ConversationService:
             status=turn.state.status,
             last_activity=now,
         )
+        reply.asked_at = now
         for event in turn.audit:  # e.g. special-category warnings: counted, no content
             await queries.audit(
                 session,

@@ -234,6 +234,8 @@ async def store_turn(
         "prompt_text": prompt_text,
         "status": status,
         "last_activity": last_activity,
+        # as loaded, or newer from the turn before's write-behind (bot.prompt_refs)
+        "prompt_ref": conversation.prompt_ref,
     }
     connection = await session.connection()
     await connection.execute(
@@ -250,22 +252,40 @@ _TURN_UPDATE = (
     .values(
         {
             name: bindparam(f"b_{name}")
-            for name in ("flow_version", "state", "step", "prompt_text", "status", "last_activity")
+            for name in (
+                "flow_version",
+                "state",
+                "step",
+                "prompt_text",
+                "status",
+                "last_activity",
+                "prompt_ref",
+            )
         }
     )
 )
 
 
-async def set_prompt_ref(session: AsyncSession, *, conversation_id: int, prompt_ref: str) -> None:
+async def set_prompt_refs(
+    session: AsyncSession, refs: Sequence[tuple[int, str, dt.datetime | None]]
+) -> None:
+    """(conversation id, message ts, last_activity of the turn that posted it): each ts
+    is written only while that turn is still the conversation's last (None: always)."""
     connection = await session.connection()
-    await connection.execute(_PROMPT_REF_UPDATE, {"b_id": conversation_id, "b_ref": prompt_ref})
+    checked = [{"b_id": i, "b_ref": ref, "b_at": at} for i, ref, at in refs if at is not None]
+    always = [{"b_id": i, "b_ref": ref} for i, ref, at in refs if at is None]
+    if checked:
+        await connection.execute(_PROMPT_REF_CHECKED, checked)
+    if always:
+        await connection.execute(_PROMPT_REF_ALWAYS, always)
 
 
-_PROMPT_REF_UPDATE = (
+_PROMPT_REF_ALWAYS = (
     update(_CONVERSATIONS)
     .where(_CONVERSATIONS.c.id == bindparam("b_id"))
     .values(prompt_ref=bindparam("b_ref"))
 )
+_PROMPT_REF_CHECKED = _PROMPT_REF_ALWAYS.where(_CONVERSATIONS.c.last_activity == bindparam("b_at"))
 
 
 async def log_answer(

@@ -22,6 +22,7 @@ from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient, TestServer
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import prompt_refs
 from bot.config import AppConfig
 from bot.conversations import ConversationService
 from bot.reminders.sending import slack_client
@@ -292,7 +293,7 @@ class SlackBot:
 
     async def wait_idle(self, timeout: float = 15) -> None:
         """Wait until every listener Bolt started after its ack has finished (and what the
-        CPR guard tells after its ack)."""
+        CPR guard tells after its ack, and the write of the questions' message ts)."""
         deadline = time.monotonic() + timeout
         while True:
             running = [
@@ -301,7 +302,7 @@ class SlackBot:
                 if not t.done()
                 and (
                     t.get_coro().__name__ == "run_ack_function_asynchronously"  # type: ignore[union-attr]
-                    or t.get_name() == cpr_guard.AFTER_ACK
+                    or t.get_name() in (cpr_guard.AFTER_ACK, prompt_refs.WRITER)
                 )
             ]
             if not running:

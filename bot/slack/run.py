@@ -95,6 +95,7 @@ async def serve(
         await _until_stopped(deps, bolt, background)
     finally:
         await runner.cleanup()
+        await deps.service.flush_prompt_refs()  # the questions' ts still being written
         await deps.db.dispose()
 
 
@@ -119,4 +120,5 @@ async def socket(
         await handler.close_async()
         if bolt.client.session is not None:
             await bolt.client.session.close()
+        await deps.service.flush_prompt_refs()
         await deps.db.dispose()

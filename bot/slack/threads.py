@@ -148,8 +148,8 @@ async def show_reply(
             text=fallback_text(reply.previous_question),
         )
     if prompt_ts is not None and reply.conversation_id is not None:
-        await deps.service.set_prompt_ref(
-            conversation_id=reply.conversation_id, prompt_ref=prompt_ts
+        deps.service.set_prompt_ref(
+            conversation_id=reply.conversation_id, prompt_ref=prompt_ts, asked_at=reply.asked_at
         )
 
 

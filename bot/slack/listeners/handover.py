@@ -68,6 +68,8 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             return
         assert deps.roles is not None
         actor = await deps.actor(user_id)
+        # The conversations it closes are told so at their open question: its ts first.
+        await deps.service.flush_prompt_refs()
         result = await hand_over(
             deps.db,
             deps.config,
