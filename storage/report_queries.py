@@ -26,7 +26,6 @@ from sqlalchemy import (
     extract,
     func,
     literal,
-    null,
     or_,
     select,
 )
@@ -400,18 +399,7 @@ async def duration_counts(
     if session.get_bind().dialect.name == "sqlite":
         rows = rows.offset(0)
     per_row = rows.subquery()
-    n = per_row.c.n
-    within = _limit(
-        per_row.c.rules, per_row.c.g, [{g: d[0] for g, d in one.items()} for one in limits]
-    )
-    extended = _limit(
-        per_row.c.rules,
-        per_row.c.g,
-        [{g: d[1] for g, d in one.items() if d[1] is not None} for one in limits],
-    )
-    length_class = case(
-        (n <= within, 0), (and_(per_row.c.x.is_(True), n <= extended), 1), else_=2
-    ).label("c")
+    length_class = _length_class(per_row.c, limits).label("c")
     classified = select(
         *(per_row.c[f"d{i}"] for i in range(len(dims))), length_class, per_row.c.lead
     ).subquery()
@@ -429,17 +417,34 @@ async def duration_counts(
     return await _rows(session, statement)
 
 
-def _limit(rules: Any, group: Any, by_set: Sequence[Mapping[str, int]]) -> Any:
-    """The days a limit allows for a row's rule set and target group (NULL: none)."""
+def _length_class(row: Any, limits: Sequence[Mapping[str, tuple[int, int | None]]]) -> Any:
+    """A row's index in DURATION_CLASSES, from its length `n`, assessed extension `x`,
+    rule set and target group `g`: one CASE on the group (a group whose limits differ
+    between the rule sets then asks for the set)."""
 
-    def of(days: Mapping[str, int]) -> Any:
-        if not days:
-            return null()
-        return case(dict(sorted(days.items())), value=group, else_=null())
+    def held(days: tuple[int, int | None] | None) -> Any:
+        if days is None:  # a group this set does not know
+            return literal(2)
+        at_most, extended = days
+        whens = [(row.n <= at_most, 0)]
+        if extended is not None:
+            whens.append((and_(row.x.is_(True), row.n <= extended), 1))
+        return case(*whens, else_=2)
 
-    if len(by_set) == 1:
-        return of(by_set[0])
-    return case({i: of(days) for i, days in enumerate(by_set)}, value=rules, else_=null())
+    by_group: dict[str, Any] = {}
+    for group in sorted({group for one in limits for group in one}):
+        per_set = [one.get(group) for one in limits]
+        if all(days == per_set[0] for days in per_set):
+            by_group[group] = held(per_set[0])
+        else:
+            by_group[group] = case(
+                {index: held(days) for index, days in enumerate(per_set)},
+                value=row.rules,
+                else_=2,
+            )
+    if not by_group:
+        return literal(2)
+    return case(by_group, value=row.g, else_=2)
 
 
 async def company_signals(

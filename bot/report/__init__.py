@@ -202,14 +202,17 @@ def _jobs(
     async def companies(session: AsyncSession) -> dict[str, View]:
         return {"companies": await v.companies_view(session, config, flows, request, scope)}
 
+    # Longest first (on the bench's store: exit and cohorts, companies, duration and lead
+    # time, follow-up compliance, overdue), so that the readers finish about together:
+    # `build_report` hands the jobs out in this order to whichever reader is free.
     if {"exit", "cohorts"} <= wanted and request.period.startswith("end"):
         jobs.append(exit_and_cohorts)
     else:
         jobs += [exit_only] if "exit" in wanted else []
         jobs += [cohorts_only] if "cohorts" in wanted else []
-    if wanted & {"duration", "lead_time"}:
-        jobs.append(lengths)
-    for name, job in (("followup", followup), ("overdue", overdue), ("companies", companies)):
+    jobs += [companies] if "companies" in wanted else []
+    jobs += [lengths] if wanted & {"duration", "lead_time"} else []
+    for name, job in (("followup", followup), ("overdue", overdue)):
         if name in wanted:
             jobs.append(job)
     return jobs
