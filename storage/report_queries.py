@@ -380,29 +380,24 @@ async def duration_counts(
     length itself instead, with the limits applied by the caller, SQLite sorted a third
     more keys and the query cost half as much again.)
 
-    The per-row values are computed in a subquery; on SQLite it is kept from being
-    merged into the grouping (LIMIT -1 OFFSET 0), which would otherwise repeat the
-    lead time's day count in every bucket's condition."""
+    The per-row values (the keys, the class and the lead time) are computed first: on
+    SQLite in a MATERIALIZED CTE (merged into the grouping, the lead time's day count
+    would be repeated in every bucket's condition; kept apart as a subquery with LIMIT -1
+    OFFSET 0, a co-routine, two such queries side by side took twice as long each, the
+    rows' copies taking a lock), on PostgreSQL in a subquery."""
     keys = [dimension(d, window.period).label(f"d{i}") for i, d in enumerate(dims)]
-    length = (_days(session, col(Praktik.end_date), col(Praktik.start_date)) + 1).label("n")
+    length = _days(session, col(Praktik.end_date), col(Praktik.start_date)) + 1
     later = [(col(Praktik.start_date) >= day, index) for index, day in enumerate(rule_starts)]
-    rules = (case(*reversed(later[1:]), else_=0) if len(later) > 1 else literal(0)).label("rules")
+    rules = case(*reversed(later[1:]), else_=0) if len(later) > 1 else literal(0)
     lead = _days(session, col(Praktik.start_date), col(Praktik.created_at)).label("lead")
-    rows = select(
-        *keys,
-        col(Praktik.target_group).label("g"),
-        rules,
-        col(Praktik.extension_assessed).label("x"),
-        length,
-        lead,
-    ).where(*scope.where(), *window.where())
+    length_class = _length_class(
+        length, col(Praktik.extension_assessed), rules, col(Praktik.target_group), limits
+    )
+    rows = select(*keys, length_class.label("c"), lead).where(*scope.where(), *window.where())
     if session.get_bind().dialect.name == "sqlite":
-        rows = rows.offset(0)
-    per_row = rows.subquery()
-    length_class = _length_class(per_row.c, limits).label("c")
-    classified = select(
-        *(per_row.c[f"d{i}"] for i in range(len(dims))), length_class, per_row.c.lead
-    ).subquery()
+        classified: Any = rows.cte("per_row").prefix_with("MATERIALIZED")
+    else:
+        classified = rows.subquery()
     days = classified.c.lead
     buckets = []
     for low, high in LEAD_BUCKETS:
@@ -417,34 +412,40 @@ async def duration_counts(
     return await _rows(session, statement)
 
 
-def _length_class(row: Any, limits: Sequence[Mapping[str, tuple[int, int | None]]]) -> Any:
-    """A row's index in DURATION_CLASSES, from its length `n`, assessed extension `x`,
-    rule set and target group `g`: one CASE on the group (a group whose limits differ
-    between the rule sets then asks for the set)."""
+def _length_class(
+    length: Any,
+    assessed: Any,
+    rules: Any,
+    group: Any,
+    limits: Sequence[Mapping[str, tuple[int, int | None]]],
+) -> Any:
+    """A praktik's index in DURATION_CLASSES, from its length in days, assessed
+    extension, rule set (index) and target group: one CASE on the group (a group whose
+    limits differ between the rule sets then asks for the set)."""
 
     def held(days: tuple[int, int | None] | None) -> Any:
         if days is None:  # a group this set does not know
             return literal(2)
         at_most, extended = days
-        whens = [(row.n <= at_most, 0)]
+        whens = [(length <= at_most, 0)]
         if extended is not None:
-            whens.append((and_(row.x.is_(True), row.n <= extended), 1))
+            whens.append((and_(assessed.is_(True), length <= extended), 1))
         return case(*whens, else_=2)
 
     by_group: dict[str, Any] = {}
-    for group in sorted({group for one in limits for group in one}):
-        per_set = [one.get(group) for one in limits]
+    for name in sorted({name for one in limits for name in one}):
+        per_set = [one.get(name) for one in limits]
         if all(days == per_set[0] for days in per_set):
-            by_group[group] = held(per_set[0])
+            by_group[name] = held(per_set[0])
         else:
-            by_group[group] = case(
+            by_group[name] = case(
                 {index: held(days) for index, days in enumerate(per_set)},
-                value=row.rules,
+                value=rules,
                 else_=2,
             )
     if not by_group:
         return literal(2)
-    return case(by_group, value=row.g, else_=2)
+    return case(by_group, value=group, else_=2)
 
 
 async def company_signals(

@@ -14,6 +14,7 @@ import datetime as dt
 import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -159,30 +160,57 @@ def _jobs(
     """The views' reads, each a job for one connection. Views that count the same rows
     share one pass over them: the exit view and the cohorts when the period is by end
     date (the same window; the cohort's quarter is one more key, summed away for the
-    exit view), and the duration and lead-time views."""
+    exit view), and the duration and lead-time views. The exit view's two aggregates
+    (outcomes, statuses) are two jobs, so that two readers can read them side by side;
+    the one done second builds the views."""
     cohorts = Request(request.today, ("period",), "end_quarter", *_range(request))
     cohort_title = "Kohorter efter slutkvartal: job eller uddannelse over tid"
     wanted = set(views)
     jobs: list[Job] = []
 
-    async def exit_and_cohorts(session: AsyncSession) -> dict[str, View]:
-        both = await v.exit_rows(session, config, flows, request, scope, cohort=True)
+    def exit_reads(
+        read_for: Request,
+        cohort: bool,
+        build: Callable[[AsyncSession, v.ExitRows], Awaitable[dict[str, View]]],
+    ) -> list[Job]:
+        parts: dict[str, list[tuple[Any, ...]]] = {}
+
+        async def done(session: AsyncSession) -> dict[str, View]:
+            if len(parts) < 2:
+                return {}
+            return await build(session, (parts["outcomes"], parts["statuses"]))
+
+        async def outcomes(session: AsyncSession) -> dict[str, View]:
+            parts["outcomes"] = await v.exit_outcome_rows(
+                session, config, flows, read_for, scope, cohort=cohort
+            )
+            return await done(session)
+
+        async def statuses(session: AsyncSession) -> dict[str, View]:
+            parts["statuses"] = await v.exit_status_rows(
+                session, config, flows, read_for, scope, cohort=cohort
+            )
+            return await done(session)
+
+        return [statuses, outcomes]
+
+    async def exit_and_cohorts(session: AsyncSession, both: v.ExitRows) -> dict[str, View]:
         own_rows, cohort_rows = v.split_cohort(both, len(request.by))
         own = await v.exit_view(session, config, flows, request, scope, rows=own_rows)
         by_end = await cohort_view(session, cohort_rows)
         return {"exit": own, "cohorts": by_end}
 
-    async def exit_only(session: AsyncSession) -> dict[str, View]:
-        return {"exit": await v.exit_view(session, config, flows, request, scope)}
+    async def exit_only(session: AsyncSession, rows: v.ExitRows) -> dict[str, View]:
+        return {"exit": await v.exit_view(session, config, flows, request, scope, rows=rows)}
 
-    async def cohort_view(session: AsyncSession, rows: v.ExitRows | None) -> View:
+    async def cohort_view(session: AsyncSession, rows: v.ExitRows) -> View:
         return await v.exit_view(
             session, config, flows, cohorts, scope, name="Kohorter", title=cohort_title,
             short=True, rows=rows,
         )  # fmt: skip
 
-    async def cohorts_only(session: AsyncSession) -> dict[str, View]:
-        return {"cohorts": await cohort_view(session, None)}
+    async def cohorts_only(session: AsyncSession, rows: v.ExitRows) -> dict[str, View]:
+        return {"cohorts": await cohort_view(session, rows)}
 
     async def lengths(session: AsyncSession) -> dict[str, View]:
         rows = await v.duration_rows(session, config, request, scope)
@@ -202,15 +230,19 @@ def _jobs(
     async def companies(session: AsyncSession) -> dict[str, View]:
         return {"companies": await v.companies_view(session, config, flows, request, scope)}
 
-    # Longest first (on the bench's store: exit and cohorts, companies, duration and lead
-    # time, follow-up compliance, overdue), so that the readers finish about together:
-    # `build_report` hands the jobs out in this order to whichever reader is free.
+    # Longest first (on the bench's store: the exit view's statuses, companies, the exit
+    # view's outcomes, duration and lead time, follow-up compliance, overdue), so that
+    # the readers finish about together: `build_report` hands the jobs out in this order
+    # to whichever reader is free.
+    exits: list[Job] = []
     if {"exit", "cohorts"} <= wanted and request.period.startswith("end"):
-        jobs.append(exit_and_cohorts)
+        exits = exit_reads(request, True, exit_and_cohorts)
     else:
-        jobs += [exit_only] if "exit" in wanted else []
-        jobs += [cohorts_only] if "cohorts" in wanted else []
+        exits += exit_reads(request, False, exit_only) if "exit" in wanted else []
+        exits += exit_reads(cohorts, False, cohorts_only) if "cohorts" in wanted else []
+    jobs += exits[:1]
     jobs += [companies] if "companies" in wanted else []
+    jobs += exits[1:]
     jobs += [lengths] if wanted & {"duration", "lead_time"} else []
     for name, job in (("followup", followup), ("overdue", overdue)):
         if name in wanted:

@@ -234,17 +234,43 @@ async def exit_rows(
     """The exit view's two aggregates (outcomes; statuses after the end) for the
     request's breakdowns; `cohort`: with the quarter of the end as one more key after
     them (see `split_cohort`)."""
-    cutoffs = {m: add_months(request.today, -m) for m in config.status_months}
-    counts = await rq.exit_counts(
+    counts = await exit_outcome_rows(session, config, flows, request, scope, cohort=cohort)
+    statuses = await exit_status_rows(session, config, flows, request, scope, cohort=cohort)
+    return counts, statuses
+
+
+async def exit_outcome_rows(
+    session: AsyncSession,
+    config: AppConfig,
+    flows: Mapping[str, Flow],
+    request: Request,
+    scope: Scope,
+    *,
+    cohort: bool = False,
+) -> list[tuple[Any, ...]]:
+    """The first of `exit_rows`: the outcomes at the end."""
+    return await rq.exit_counts(
         session,
         dims=request.by,
         window=request.window,
         scope=scope,
         categories=option_categories(flows, "record_outcome", "outcome"),
-        cutoffs=cutoffs,
+        cutoffs={m: add_months(request.today, -m) for m in config.status_months},
         cohort=cohort,
     )
-    statuses = await rq.status_counts(
+
+
+async def exit_status_rows(
+    session: AsyncSession,
+    config: AppConfig,
+    flows: Mapping[str, Flow],
+    request: Request,
+    scope: Scope,
+    *,
+    cohort: bool = False,
+) -> list[tuple[Any, ...]]:
+    """The second of `exit_rows`: the statuses after the end."""
+    return await rq.status_counts(
         session,
         dims=request.by,
         window=request.window,
@@ -252,7 +278,6 @@ async def exit_rows(
         categories=option_categories(flows, "record_status", "status"),
         cohort=cohort,
     )
-    return counts, statuses
 
 
 def fold(rows: Sequence[tuple[Any, ...]], keys: Sequence[int], first: int) -> list[tuple[Any, ...]]:
