@@ -49,6 +49,7 @@ SETTLE_SECONDS = 1.0
 TRAFFIC_THREADS = 10
 TRAFFIC_TURNS = 20  # per thread, after the 3 that open it
 TARGET_START_S = 1.0
+TARGET_START_RATIO = 2.0  # issue 15: against the bare Bolt app's start
 TARGET_FLOWS_MS = 100.0
 TARGET_GROWTH = 1.10
 
@@ -193,8 +194,8 @@ async def run(table: Table, workdir: Path, *, quick: bool, profile: bool) -> Non
             serve_start,
             unit="s",
             floor=floor_start,
-            target=f"< {TARGET_START_S:g} s",
-            ok=serve_start < TARGET_START_S,
+            target=f"< {TARGET_START_S:g} s and ≤ {TARGET_START_RATIO:g}× floor",
+            ok=serve_start < TARGET_START_S and serve_start <= TARGET_START_RATIO * floor_start,
         )
     )
     table.add(

@@ -303,14 +303,19 @@ def _stat(samples: list[Sample], what: Callable[[Sample], float], fraction: floa
     return median(values) if fraction == 0.5 else percentile(values, fraction)
 
 
+TARGET_CPU = 2.0  # issue 15: the bot's CPU per turn, at most twice the bare Bolt app's
+
+
 def add_figures(table: Table, store: str, cells: Cells | None, floor: Cells, note: str) -> None:
+    cpu = None if cells is None else cells.cpu_per_turn * 1000
     table.add(
         Figure(
             f"Turn · {store} · CPU time of the bot process per turn",
-            None if cells is None else cells.cpu_per_turn * 1000,
+            cpu,
             floor=floor.cpu_per_turn * 1000,
             note=note,
-            target="(explains the 50-consultant rows)",
+            target=f"≤ {TARGET_CPU:g}× floor",
+            ok=None if cpu is None else cpu <= TARGET_CPU * floor.cpu_per_turn * 1000,
         )
     )
     for consultants, pick in ((1, "one"), (MANY, "many")):
