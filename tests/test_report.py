@@ -187,3 +187,36 @@ def test_a_lone_small_cell_takes_a_partner() -> None:
     hidden = suppress(values, [Relation(((0, "a"), (0, "b"), (0, "c")), total=(0, "t"))], 5)
     assert hidden.primary == {(0, "a")} and hidden.secondary == {(0, "c")}
     assert HIDDEN_OTHER == "x"
+
+
+async def test_a_report_is_suppressed_as_its_views_are_read(
+    db: Database, config: AppConfig, flows: dict[str, Flow]
+) -> None:
+    """`build_report` works out the hidden cells while its last reads run: every view
+    comes back with them, linked as `View.shown()` would link them, and the same as a
+    suppression of the finished views afresh; a consultant's own view hides nothing."""
+    consultant = await add(
+        db,
+        [("jobpraktik", "ordinaer_fuldtid")] * 6
+        + [("jobpraktik", "andet")] * 2
+        + [("kompetencepraktik", "uddannelse")] * 3
+        + [("udviklingspraktik", None)],
+    )
+    request = Request(TODAY, ("type",), "end_quarter")
+    report = await build_report(
+        db, config, flows, request=request, audience=Audience.everyone(), actor="test"
+    )
+    linked = [report.view(name) for name in ("Afgang", "Varighed", "Tid til start")]
+    for view in report.views:
+        assert view.suppressed and view._hidden is not None, view.name
+        assert view.together == (linked if view in linked else [])
+    early = {view.name: view._hidden for view in report.views}
+    for view in report.views:
+        view._hidden = None
+    assert {view.name: view.hidden() for view in report.views} == early
+    assert early["Afgang"] is not None and early["Afgang"].primary  # something was hidden
+    own = await build_report(
+        db, config, flows, request=request, audience=Audience.consultant(consultant),
+        actor="test",
+    )  # fmt: skip
+    assert all(not view.suppressed and not view.hidden().primary for view in own.views)
