@@ -104,10 +104,11 @@ class View:
 
     def count_values(self) -> dict[CellRef, int]:
         """Every count of the table (the total row's too), by cell."""
+        counts = self.counts
         return {
             (i, key): int(row.get(key) or 0)
             for i, row in enumerate(self.all_rows())
-            for key in self.counts
+            for key in counts
         }
 
     def knowledge(self) -> tuple[dict[CellRef, int], list[Relation], list[Subset]]:
@@ -130,11 +131,9 @@ class View:
         """Every row's visible cells as this audience sees them (the total row last)."""
         hidden = self.hidden()
         result: list[list[Shown]] = []
+        visible = self.visible
         for i, row in enumerate(self.all_rows()):
-            cells: list[Shown] = []
-            for column in self.visible:
-                cells.append(self._cell(i, row, column, hidden))
-            result.append(cells)
+            result.append([self._cell(i, row, column, hidden) for column in visible])
         return result
 
     def _cell(
@@ -185,9 +184,11 @@ def add_total(view: View) -> None:
     total: dict[str, float | int | str | None] = {}
     for column in view.columns:
         if column.kind in ("count", "internal"):
-            total[column.key] = sum(float(r.get(column.key) or 0) for r in view.data)
-            if all(isinstance(r.get(column.key) or 0, int) for r in view.data):
-                total[column.key] = int(total[column.key] or 0)
+            values = [r.get(column.key) or 0 for r in view.data]
+            if all(isinstance(value, int) for value in values):
+                total[column.key] = sum(int(value) for value in values)
+            else:
+                total[column.key] = sum(float(value) for value in values)
     view.total = total
 
 

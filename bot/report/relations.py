@@ -61,12 +61,16 @@ def line_relations(
         if keep is None
         else [tuple(kept) for kept in keep]
     )
+    # The groups of each coarser table (the same for every column).
+    by_kept: list[list[list[int]]] = []
+    for kept in coarser:
+        groups: dict[tuple[Hashable, ...], list[int]] = {}
+        for index, key in enumerate(keys):
+            groups.setdefault(tuple([key[i] for i in kept]), []).append(index)
+        by_kept.append(list(groups.values()))
     for column in columns:
-        for kept in coarser:
-            groups: dict[tuple[Hashable, ...], list[int]] = {}
-            for index, key in enumerate(keys):
-                groups.setdefault(tuple(key[i] for i in kept), []).append(index)
-            for members in groups.values():
+        for table in by_kept:
+            for members in table:
                 marginal = sum(values.get((i, column), 0) for i in members)
                 relations.append(
                     Relation(tuple((i, column) for i in members), known_total=marginal)
