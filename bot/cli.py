@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot import gc_tuning
 from bot.config import AppConfig, ConfigError, load_config
 from dialogues.cpr import contains_cpr
 from dialogues.model import Flow
@@ -190,6 +191,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     config = _config_or_exit()
     flows = _flows_or_exit(config)
     _configure_logging()
+    gc_tuning.tune()
     asyncio.run(
         run.serve(
             config=config,
@@ -211,6 +213,7 @@ def cmd_socket(args: argparse.Namespace) -> int:
     config = _config_or_exit()
     flows = _flows_or_exit(config)
     _configure_logging()
+    gc_tuning.tune()
     asyncio.run(
         run.socket(
             config=config,
@@ -232,6 +235,7 @@ def cmd_remind(args: argparse.Namespace) -> int:
     except ValueError:
         print(f"praktikbot remind: --now {args.now!r} is not an ISO time.", file=sys.stderr)
         return 2
+    gc_tuning.tune()
     return asyncio.run(
         remind_command(config=config, now=now, dry_run=args.dry_run, status=args.status)
     )
