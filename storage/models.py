@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -103,11 +103,19 @@ class Praktik(SQLModel, table=True):
     updated_at: dt.datetime = _ts(default_factory=utcnow)
 
 
+# The follow-ups the compliance report counts (storage.report_queries.followup_compliance
+# names them in the same words, for SQLite to use the partial index).
+FOLLOWUPS_COUNTED = (
+    "source = 'plan' AND kind IN ('opstart', 'midtvejs', 'afslutning') AND status != 'cancelled'"
+)
+
+
 class FollowUp(SQLModel, table=True):
     __tablename__ = "followups"
     __table_args__ = (
         Index("ix_followups_status_due", "status", "due_date"),
-        # The follow-up compliance report reads this index alone, in its grouping order.
+        # The follow-up compliance report reads this index alone, in its grouping order;
+        # it holds the follow-ups the report counts only (migration 0014).
         Index(
             "ix_followups_compliance",
             "team_id",
@@ -116,6 +124,8 @@ class FollowUp(SQLModel, table=True):
             "status",
             "held_days_late",
             "source",
+            sqlite_where=text(FOLLOWUPS_COUNTED),
+            postgresql_where=text(FOLLOWUPS_COUNTED),
         ),
     )
 

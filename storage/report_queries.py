@@ -21,6 +21,7 @@ from sqlalchemy import (
     Date,
     Integer,
     and_,
+    bindparam,
     case,
     cast,
     extract,
@@ -306,7 +307,8 @@ async def followup_compliance(
 
     The follow-up's own team and plan date (kept by the database, migration 0012) are
     the grouping keys: the groups come in the order of `ix_followups_compliance`, read
-    without joining the praktikker and without a sort."""
+    without joining the praktikker and without a sort; that index holds only the
+    follow-ups counted here (migration 0014)."""
     planned = col(FollowUp.planned_due)
     held = col(FollowUp.status) == "held"
     late = func.coalesce(col(FollowUp.held_days_late), 0) > late_after
@@ -321,9 +323,7 @@ async def followup_compliance(
             _count(and_(col(FollowUp.status) == "planned", planned < decided_before)),
         )
         .where(*scope.followup_where())
-        .where(col(FollowUp.source) == "plan")
-        .where(col(FollowUp.kind).in_(FOLLOWUP_KINDS))
-        .where(col(FollowUp.status) != "cancelled")
+        .where(*_counted_followups())
         .where(or_(held, planned < decided_before))
     )
     if date_from is not None:
@@ -332,6 +332,21 @@ async def followup_compliance(
         statement = statement.where(planned <= date_to)
     statement = statement.group_by(team, planned, col(FollowUp.kind))
     return await _rows(session, statement)
+
+
+def _counted_followups() -> list[ColumnElement[bool]]:
+    """`storage.models.FOLLOWUPS_COUNTED`, with the values in the statement itself rather
+    than as parameters, so that SQLite sees the WHERE of the partial index
+    `ix_followups_compliance` implied and reads it (with parameters it sorted every
+    follow-up instead)."""
+    kinds: Any = bindparam(
+        "counted_kinds", list(FOLLOWUP_KINDS), expanding=True, literal_execute=True
+    )
+    return [
+        col(FollowUp.source) == literal("plan", literal_execute=True),
+        col(FollowUp.kind).in_(kinds),
+        col(FollowUp.status) != literal("cancelled", literal_execute=True),
+    ]
 
 
 async def overdue_now(
