@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from bot import gc_tuning
 from bot.config import load_config
 from bot.report import Audience, Request, build_report
 from dialogues.structure import load_flows
@@ -72,6 +73,9 @@ async def measure(table: Table, url: str, name: str, store: seeding.Store, *, pg
         )
     )
     config, flows = load_config(), load_flows()
+    # The collector as `praktikbot report` and `serve` set it (bot.gc_tuning); the
+    # seeded rows, frozen with what start-up left, are then never walked.
+    gc_tuning.tune()
     db = Database(url)
     try:
 
