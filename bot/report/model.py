@@ -132,16 +132,22 @@ class View:
         hidden = self.hidden()
         result: list[list[Shown]] = []
         visible = self.visible
+        small = HIDDEN_SMALL.format(n=self.min_size)
         for i, row in enumerate(self.all_rows()):
-            result.append([self._cell(i, row, column, hidden) for column in visible])
+            result.append([self._cell(i, row, column, hidden, small) for column in visible])
         return result
 
     def _cell(
-        self, i: int, row: dict[str, float | int | str | None], column: Column, hidden: Hidden
+        self,
+        i: int,
+        row: dict[str, float | int | str | None],
+        column: Column,
+        hidden: Hidden,
+        small: str,
     ) -> Shown:
         if column.kind == "count":
             if (i, column.key) in hidden.primary:
-                return HIDDEN_SMALL.format(n=self.min_size)
+                return small
             if (i, column.key) in hidden.secondary:
                 return HIDDEN_OTHER
             return int(row.get(column.key) or 0)
@@ -226,20 +232,25 @@ def suppress_together(views: Sequence[View]) -> None:
     for view in views:
         offsets.append(offset)
         own, own_relations, own_subsets = view.knowledge()
+        if not offset:  # the first view's cells are the combined table's as they are
+            values.update(own)
+            relations += own_relations
+            subsets += own_subsets
+        else:
 
-        def shift(cell: CellRef, by: int = offset) -> CellRef:
-            return (cell[0] + by, cell[1])
+            def shift(cell: CellRef, by: int = offset) -> CellRef:
+                return (cell[0] + by, cell[1])
 
-        values.update({shift(cell): value for cell, value in own.items()})
-        relations += [
-            Relation(
-                tuple(shift(c) for c in r.parts),
-                None if r.total is None else shift(r.total),
-                r.known_total,
-            )
-            for r in own_relations
-        ]
-        subsets += [Subset(shift(s.part), shift(s.whole)) for s in own_subsets]
+            values.update({shift(cell): value for cell, value in own.items()})
+            relations += [
+                Relation(
+                    tuple([(c[0] + offset, c[1]) for c in r.parts]),
+                    None if r.total is None else shift(r.total),
+                    r.known_total,
+                )
+                for r in own_relations
+            ]
+            subsets += [Subset(shift(s.part), shift(s.whole)) for s in own_subsets]
         offset += len(view.all_rows())
     for (a, first), (b, second) in itertools.combinations(zip(offsets, views, strict=True), 2):
         if first.dims != second.dims:
