@@ -1,16 +1,25 @@
 """The question's message ts, written behind the post (bot.prompt_refs): a late write
 never overwrites a newer turn's, the next turn closes the question just posted even
 before the write, `flush` (what shutdown and a hand-over call) stores everything queued,
-a wave's refs take one transaction — on SQLite and PostgreSQL, through the service and
-the Slack app."""
+a wave's refs take one transaction; a failed write is tried again (a lock held by
+another process, a deadlock with another instance), a cancelled writer leaves nothing
+behind, a local clock's repeated autumn hour still matches — on SQLite and PostgreSQL,
+through the service and the Slack app."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import sqlite3
 import uuid
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import text
 
 from bot.config import AppConfig
 from bot.conversations import Actor, ConversationService, Reply
+from bot.prompt_refs import WRITER
 from dialogues.model import Flow
 from dialogues.state import UserInput
 from storage.db import Database
@@ -151,3 +160,177 @@ async def test_in_slack_the_question_answered_at_once_is_closed(
     await bot.wait_idle()
     [conversation] = await rows(db, Conversation)
     assert conversation.prompt_ref == latest["ts"]
+
+
+# --- what a second pair of eyes tried (4 December) -------------------------------------
+
+
+async def at_first_question(svc: ConversationService, actor: Actor, now: dt.datetime) -> Reply:
+    """`actor` started 'Ny praktik' and gave the case reference: the target-group question."""
+    await svc.start(
+        actor=actor, key=actor.user_key, flow_id="ny_praktik", source_key=f"s:{actor.name}",
+        now=now,
+    )  # fmt: skip
+    return await svc.answer(
+        actor=actor, key=actor.user_key, inp=UserInput(text="SAG-2026-0902"),
+        source_key=f"a:{actor.name}", now=now,
+    )  # fmt: skip
+
+
+async def test_a_failed_write_is_tried_again(
+    db_url: str, config: AppConfig, flows: dict[str, Flow]
+) -> None:
+    """Another process holds the SQLite write lock past the busy timeout while the ts is
+    written: it is written once the lock is free, and the next answer closes that
+    question, not the one before it."""
+    if not db_url.startswith("sqlite"):
+        pytest.skip("a write lock held by another process: SQLite")
+    db = Database(db_url, busy_timeout_ms=100)
+    svc = service(db, config, flows)
+    try:
+        first = await at_first_question(svc, ANNA, NOW)
+        assert first.conversation_id is not None
+        svc.set_prompt_ref(
+            conversation_id=first.conversation_id, prompt_ref="100.000", asked_at=first.asked_at
+        )
+        await svc.flush_prompt_refs()
+        second = await say(svc, "dagpenge", NOW + dt.timedelta(seconds=1))
+        assert second.previous_prompt_ref == "100.000"
+        other = sqlite3.connect(db_url.removeprefix("sqlite+aiosqlite:///"), isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        svc.set_prompt_ref(
+            conversation_id=first.conversation_id, prompt_ref="200.000", asked_at=second.asked_at
+        )
+        await asyncio.sleep(0.15)  # the first attempt times out meanwhile
+        other.execute("COMMIT")
+        other.close()
+        await svc.flush_prompt_refs()
+        assert await stored_ref(db) == "200.000"
+        third = await say(svc, "Eksempel Lager ApS", NOW + dt.timedelta(seconds=5))
+        assert third.previous_prompt_ref == "200.000"
+    finally:
+        await db.dispose()
+
+
+async def test_a_batch_that_meets_a_lock_conflict_is_written_after_it(
+    db: Database, db_url: str, config: AppConfig, flows: dict[str, Flow]
+) -> None:
+    """PostgreSQL: another instance locks one of a wave's conversations, then one the
+    writer already holds — a deadlock PostgreSQL ends by aborting the writer. Every ts of
+    the wave is stored all the same (tried again), not only the contested ones."""
+    if db_url.startswith("sqlite"):
+        pytest.skip("row locks: PostgreSQL")
+    svc = service(db, config, flows)
+    replies = [
+        await at_first_question(svc, Actor(user_key=f"terminal:c{n}", name=f"c{n}"), NOW)
+        for n in range(3)
+    ]
+    ids = [r.conversation_id for r in replies]
+    other = Database(db_url)
+    try:
+        async with other.engine.connect() as conn:
+            await conn.begin()
+            await conn.execute(
+                text("SELECT 1 FROM conversations WHERE id = :i FOR UPDATE"), {"i": ids[1]}
+            )
+            for n, reply in enumerate(replies):
+                assert reply.conversation_id is not None
+                svc.set_prompt_ref(
+                    conversation_id=reply.conversation_id,
+                    prompt_ref=f"{500 + n}.000",
+                    asked_at=reply.asked_at,
+                )
+            flushed = asyncio.ensure_future(svc.flush_prompt_refs())
+            await asyncio.sleep(0.3)  # the writer holds the first row and waits for the second
+            try:
+                await conn.execute(
+                    text("UPDATE conversations SET status = status WHERE id = :i"), {"i": ids[0]}
+                )
+                await conn.commit()
+            except Exception:  # this side may be the one PostgreSQL aborts
+                await conn.rollback()
+        await flushed
+    finally:
+        await other.dispose()
+    stored = {c.id: c.prompt_ref for c in await rows(db, Conversation)}
+    assert stored == {r.conversation_id: f"{500 + n}.000" for n, r in enumerate(replies)}
+
+
+async def test_flush_does_not_wait_for_what_is_queued_after_it(
+    db: Database, config: AppConfig, flows: dict[str, Flow]
+) -> None:
+    """A steady stream of new questions does not hold up a hand-over's (or shutdown's)
+    flush: it returns while the stream still runs."""
+    svc = service(db, config, flows)
+    reply = await at_first_question(svc, ANNA, NOW)
+    conversation_id = reply.conversation_id
+    assert conversation_id is not None
+    flushed = asyncio.Event()
+
+    async def stream() -> int:
+        n = 0
+        while not flushed.is_set() and n < 5000:
+            svc.set_prompt_ref(
+                conversation_id=conversation_id, prompt_ref=f"{n}.0", asked_at=reply.asked_at
+            )
+            n += 1
+            await asyncio.sleep(0.001)
+        return n
+
+    producer = asyncio.ensure_future(stream())
+    await asyncio.sleep(0.01)
+    await svc.flush_prompt_refs()
+    flushed.set()
+    assert await producer < 5000  # the flush returned before the stream ran out
+    await svc.flush_prompt_refs()
+
+
+async def test_a_writer_cancelled_midway_leaves_nothing_behind(
+    db: Database, config: AppConfig, flows: dict[str, Flow]
+) -> None:
+    """The writer is cancelled while it waits for the store and a second ts is queued:
+    `flush` still stores both."""
+    svc = service(db, config, flows)
+    a, b = [
+        await at_first_question(svc, Actor(user_key=f"terminal:c{n}", name=f"c{n}"), NOW)
+        for n in range(2)
+    ]
+    assert a.conversation_id is not None and b.conversation_id is not None
+    lock = (
+        "SELECT 1 FROM conversations WHERE id = :i FOR UPDATE"
+        if db.dialect == "postgresql"
+        else "SELECT 1 WHERE :i IS NOT NULL"
+    )
+    async with db.transaction() as session:  # on SQLite: the process's write lock
+        await session.execute(text(lock), {"i": a.conversation_id})
+        svc.set_prompt_ref(
+            conversation_id=a.conversation_id, prompt_ref="600.000", asked_at=a.asked_at
+        )
+        await asyncio.sleep(0.2)
+        svc.set_prompt_ref(
+            conversation_id=b.conversation_id, prompt_ref="601.000", asked_at=b.asked_at
+        )
+        [writer] = [t for t in asyncio.all_tasks() if t.get_name() == WRITER]
+        writer.cancel()
+        await asyncio.sleep(0.05)
+    await svc.flush_prompt_refs()
+    stored = {c.id: c.prompt_ref for c in await rows(db, Conversation)}
+    assert stored == {a.conversation_id: "600.000", b.conversation_id: "601.000"}
+
+
+@pytest.mark.parametrize("in_the_repeated_hour", [True, False])
+async def test_a_local_clock_in_the_autumn_hour_it_repeats(
+    in_the_repeated_hour: bool, db: Database, config: AppConfig, flows: dict[str, Flow]
+) -> None:
+    """With an aware local clock, a turn in the hour Copenhagen repeats on the last Sunday
+    of October still finds the ts queued by the turn before (compared in UTC)."""
+    day = 25 if in_the_repeated_hour else 24
+    start = dt.datetime(2026, 10, day, 2, 5, tzinfo=ZoneInfo("Europe/Copenhagen"))
+    svc = service(db, config, flows)
+    first = await at_first_question(svc, ANNA, start)
+    assert first.conversation_id is not None
+    svc.set_prompt_ref(
+        conversation_id=first.conversation_id, prompt_ref="100.000", asked_at=first.asked_at
+    )
+    second = await say(svc, "dagpenge", start + dt.timedelta(minutes=2))
+    assert second.previous_prompt_ref == "100.000"
