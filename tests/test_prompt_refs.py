@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import shutil
 import sqlite3
 import uuid
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -178,13 +180,14 @@ async def at_first_question(svc: ConversationService, actor: Actor, now: dt.date
 
 
 async def test_a_failed_write_is_tried_again(
-    db_url: str, config: AppConfig, flows: dict[str, Flow]
+    tmp_path: Path, sqlite_template: Path, config: AppConfig, flows: dict[str, Flow]
 ) -> None:
     """Another process holds the SQLite write lock past the busy timeout while the ts is
     written: it is written once the lock is free, and the next answer closes that
     question, not the one before it."""
-    if not db_url.startswith("sqlite"):
-        pytest.skip("a write lock held by another process: SQLite")
+    path = tmp_path / "praktikbot.sqlite3"
+    shutil.copy(sqlite_template, path)
+    db_url = f"sqlite+aiosqlite:///{path}"
     db = Database(db_url, busy_timeout_ms=100)
     svc = service(db, config, flows)
     try:
@@ -213,13 +216,23 @@ async def test_a_failed_write_is_tried_again(
 
 
 async def test_a_batch_that_meets_a_lock_conflict_is_written_after_it(
+    postgres_url: str, config: AppConfig, flows: dict[str, Flow]
+) -> None:
+    """PostgreSQL (row locks): another instance locks one of a wave's conversations, then
+    one the writer already holds — a deadlock PostgreSQL ends by aborting the writer.
+    Every ts of the wave is stored all the same (tried again), not only the contested
+    ones."""
+    db_url = postgres_url
+    db = Database(db_url)
+    try:
+        await _wave_against_a_lock(db, db_url, config, flows)
+    finally:
+        await db.dispose()
+
+
+async def _wave_against_a_lock(
     db: Database, db_url: str, config: AppConfig, flows: dict[str, Flow]
 ) -> None:
-    """PostgreSQL: another instance locks one of a wave's conversations, then one the
-    writer already holds — a deadlock PostgreSQL ends by aborting the writer. Every ts of
-    the wave is stored all the same (tried again), not only the contested ones."""
-    if db_url.startswith("sqlite"):
-        pytest.skip("row locks: PostgreSQL")
     svc = service(db, config, flows)
     replies = [
         await at_first_question(svc, Actor(user_key=f"terminal:c{n}", name=f"c{n}"), NOW)
