@@ -56,6 +56,17 @@ async def at_company_question(svc: ConversationService, now: dt.datetime) -> Rep
     return reply
 
 
+def queue_wave(svc: ConversationService, replies: list[Reply], *, first: int) -> None:
+    """Queue a ts for each reply's question, as a wave of posts does: `first`.000, …"""
+    for number, reply in enumerate(replies):
+        assert reply.conversation_id is not None
+        svc.set_prompt_ref(
+            conversation_id=reply.conversation_id,
+            prompt_ref=f"{first + number}.000",
+            asked_at=reply.asked_at,
+        )
+
+
 async def stored_ref(db: Database) -> str | None:
     [conversation] = await rows(db, Conversation)
     return conversation.prompt_ref
@@ -134,13 +145,7 @@ async def test_flush_writes_everything_queued_in_one_transaction(
         begun[0] += 1
 
     writer = svcs[0]
-    for number, reply in enumerate(replies):
-        assert reply.conversation_id is not None
-        writer.set_prompt_ref(
-            conversation_id=reply.conversation_id,
-            prompt_ref=f"{400 + number}.000",
-            asked_at=reply.asked_at,
-        )
+    queue_wave(writer, replies, first=400)
     await writer.flush_prompt_refs()
     assert begun[0] == 1
     stored = {c.id: c.prompt_ref for c in await rows(db, Conversation)}
@@ -246,13 +251,7 @@ async def _wave_against_a_lock(
             await conn.execute(
                 text("SELECT 1 FROM conversations WHERE id = :i FOR UPDATE"), {"i": ids[1]}
             )
-            for n, reply in enumerate(replies):
-                assert reply.conversation_id is not None
-                svc.set_prompt_ref(
-                    conversation_id=reply.conversation_id,
-                    prompt_ref=f"{500 + n}.000",
-                    asked_at=reply.asked_at,
-                )
+            queue_wave(svc, replies, first=500)
             flushed = asyncio.ensure_future(svc.flush_prompt_refs())
             await asyncio.sleep(0.3)  # the writer holds the first row and waits for the second
             try:
