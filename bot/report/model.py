@@ -232,25 +232,24 @@ def suppress_together(views: Sequence[View]) -> None:
     for view in views:
         offsets.append(offset)
         own, own_relations, own_subsets = view.knowledge()
-        if not offset:  # the first view's cells are the combined table's as they are
-            values.update(own)
-            relations += own_relations
-            subsets += own_subsets
-        else:
+        if offset:  # the first view's cells are the combined table's as they are
 
             def shift(cell: CellRef, by: int = offset) -> CellRef:
                 return (cell[0] + by, cell[1])
 
-            values.update({shift(cell): value for cell, value in own.items()})
-            relations += [
+            own = {shift(cell): value for cell, value in own.items()}
+            own_relations = [
                 Relation(
-                    tuple([(c[0] + offset, c[1]) for c in r.parts]),
+                    tuple([(c[0] + offset, c[1]) for c in r.parts]),  # inline: the most cells
                     None if r.total is None else shift(r.total),
                     r.known_total,
                 )
                 for r in own_relations
             ]
-            subsets += [Subset(shift(s.part), shift(s.whole)) for s in own_subsets]
+            own_subsets = [Subset(shift(s.part), shift(s.whole)) for s in own_subsets]
+        values.update(own)
+        relations += own_relations
+        subsets += own_subsets
         offset += len(view.all_rows())
     for (a, first), (b, second) in itertools.combinations(zip(offsets, views, strict=True), 2):
         if first.dims != second.dims:
