@@ -190,7 +190,7 @@ class ConversationService:
         flow = self.flows.get(flow_id)
         if flow is None:
             return Reply(messages=[messages.UNKNOWN_FLOW])
-        async with self.db.transaction() as session:
+        async with self.db.transaction(short=True) as session:
             if not await queries.claim_input(session, source_key=source_key):
                 return Reply(duplicate=True)
             # A button's concurrent second click waits here, then finds the first's.
@@ -284,7 +284,7 @@ class ConversationService:
         flow = self.flows.get(flow_id)
         if flow is None:
             return None
-        async with self.db.transaction() as session:
+        async with self.db.transaction(short=True) as session:
             known = await queries.consultant_by_key(session, user_key=actor.user_key)
             if known is None or known.id is None:
                 return None
@@ -304,7 +304,7 @@ class ConversationService:
         """Refuse an input that may not reach the conversation under `key` (e.g. it came
         from a channel that is not the actor's own DM): nothing changes but the audit
         entry and the de-duplication mark; a repeated delivery says nothing."""
-        async with self.db.transaction() as session:
+        async with self.db.transaction(short=True) as session:
             if not await queries.claim_input(session, source_key=source_key):
                 return Reply(duplicate=True)
             conversation = (
@@ -325,7 +325,7 @@ class ConversationService:
         """Feed one input to the conversation active under `key` — or, from a form,
         several answers at once (`FormInput`), in the same transaction and with the same
         checks; the reply then carries the form as it is now."""
-        async with self.db.transaction() as session:
+        async with self.db.transaction(short=True) as session:
             if not await queries.claim_input(session, source_key=source_key):
                 return Reply(duplicate=True)  # handled before: nothing to say, ever again
             conversation = await queries.active_conversation(session, key=key)
@@ -430,7 +430,7 @@ class ConversationService:
 
     async def claim(self, source_key: str) -> bool:
         """Mark an input handled that changes no conversation; False if seen before."""
-        async with self.db.transaction() as session:
+        async with self.db.transaction(short=True) as session:
             return await queries.claim_input(session, source_key=source_key)
 
     def set_prompt_ref(
@@ -449,7 +449,7 @@ class ConversationService:
 
     async def current(self, *, actor: Actor, key: str, now: dt.datetime) -> Reply | None:
         """The prompt the active conversation under `key` waits on, without changing it."""
-        async with self.db.transaction() as session:
+        async with self.db.transaction(short=True) as session:
             conversation = await queries.active_conversation(session, key=key, lock=False)
             if conversation is None or self._expired(conversation, now):
                 return None
@@ -500,7 +500,7 @@ class ConversationService:
     ) -> list[Correctable]:
         """The saved answers the actor may correct: of one saved conversation, or of every
         saved conversation on a praktik (newest first). Changes nothing."""
-        async with self.db.transaction() as session:
+        async with self.db.transaction(short=True) as session:
             known = await queries.consultant_by_key(session, user_key=actor.user_key)
             if conversation_id is not None:
                 source = await meetings.conversation(session, conversation_id=conversation_id)
@@ -550,7 +550,7 @@ class ConversationService:
         answers are the starting point, the engine asks `step_id` again with the same
         checks (and what depends on it), and saving stores the new version, redoes what
         can be redone (bot.effects.CORRECTIONS) and drafts the case note anew."""
-        async with self.db.transaction() as session:
+        async with self.db.transaction(short=True) as session:
             if not await queries.claim_input(session, source_key=source_key):
                 return Reply(duplicate=True)
             known = await queries.consultant_by_key(session, user_key=actor.user_key)
@@ -621,7 +621,7 @@ class ConversationService:
     ) -> Reply:
         """Accept or decline an extra follow-up the risk rules proposed: by whoever may act
         on its praktik, once (a second click says it was answered)."""
-        async with self.db.transaction() as session:
+        async with self.db.transaction(short=True) as session:
             if not await queries.claim_input(session, source_key=source_key):
                 return Reply(duplicate=True)
             proposal = await meetings.proposal(session, proposal_id=proposal_id, lock=True)

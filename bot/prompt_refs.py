@@ -106,7 +106,7 @@ class PromptRefs:
                 # In id order: another writer of the same rows locks them in the same order.
                 refs = sorted((i, r.ts, r.asked_at) for i, r in self._writing.items())
                 try:
-                    async with self._db.transaction() as session:
+                    async with self._db.transaction(short=True) as session:
                         await queries.set_prompt_refs(session, refs)
                 except Exception as error:
                     wait = self._again(error)

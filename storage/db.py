@@ -21,7 +21,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -54,12 +54,50 @@ def make_engine(url: str, *, busy_timeout_ms: int = 10_000, echo: bool = False) 
         engine = create_async_engine(
             url,
             echo=echo,
-            connect_args={"timeout": busy_timeout_ms / 1000},
+            # check_same_thread: a short transaction's statements run on the loop's
+            # thread (storage.sqlite_driver), the rest on the driver's.
+            connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False},
             module=sqlite_driver.dbapi(),
         )
         _configure_sqlite(engine, busy_timeout_ms)
         return engine
-    return create_async_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    engine = create_async_engine(url, echo=echo, pool_size=10, max_overflow=10)
+    _ping_after_idle(engine)
+    return engine
+
+
+PING_AFTER_IDLE_S = 2.0
+
+
+def _ping_after_idle(engine: AsyncEngine) -> None:
+    """SQLAlchemy's pre-ping, only for a connection that lay idle in the pool: one that
+    was handed back less than `PING_AFTER_IDLE_S` ago is taken as it is.
+
+    A ping is a round trip to the server at every checkout — on PostgreSQL a third of a
+    turn's CPU (README, *Toward the floor*). A connection that the server dropped (a
+    restart, an idle timeout, a failover) is found out at the ping and replaced, as with
+    `pool_pre_ping`; one dropped within seconds of its last use fails its next statement
+    instead, as a statement in flight at the drop does in any case, and SQLAlchemy then
+    replaces every connection of the pool that is as old."""
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_CHECKED_IN] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.pop(_CHECKED_IN, None)
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE_S:
+            return  # new, or busy a moment ago
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            raise exc.DisconnectionError() from error  # the pool replaces it and retries
+        if not alive:
+            raise exc.DisconnectionError()
+
+
+_CHECKED_IN = "praktikbot_checked_in_at"
 
 
 def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
@@ -80,10 +118,15 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        if connection.get_execution_options().get(READ_ONLY):
+        options = connection.get_execution_options()
+        if options.get(READ_ONLY):
             connection.exec_driver_sql("BEGIN DEFERRED")  # a reader: writers go on
-        else:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if options.get(SHORT):
+            # The write lock is held: its statements wait for nobody, so they run on the
+            # loop's thread until the commit or rollback (storage.sqlite_driver).
+            connection.connection.dbapi_connection.inline = True
 
 
 SQLITE_MMAP_BYTES = 256 * 1024 * 1024
@@ -92,6 +135,7 @@ SQLITE_START_READ = "SELECT count(*) FROM sqlite_master"
 PG_EXPORT = "SELECT pg_export_snapshot()"
 PG_SNAPSHOT_ID = re.compile(r"[0-9A-F]+(-[0-9A-F]+)+")
 READ_ONLY = "praktikbot_read_only"  # an execution option: see Database.snapshots
+SHORT = "praktikbot_short"  # an execution option: see Database.transaction
 
 
 def insert_for(session: AsyncSession) -> Any:
@@ -122,6 +166,15 @@ class Database:
             self.engine, class_=AsyncSession, expire_on_commit=False
         )
         self._writer = asyncio.Lock() if is_sqlite(url) else None
+        self._short = (
+            async_sessionmaker(
+                self.engine.execution_options(**{SHORT: True}),
+                class_=AsyncSession,
+                expire_on_commit=False,
+            )
+            if self._writer is not None
+            else self._sessions
+        )
         readers = (
             self.engine.execution_options(**{READ_ONLY: True})
             if self._writer is not None
@@ -136,17 +189,21 @@ class Database:
         return self.engine.dialect.name
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
+    async def transaction(self, *, short: bool = False) -> AsyncIterator[AsyncSession]:
         """A session in one transaction: committed on success, rolled back on error.
 
         SQLite has one writer at a time: within a process, transactions queue on a lock
         instead of busy-waiting on the file (other processes still meet the busy timeout).
-        Transactions must not nest."""
+        Transactions must not nest. `short`: a turn's few index lookups and one-row
+        writes — on SQLite its statements run on the event loop's thread once the write
+        lock is held, without a hand-off to the driver's thread each (a long statement
+        there would hold up every other request of the process: not for bulk work)."""
         if self._writer is None:
             async with self._sessions() as session, session.begin():
                 yield session
             return
-        async with self._writer, self._sessions() as session, session.begin():
+        sessions = self._short if short else self._sessions
+        async with self._writer, sessions() as session, session.begin():
             yield session
 
     @asynccontextmanager

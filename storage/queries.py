@@ -28,6 +28,7 @@ from storage.models import (
     StoreMark,
     utcnow,
 )
+from storage.prepared import Prepared
 
 
 async def claim_input(session: AsyncSession, *, source_key: str) -> bool:
@@ -36,30 +37,21 @@ async def claim_input(session: AsyncSession, *, source_key: str) -> bool:
     Runs in the caller's transaction: if that transaction rolls back, the input counts
     as not handled, so a retry can do the work.
     """
-    # Every turn starts here: one statement per dialect, built once, executed on the
-    # session's connection (Core: no ORM execution machinery for a plain INSERT).
-    connection = await session.connection()
-    statement = _claim_statement(connection.dialect.name)
-    found = await connection.execute(
-        statement, {"source_key": source_key, "processed_at": utcnow()}
+    # Every turn starts here: one statement per dialect, compiled once, run on the
+    # session's driver connection (storage.prepared).
+    found = await _CLAIM.execute(session, {"source_key": source_key, "processed_at": utcnow()})
+    return bool(found)
+
+
+_PROCESSED = ProcessedInput.__table__  # type: ignore[attr-defined]
+_CLAIM = Prepared(
+    lambda dialect: (
+        dialect_insert(dialect)(_PROCESSED)
+        .values(source_key=bindparam("source_key"), processed_at=bindparam("processed_at"))
+        .on_conflict_do_nothing(index_elements=["source_key"])
+        .returning(_PROCESSED.c.source_key)
     )
-    return found.first() is not None
-
-
-_CLAIMS: dict[str, Any] = {}
-
-
-def _claim_statement(dialect: str) -> Any:
-    statement = _CLAIMS.get(dialect)
-    if statement is None:
-        table = ProcessedInput.__table__  # type: ignore[attr-defined]
-        statement = (
-            dialect_insert(dialect)(table)
-            .on_conflict_do_nothing(index_elements=["source_key"])
-            .returning(table.c.source_key)
-        )
-        _CLAIMS[dialect] = statement
-    return statement
+)
 
 
 async def input_claimed(session: AsyncSession, *, source_key: str) -> bool:
@@ -237,16 +229,15 @@ async def store_turn(
         # as loaded, or newer from the turn before's write-behind (bot.prompt_refs)
         "prompt_ref": conversation.prompt_ref,
     }
-    connection = await session.connection()
-    await connection.execute(
-        _TURN_UPDATE, {"b_id": conversation.id, **{f"b_{k}": v for k, v in values.items()}}
+    await _TURN_UPDATE.execute(
+        session, {"b_id": conversation.id, **{f"b_{k}": v for k, v in values.items()}}
     )
     for name, value in values.items():
         set_committed_value(conversation, name, value)
 
 
 _CONVERSATIONS = Conversation.__table__  # type: ignore[attr-defined]
-_TURN_UPDATE = (
+_TURN_UPDATE = Prepared(
     update(_CONVERSATIONS)
     .where(_CONVERSATIONS.c.id == bindparam("b_id"))
     .values(
@@ -271,21 +262,23 @@ async def set_prompt_refs(
 ) -> None:
     """(conversation id, message ts, last_activity of the turn that posted it): each ts
     is written only while that turn is still the conversation's last (None: always)."""
-    connection = await session.connection()
     checked = [{"b_id": i, "b_ref": ref, "b_at": at} for i, ref, at in refs if at is not None]
     always = [{"b_id": i, "b_ref": ref} for i, ref, at in refs if at is None]
     if checked:
-        await connection.execute(_PROMPT_REF_CHECKED, checked)
+        await _PROMPT_REF_CHECKED.execute(session, checked)
     if always:
-        await connection.execute(_PROMPT_REF_ALWAYS, always)
+        await _PROMPT_REF_ALWAYS.execute(session, always)
 
 
-_PROMPT_REF_ALWAYS = (
+_PROMPT_REF_UPDATE = (
     update(_CONVERSATIONS)
     .where(_CONVERSATIONS.c.id == bindparam("b_id"))
     .values(prompt_ref=bindparam("b_ref"))
 )
-_PROMPT_REF_CHECKED = _PROMPT_REF_ALWAYS.where(_CONVERSATIONS.c.last_activity == bindparam("b_at"))
+_PROMPT_REF_ALWAYS = Prepared(_PROMPT_REF_UPDATE)
+_PROMPT_REF_CHECKED = Prepared(
+    _PROMPT_REF_UPDATE.where(_CONVERSATIONS.c.last_activity == bindparam("b_at"))
+)
 
 
 async def log_answer(
@@ -302,9 +295,8 @@ async def log_answer(
     assert conversation.id is not None
     # A Core INSERT on the turn's path: no Answer object, no unit of work at the flush.
     # Python-side defaults (answered_at, version) are given here.
-    connection = await session.connection()
-    await connection.execute(
-        _ANSWER_INSERT,
+    await _ANSWER_INSERT.execute(
+        session,
         {
             "conversation_id": conversation.id,
             "praktik_id": conversation.praktik_id,
@@ -322,7 +314,27 @@ async def log_answer(
     )
 
 
-_ANSWER_INSERT = sa_insert(Answer.__table__)  # type: ignore[attr-defined]
+_ANSWER_INSERT = Prepared(
+    sa_insert(Answer.__table__).values(  # type: ignore[attr-defined]
+        {
+            name: bindparam(name)
+            for name in (
+                "conversation_id",
+                "praktik_id",
+                "consultant_id",
+                "flow_id",
+                "flow_version",
+                "step_id",
+                "question",
+                "value",
+                "display",
+                "source_key",
+                "answered_at",
+                "version",
+            )
+        }
+    )
+)
 
 
 async def add_praktik(session: AsyncSession, *, praktik: Praktik) -> Praktik:

@@ -1,4 +1,5 @@
-"""SQLAlchemy's aiosqlite adapter with one thread hand-off per statement.
+"""SQLAlchemy's aiosqlite adapter with one thread hand-off per statement — or none, in
+a short write transaction that holds the write lock.
 
 aiosqlite runs sqlite3 on a thread of its own; every call is a hand-off to it and back (a
 future, a queue put, a wake-up of the event loop: about 16 µs of CPU on the machine in the
@@ -7,6 +8,16 @@ fetch the rows, close the cursor. This cursor does all of that in one function o
 thread and keeps the description, row count and last row id it read there, so a turn's
 eight statements cost eight hand-offs instead of about thirty. Server-side cursors and
 everything else are SQLAlchemy's own.
+
+A connection marked `inline` (`storage.db` does it for a *short* transaction once its
+BEGIN IMMEDIATE has returned, and the mark goes at its commit or rollback) runs its
+statements on the calling thread, the event loop's, with no hand-off at all: holding the
+write lock in WAL mode, a statement waits for no other connection, so it takes as long
+as its own work (a turn's index lookups and one-row writes: tens of microseconds). The
+BEGIN, which may wait for another process's writer (the busy timeout), and the COMMIT,
+which may run a checkpoint, stay on the driver's thread. The connection is opened with
+`check_same_thread=False` for this; its calls never overlap (each is finished before
+the next, on whichever thread).
 
 Passed to the engine as its DB-API module (`create_async_engine(module=…)`, see
 `storage.db.make_engine`).
@@ -30,8 +41,9 @@ from sqlalchemy.util.concurrency import await_
 _Result = tuple[Any, list[Any], int, int | None]
 
 
-def _run(conn: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> _Result:
-    """On aiosqlite's thread: execute, read every row, close the cursor."""
+def run(conn: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> _Result:
+    """Execute, read every row, close the cursor: on aiosqlite's thread, or on the
+    loop's for an `inline` connection (and `storage.prepared`)."""
     cursor = conn.cursor()
     try:
         if many:
@@ -45,6 +57,13 @@ def _run(conn: sqlite3.Connection, operation: str, parameters: Any, many: bool) 
         return description, rows, cursor.rowcount, cursor.lastrowid
     finally:
         cursor.close()
+
+
+async def _inline(conn: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> _Result:
+    """`run` on the event loop's thread, as a coroutine that never suspends: awaited
+    from SQLAlchemy's greenlet (which requires an await per statement), it finishes in
+    that one step, with no trip round the event loop."""
+    return run(conn, operation, parameters, many)
 
 
 class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
@@ -82,11 +101,18 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
     def _trip(self, operation: Any, parameters: Any, *, many: bool) -> None:
         connection: Any = self._connection
+        adapted: Any = self._adapt_connection  # a OneTripConnection
         try:
-            trip = connection._execute(_run, connection._conn, operation, parameters, many)
+            if adapted.inline:
+                trip = _inline(connection._conn, operation, parameters, many)
+            else:
+                trip = connection._execute(run, connection._conn, operation, parameters, many)
             result = await_(trip)
-        except Exception as error:
-            self._adapt_connection._handle_exception(error)
+        except BaseException as error:
+            adapted.settled = False  # it may still be running on the driver's thread
+            if not isinstance(error, Exception):
+                raise  # a cancellation
+            adapted._handle_exception(error)
         self._description, rows, self._rowcount, self._lastrowid = result
         self._rows = collections.deque(rows)
 
@@ -98,8 +124,45 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ()
+    """`inline`: run statements on the calling thread (see the module's docstring).
+
+    `settled`: every call on this connection has finished — none was interrupted (a
+    cancelled task) or failed, so nothing of it can still be running on the driver's
+    thread and the driver connection's `in_transaction` is exact. Then a ROLLBACK with
+    no transaction open — the pool's reset of every connection handed back — is skipped
+    instead of being a trip to the thread and back; otherwise it goes the usual way,
+    queued behind whatever may still run there."""
+
+    __slots__ = ("inline", "settled")
     _cursor_cls = OneTripCursor
+
+    def __init__(self, dbapi: Any, connection: Any) -> None:
+        super().__init__(dbapi, connection)
+        self.inline = False
+        self.settled = True
+
+    def _settle(self, call: Any) -> None:
+        try:
+            call()
+        except BaseException:
+            self.settled = False
+            raise
+        self.settled = True  # the thread's queue is in order: all before it is done
+
+    def commit(self) -> None:
+        self.inline = False
+        self._settle(super().commit)
+
+    def rollback(self) -> None:
+        self.inline = False
+        driver = self._connection._connection  # None once closed
+        if driver is None or (self.settled and not driver.in_transaction):
+            return
+        self._settle(super().rollback)
+
+    def close(self) -> None:
+        self.inline = False
+        super().close()
 
 
 class OneTripDbapi(AsyncAdapt_aiosqlite_dbapi):
