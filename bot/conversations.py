@@ -328,10 +328,12 @@ class ConversationService:
         async with self.db.transaction(short=True) as session:
             if not await queries.claim_input(session, source_key=source_key):
                 return Reply(duplicate=True)  # handled before: nothing to say, ever again
-            conversation = await queries.active_conversation(session, key=key)
-            if conversation is None:
+            loaded = await queries.active_conversation_and_consultant(
+                session, key=key, user_key=actor.user_key
+            )
+            if loaded is None:
                 return await self._no_conversation(session, actor, key)
-            consultant = await queries.consultant_by_key(session, user_key=actor.user_key)
+            conversation, consultant = loaded
             if consultant is None or conversation.consultant_id != consultant.id:
                 await self._deny(session, actor, conversation, "not_owner")
                 return Reply(messages=[messages.NOT_YOUR_CONVERSATION], finished=True, refused=True)

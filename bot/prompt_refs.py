@@ -106,8 +106,7 @@ class PromptRefs:
                 # In id order: another writer of the same rows locks them in the same order.
                 refs = sorted((i, r.ts, r.asked_at) for i, r in self._writing.items())
                 try:
-                    async with self._db.transaction(short=True) as session:
-                        await queries.set_prompt_refs(session, refs)
+                    await self._db.write(queries.prompt_ref_writes(refs))
                 except Exception as error:
                     wait = self._again(error)
                     self._notify()

@@ -16,7 +16,7 @@ import contextlib
 import re
 import sqlite3
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,8 @@ from sqlalchemy import event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.prepared import Prepared, write_alone
 
 
 def is_sqlite(url: str) -> bool:
@@ -205,6 +207,16 @@ class Database:
         sessions = self._short if short else self._sessions
         async with self._writer, sessions() as session, session.begin():
             yield session
+
+    async def write(self, batches: Sequence[tuple[Prepared, Sequence[Mapping[str, Any]]]]) -> None:
+        """Each prepared statement for each of its rows, all in one transaction of their
+        own, without a session: for a batch of small writes that need nothing read back
+        (the questions' message ts, bot.prompt_refs). On SQLite it takes the process's
+        writer lock like `transaction`, and the BEGIN IMMEDIATE waits for other processes
+        on the driver's thread (the busy timeout)."""
+        lock = self._writer or contextlib.nullcontext()
+        async with lock, self.engine.connect() as connection:
+            await write_alone(connection, batches)
 
     @asynccontextmanager
     async def snapshots(self, count: int) -> AsyncIterator[list[AsyncSession]]:

@@ -27,6 +27,7 @@ from typing import Any
 
 from sqlalchemy import exc
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ClauseElement
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -70,6 +71,11 @@ class Prepared:
             )
             self._compiled[dialect.name] = found
         return found
+
+    def bound(self, dialect: Dialect, rows: Sequence[Mapping[str, Any]]) -> tuple[str, list[Any]]:
+        """The SQL for `dialect` and each row's values bound in its order."""
+        compiled = self._for(dialect)
+        return compiled.sql, [compiled.bind(row) for row in rows]
 
     async def execute(
         self, session: AsyncSession, params: Mapping[str, Any] | Sequence[Mapping[str, Any]]
@@ -132,3 +138,33 @@ def _as_sqlalchemy_error(
     if isinstance(error, dialect.loaded_dbapi.Error):
         return exc.DBAPIError.instance(sql, args, error, dialect.loaded_dbapi.Error)
     return error
+
+
+async def write_alone(
+    connection: AsyncConnection, batches: Sequence[tuple[Prepared, Sequence[Mapping[str, Any]]]]
+) -> None:
+    """Each statement for each of its rows, in one transaction of their own on
+    `connection` (checked out, no transaction begun): BEGIN, the statements and COMMIT
+    are one trip to aiosqlite's thread, or an asyncpg transaction — no session, no
+    SQLAlchemy transaction. For small writes that read nothing back (`Database.write`).
+    A connection whose transaction was interrupted or failed is invalidated, not pooled
+    again."""
+    dialect = connection.dialect
+    statements = [p.bound(dialect, rows) for p, rows in batches if rows]
+    if not statements:
+        return
+    adapted: Any = (await connection.get_raw_connection()).dbapi_connection
+    try:
+        if dialect.name == "sqlite":
+            await sqlite_driver.write_alone(adapted, statements)
+        else:
+            driver = adapted._connection  # asyncpg's Connection
+            async with driver.transaction():
+                for sql, args in statements:
+                    await driver.executemany(sql, args)
+    except BaseException as error:
+        if dialect.name != "sqlite":
+            await connection.invalidate()
+        if isinstance(error, Exception):
+            raise _as_sqlalchemy_error(adapted, dialect, statements[0][0], [], error) from error
+        raise

@@ -120,6 +120,28 @@ _ACTIVE_CONVERSATION = select(Conversation).where(Conversation.active_key == bin
 _ACTIVE_CONVERSATION_LOCKED = _ACTIVE_CONVERSATION.with_for_update()
 
 
+async def active_conversation_and_consultant(
+    session: AsyncSession, *, key: str, user_key: str
+) -> tuple[Conversation, Consultant | None] | None:
+    """The conversation active under `key`, locked, and the consultant `user_key` (None
+    when unknown; not necessarily the conversation's): one statement, one row."""
+    found = (
+        await session.exec(_ACTIVE_WITH_CONSULTANT, params={"b_key": key, "b_user_key": user_key})
+    ).first()
+    return None if found is None else (found[0], found[1])
+
+
+# A turn's two reads in one: the consultant joined on the actor's key, not on the
+# conversation's owner (whether they are the same is the service's check); only the
+# conversation's row is locked (PostgreSQL: FOR UPDATE OF conversations).
+_ACTIVE_WITH_CONSULTANT = (
+    select(Conversation, Consultant)
+    .outerjoin(Consultant, col(Consultant.user_key) == bindparam("b_user_key"))
+    .where(Conversation.active_key == bindparam("b_key"))
+    .with_for_update(of=Conversation)
+)
+
+
 async def last_conversation(session: AsyncSession, *, key: str) -> Conversation | None:
     """The newest conversation ever held under `key` (active or closed)."""
     query = (
@@ -257,17 +279,15 @@ _TURN_UPDATE = Prepared(
 )
 
 
-async def set_prompt_refs(
-    session: AsyncSession, refs: Sequence[tuple[int, str, dt.datetime | None]]
-) -> None:
+def prompt_ref_writes(
+    refs: Sequence[tuple[int, str, dt.datetime | None]],
+) -> list[tuple[Prepared, list[dict[str, Any]]]]:
     """(conversation id, message ts, last_activity of the turn that posted it): each ts
-    is written only while that turn is still the conversation's last (None: always)."""
+    is written only while that turn is still the conversation's last (None: always).
+    The statements and their rows, for `Database.write`."""
     checked = [{"b_id": i, "b_ref": ref, "b_at": at} for i, ref, at in refs if at is not None]
     always = [{"b_id": i, "b_ref": ref} for i, ref, at in refs if at is None]
-    if checked:
-        await _PROMPT_REF_CHECKED.execute(session, checked)
-    if always:
-        await _PROMPT_REF_ALWAYS.execute(session, always)
+    return [(_PROMPT_REF_CHECKED, checked), (_PROMPT_REF_ALWAYS, always)]
 
 
 _PROMPT_REF_UPDATE = (

@@ -59,6 +59,29 @@ def run(conn: sqlite3.Connection, operation: str, parameters: Any, many: bool) -
         cursor.close()
 
 
+def _write_all(conn: sqlite3.Connection, statements: list[tuple[str, list[Any]]]) -> None:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for sql, rows in statements:
+            conn.executemany(sql, rows)
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+async def write_alone(adapted: Any, statements: list[tuple[str, list[Any]]]) -> None:
+    """BEGIN IMMEDIATE, each statement for each of its rows, COMMIT (ROLLBACK on an
+    error): one trip to aiosqlite's thread, on a `OneTripConnection` outside any
+    transaction of SQLAlchemy's (`storage.prepared.write_alone`)."""
+    driver = adapted._connection
+    try:
+        await driver._execute(_write_all, driver._conn, statements)
+    except BaseException:
+        adapted.settled = False  # it may still be running on the driver's thread
+        raise
+
+
 async def _inline(conn: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> _Result:
     """`run` on the event loop's thread, as a coroutine that never suspends: awaited
     from SQLAlchemy's greenlet (which requires an await per statement), it finishes in

@@ -82,11 +82,13 @@ async def test_a_top_level_ny_and_an_answer_cost_two_transactions_each(
     bot: SlackBot, db: Database
 ) -> None:
     """`ny`: the start (the input claimed in it) and the new question's message ts; an
-    answer: the turn and the ts. No transaction of their own for claims."""
+    answer: the turn and the ts. No transaction of their own for claims. Each
+    transaction is one checkout of a pooled connection (`Database.transaction` through a
+    session, `Database.write` of the ts on the driver's connection): counted there."""
     begun = [0]
 
-    @event.listens_for(bot.deps.db.engine.sync_engine, "begin")
-    def count(conn: Any) -> None:
+    @event.listens_for(bot.deps.db.engine.sync_engine, "checkout")
+    def count(*_: Any) -> None:
         begun[0] += 1
 
     await bot.dm(ANNA, "hjælp")  # the consultant's first input: the row is created

@@ -164,19 +164,23 @@ async def test_prepared_statements_store_what_sqlalchemy_would(
     assert conversation.state["answers"]["case_ref"] == "SAG-2026-0901"
     assert conversation.last_activity.utcoffset() == dt.timedelta(0)
     assert conversation.step == "target_group"
-    # A timestamp given in another zone is stored as its UTC instant.
+    # The write of a question's ts matches the turn's time as an instant, in any zone.
+    assert conversation.id is not None
+    await db.write(queries.prompt_ref_writes([(conversation.id, "1.000", None)]))
     local = dt.datetime(2026, 7, 1, 12, 0, tzinfo=CPH_SUMMER)
     async with db.transaction(short=True) as session:
-        await queries.set_prompt_refs(session, [(conversation.id or 0, "1.000", None)])
         await (await session.connection()).execute(
             text("UPDATE conversations SET last_activity = :at WHERE id = :id").bindparams(
                 at=local.astimezone(dt.UTC).replace(tzinfo=None), id=conversation.id
             )
         )
-    async with db.transaction(short=True) as session:
-        await queries.set_prompt_refs(session, [(conversation.id or 0, "2.000", local)])
+    later = local + dt.timedelta(seconds=1)
+    await db.write(queries.prompt_ref_writes([(conversation.id, "2.000", later)]))
     [conversation] = await rows(db, Conversation)
-    assert conversation.prompt_ref == "2.000"  # matched the stored instant
+    assert conversation.prompt_ref == "1.000"  # another turn's: not written
+    await db.write(queries.prompt_ref_writes([(conversation.id, "3.000", local)]))
+    [conversation] = await rows(db, Conversation)
+    assert conversation.prompt_ref == "3.000"  # matched the stored instant
 
 
 async def test_a_prepared_statements_error_is_sqlalchemys(db: Database) -> None:
