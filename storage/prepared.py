@@ -11,7 +11,9 @@ transaction like any statement of it:
 
 - SQLite: `sqlite3` on the event loop's thread when the transaction is *short* and holds
   the write lock (`storage.sqlite_driver`), else one trip to aiosqlite's thread;
-- PostgreSQL: asyncpg, whose statement cache prepares it once per connection.
+- PostgreSQL: asyncpg, whose statement cache prepares it once per connection (the
+  session's transaction begun first if this is its first statement, as SQLAlchemy's
+  adapter begins it lazily).
 
 Only what the caller needs comes back: the rows as tuples, no type processing (used for
 a RETURNING of a plain key, or nothing). A driver error is raised as SQLAlchemy raises
@@ -96,7 +98,7 @@ class Prepared:
         try:
             if dialect.name == "sqlite":
                 return await _sqlite(adapted, compiled.sql, args, many)
-            return await _asyncpg(adapted._connection, compiled.sql, args, many)
+            return await _asyncpg(adapted, compiled.sql, args, many)
         except Exception as error:
             wrapped = _as_sqlalchemy_error(adapted, dialect, compiled.sql, args, error)
             orig: Any = wrapped.orig if isinstance(wrapped, exc.DBAPIError) else None
@@ -120,11 +122,18 @@ async def _sqlite(adapted: Any, sql: str, args: Any, many: bool) -> list[tuple[A
     return result[1]
 
 
-async def _asyncpg(driver: Any, sql: str, args: Any, many: bool) -> list[tuple[Any, ...]]:
-    if many:
-        await driver.executemany(sql, args)
-        return []
-    return [tuple(row) for row in await driver.fetch(sql, *args)]
+async def _asyncpg(adapted: Any, sql: str, args: Any, many: bool) -> list[tuple[Any, ...]]:
+    driver = adapted._connection  # asyncpg's Connection
+    async with adapted._execute_mutex:
+        # SQLAlchemy's adapter begins the session's transaction at its first statement,
+        # not at session.begin(): a prepared statement that comes first begins it, as
+        # the adapter's cursor would, or it would run (and commit) on its own.
+        if adapted._transaction is None:
+            await adapted._start_transaction()
+        if many:
+            await driver.executemany(sql, args)
+            return []
+        return [tuple(row) for row in await driver.fetch(sql, *args)]
 
 
 def _as_sqlalchemy_error(

@@ -260,3 +260,50 @@ async def end_other_sessions(postgres_url: str) -> None:
     finally:
         await admin.close()
     assert ended >= 1
+
+
+async def test_a_turn_cancelled_after_its_claim_can_be_delivered_again(
+    postgres_url: str, config: AppConfig, flows: dict[str, Flow]
+) -> None:
+    """The claim is the turn's first statement, a prepared one: it is part of the turn's
+    transaction on PostgreSQL too (asyncpg begins a transaction only at SQLAlchemy's
+    first statement). A turn cancelled while it waits for the conversation's row lock
+    leaves its input unclaimed: Slack's repeated delivery is the turn, not a duplicate."""
+    db = Database(postgres_url)
+    other = await asyncpg.connect(postgres_url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        svc = await started(db, config, flows)
+        await say(svc, "SAG-2026-0904", "k:case")
+        holder = other.transaction()
+        await holder.start()
+        await other.execute("SELECT id FROM conversations FOR UPDATE")  # e.g. a hand-over
+        turn = asyncio.create_task(say(svc, "dagpenge", "k:held"))
+        for _ in range(100):  # until the turn waits for the lock
+            waiting = await other.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock'"
+            )
+            if waiting:
+                break
+            await asyncio.sleep(0.05)
+        assert waiting == 1 and not turn.done()
+        turn.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await turn
+        await holder.rollback()
+        assert (
+            await other.fetchval(
+                "SELECT count(*) FROM processed_inputs WHERE source_key = 'k:held'"
+            )
+            == 0
+        )
+        reply: Any = await say(svc, "dagpenge", "k:held")  # Slack delivers it again
+        assert not reply.duplicate
+        assert "virksomhed" in (reply.prompt.text if reply.prompt else "")
+    finally:
+        await other.close()
+        await db.dispose()
+    assert sorted(a.value for a in await all_rows(postgres_url, Answer)) == [
+        "SAG-2026-0904",
+        "dagpenge",
+    ]
