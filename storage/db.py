@@ -110,6 +110,7 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        dbapi_connection.busy_timeout_ms = busy_timeout_ms  # for its inline BEGINs
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA secure_delete=ON")
@@ -124,11 +125,16 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
         if options.get(READ_ONLY):
             connection.exec_driver_sql("BEGIN DEFERRED")  # a reader: writers go on
             return
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
-        if options.get(SHORT):
-            # The write lock is held: its statements wait for nobody, so they run on the
-            # loop's thread until the commit or rollback (storage.sqlite_driver).
-            connection.connection.dbapi_connection.inline = True
+        if not options.get(SHORT):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        # Once the write lock is held, statements wait for nobody, so they run on the
+        # loop's thread until the commit or rollback (storage.sqlite_driver); so does the
+        # BEGIN itself when the lock is free.
+        adapted = connection.connection.dbapi_connection
+        if not adapted.begin_inline():
+            connection.exec_driver_sql("BEGIN IMMEDIATE")  # waits on the driver's thread
+            adapted.inline = True
 
 
 SQLITE_MMAP_BYTES = 256 * 1024 * 1024

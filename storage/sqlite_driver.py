@@ -14,8 +14,10 @@ BEGIN IMMEDIATE has returned, and the mark goes at its commit or rollback) runs 
 statements on the calling thread, the event loop's, with no hand-off at all: holding the
 write lock in WAL mode, a statement waits for no other connection, so it takes as long
 as its own work (a turn's index lookups and one-row writes: tens of microseconds). The
-BEGIN, which may wait for another process's writer (the busy timeout), and the COMMIT,
-which may run a checkpoint, stay on the driver's thread. The connection is opened with
+BEGIN runs there too when the lock is free (`begin_inline`: busy timeout 0 for that one
+statement); when another process holds it, the BEGIN waits on the driver's thread (the
+busy timeout). The COMMIT, which may run a checkpoint (page writes and fsyncs), stays on
+the driver's thread. The connection is opened with
 `check_same_thread=False` for this; its calls never overlap (each is finished before
 the next, on whichever thread).
 
@@ -156,13 +158,32 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
     instead of being a trip to the thread and back; otherwise it goes the usual way,
     queued behind whatever may still run there."""
 
-    __slots__ = ("inline", "settled")
+    __slots__ = ("busy_timeout_ms", "inline", "settled")
     _cursor_cls = OneTripCursor
 
     def __init__(self, dbapi: Any, connection: Any) -> None:
         super().__init__(dbapi, connection)
         self.inline = False
         self.settled = True
+        self.busy_timeout_ms = 0  # as `storage.db` sets it on connect
+
+    def begin_inline(self) -> bool:
+        """BEGIN IMMEDIATE on the calling thread, without waiting: True (and `inline`)
+        when the write lock was free; False, nothing begun, when another connection holds
+        it — then the caller begins on the driver's thread, where the busy timeout may
+        wait. The timeout is 0 only for this one statement."""
+        if not self.settled:
+            return False  # something of this connection may still run on the thread
+        conn = self._connection._conn
+        conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:  # SQLITE_BUSY: another process is writing
+            return False
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+        self.inline = True
+        return True
 
     def _settle(self, call: Any) -> None:
         try:

@@ -83,6 +83,23 @@ async def test_a_short_transactions_statements_run_on_the_loops_thread(
         await db.dispose()
 
 
+async def test_a_short_transaction_leaves_the_busy_timeout_as_it_was(
+    tmp_path: Path, sqlite_template: Path
+) -> None:
+    """Its BEGIN runs on the loop's thread with a busy timeout of 0 (it must not wait
+    there); the next transaction on the connection waits for other processes again."""
+    db = Database(sqlite_copy(tmp_path, sqlite_template), busy_timeout_ms=4321)
+    try:
+        async with db.transaction(short=True) as session:
+            await queries.claim_input(session, source_key="k:short")
+        for short in (False, True):
+            async with db.transaction(short=short) as session:
+                pragma = await (await session.connection()).execute(text("PRAGMA busy_timeout"))
+                assert pragma.scalar_one() == 4321
+    finally:
+        await db.dispose()
+
+
 async def test_another_process_holding_the_lock_holds_up_only_the_transaction(
     tmp_path: Path, sqlite_template: Path
 ) -> None:
