@@ -3,14 +3,16 @@
 Holidays come from the `holidays` package (Denmark). Its PUBLIC category lacks
 Grundlovsdag, juleaftensdag, nytårsaften and 1. maj (they are OPTIONAL), and Store
 bededag counts only up to 2023; which of them are days off is configuration.
+
+`holidays` is imported when a year's holidays are first asked for, not with this module:
+the package imports every country it knows (about 250) and their calendars, and a process
+needs none of it to start answering Slack — only once it plans or reminds.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
-
-import holidays
 
 from bot.config import CalendarConfig
 
@@ -69,6 +71,8 @@ class WorkingDays:
 def _holidays_of_year(
     year: int, categories: tuple[str, ...], optional_names: tuple[str, ...]
 ) -> dict[dt.date, str]:
+    import holidays  # here, not at the top: see the module docstring
+
     days: dict[dt.date, str] = dict(
         holidays.Denmark(years=year, categories=categories, language="da").items()
     )
