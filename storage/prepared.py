@@ -107,6 +107,16 @@ class Prepared:
                 wrapped.connection_invalidated = True  # type: ignore[attr-defined]
                 await connection.invalidate(orig)
             raise wrapped from error
+        except BaseException:
+            if dialect.name != "sqlite":
+                # A cancellation mid-statement, as SQLAlchemy treats it: the connection
+                # is not pooled again. The BEGIN or the statement may have reached the
+                # server with nothing here left to end it (asyncpg's transaction is
+                # marked failed, SQLAlchemy's adapter holds none): pooled, it would
+                # stay open, and the next user's statements would run in it. (SQLite:
+                # the pool's ROLLBACK waits for what is still running on the thread.)
+                await connection.invalidate()
+            raise
 
 
 async def _sqlite(adapted: Any, sql: str, args: Any, many: bool) -> list[tuple[Any, ...]]:

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import shutil
 import sqlite3
@@ -324,3 +325,40 @@ async def test_a_turn_cancelled_after_its_claim_can_be_delivered_again(
         "SAG-2026-0904",
         "dagpenge",
     ]
+
+
+async def test_turns_cancelled_at_any_point_leave_no_transaction_open(
+    postgres_url: str, config: AppConfig, flows: dict[str, Flow]
+) -> None:
+    """Turns cancelled after 0, 1, 2, … trips round the event loop — among them in the
+    BEGIN that the claim's prepared statement sends first. None leaves a transaction
+    open on the server (a connection pooled with asyncpg's failed BEGIN would have its
+    next users' turns run inside it as savepoints, never committed, holding their row
+    locks), and the next turn is committed for every other connection to see."""
+    db = Database(postgres_url)
+    other = await asyncpg.connect(postgres_url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        svc = await started(db, config, flows)
+        for n in range(60):
+            turn = asyncio.create_task(say(svc, "SAG-2026-0905", f"k:cancelled{n}"))
+            for _ in range(n % 30):
+                await asyncio.sleep(0)
+            turn.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await turn
+            left_open = await other.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND state LIKE 'idle in transaction%'"
+            )
+            assert left_open == 0, f"cancelled after {n % 30} trips"
+        reply: Any = await asyncio.wait_for(say(svc, "SAG-2026-0906", "k:after"), 10)
+        assert not reply.duplicate
+        assert (
+            await other.fetchval(
+                "SELECT count(*) FROM processed_inputs WHERE source_key = 'k:after'"
+            )
+            == 1
+        )
+    finally:
+        await other.close()
+        await db.dispose()
