@@ -13,14 +13,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot import gc_tuning
-from bot.config import AppConfig, ConfigError, load_config
 from dialogues.cpr import contains_cpr
-from dialogues.model import Flow
 
+# The configuration and the flows (pydantic, YAML, every model of `dialogues`) are
+# imported by the commands that use them, not with this module: `serve`, `socket` and
+# `remind` import them with the collector paused (`gc_tuning.paused`).
 if TYPE_CHECKING:
+    from bot.config import AppConfig
     from bot.retention import Removed
     from bot.slack.settings import SlackSettings
-from dialogues.structure import FLOWS_DIR, FlowError, load_flows, mermaid
+    from dialogues.model import Flow
 
 ARG_CPR_REFUSED = (
     "praktikbot: {what} ligner et CPR-nummer. CPR-numre må ikke skrives her - de bliver "
@@ -30,6 +32,8 @@ ARG_CPR_REFUSED = (
 
 
 def _config_or_exit() -> AppConfig:
+    from bot.config import ConfigError, load_config
+
     try:
         return load_config()
     except ConfigError as exc:
@@ -77,6 +81,7 @@ def _utf8_stdio() -> None:
 def _flows_or_exit(config: AppConfig) -> dict[str, Flow]:
     """The flows, checked, and app.yaml's risk rules checked against them."""
     from dialogues.risk import unknown_steps
+    from dialogues.structure import FLOWS_DIR, FlowError, load_flows
 
     try:
         flows = load_flows(config.flows_dir or FLOWS_DIR)
@@ -98,6 +103,8 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def cmd_flows_check(args: argparse.Namespace) -> int:
+    from dialogues.structure import FLOWS_DIR, FlowError, load_flows
+
     directory = Path(args.dir) if args.dir else (_config_or_exit().flows_dir or FLOWS_DIR)
     try:
         flows = load_flows(directory)
@@ -118,6 +125,8 @@ def cmd_flows_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_flows_diagram(args: argparse.Namespace) -> int:
+    from dialogues.structure import mermaid
+
     flows = _flows_or_exit(_config_or_exit())
     flow = flows.get(args.flow)
     if flow is None:
@@ -129,6 +138,7 @@ def cmd_flows_diagram(args: argparse.Namespace) -> int:
 
 def cmd_flows_test(args: argparse.Namespace) -> int:
     from dialogues.replay import replay_all
+    from dialogues.structure import FLOWS_DIR
 
     config = _config_or_exit()
     flows = _flows_or_exit(config)
@@ -150,7 +160,7 @@ def cmd_flows_test(args: argparse.Namespace) -> int:
 def cmd_rules_check(args: argparse.Namespace) -> int:
     import datetime as dt
 
-    from bot.config import config_path
+    from bot.config import ConfigError, config_path, load_config
     from bot.rules_check import applies_on, overview
 
     try:
@@ -184,13 +194,14 @@ def _slack_settings_or_exit(mode: str) -> SlackSettings:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from bot.background import Background
-    from bot.slack import run
+    with gc_tuning.paused():  # start-up: nothing it allocates is garbage
+        from bot.background import Background
+        from bot.slack import run
 
-    settings = _slack_settings_or_exit("http")
-    config = _config_or_exit()
-    flows = _flows_or_exit(config)
-    _configure_logging()
+        settings = _slack_settings_or_exit("http")
+        config = _config_or_exit()
+        flows = _flows_or_exit(config)
+        _configure_logging()
     gc_tuning.tune()
     asyncio.run(
         run.serve(
@@ -206,13 +217,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_socket(args: argparse.Namespace) -> int:
-    from bot.background import Background
-    from bot.slack import run
+    with gc_tuning.paused():  # start-up, as in cmd_serve
+        from bot.background import Background
+        from bot.slack import run
 
-    settings = _slack_settings_or_exit("socket")
-    config = _config_or_exit()
-    flows = _flows_or_exit(config)
-    _configure_logging()
+        settings = _slack_settings_or_exit("socket")
+        config = _config_or_exit()
+        flows = _flows_or_exit(config)
+        _configure_logging()
     gc_tuning.tune()
     asyncio.run(
         run.socket(
@@ -226,10 +238,11 @@ def cmd_socket(args: argparse.Namespace) -> int:
 
 
 def cmd_remind(args: argparse.Namespace) -> int:
-    from bot.reminders.cli import parse_now, remind_command
+    with gc_tuning.paused():  # start-up, as in cmd_serve
+        from bot.reminders.cli import parse_now, remind_command
 
-    config = _config_or_exit()
-    _configure_logging("WARNING")
+        config = _config_or_exit()
+        _configure_logging("WARNING")
     try:
         now = parse_now(args.now, config) if args.now else None
     except ValueError:
