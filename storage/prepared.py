@@ -120,16 +120,7 @@ class Prepared:
 
 
 async def _sqlite(adapted: Any, sql: str, args: Any, many: bool) -> list[tuple[Any, ...]]:
-    driver = adapted._connection  # aiosqlite's Connection
-    if adapted.inline:
-        result = sqlite_driver.run(driver._conn, sql, args, many)
-    else:
-        try:
-            result = await driver._execute(sqlite_driver.run, driver._conn, sql, args, many)
-        except BaseException:
-            adapted.settled = False  # it may still be running on the driver's thread
-            raise
-    return result[1]
+    return (await sqlite_driver.on_connection(adapted, sqlite_driver.run, sql, args, many))[1]
 
 
 async def _asyncpg(adapted: Any, sql: str, args: Any, many: bool) -> list[tuple[Any, ...]]:

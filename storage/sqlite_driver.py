@@ -29,8 +29,9 @@ from __future__ import annotations
 
 import collections
 import sqlite3
+from collections.abc import Callable
 from types import ModuleType
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_connection,
@@ -41,6 +42,7 @@ from sqlalchemy.util import EMPTY_DICT
 from sqlalchemy.util.concurrency import await_
 
 _Result = tuple[Any, list[Any], int, int | None]
+_T = TypeVar("_T")
 
 
 def run(conn: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> _Result:
@@ -76,19 +78,24 @@ async def write_alone(adapted: Any, statements: list[tuple[str, list[Any]]]) -> 
     """BEGIN IMMEDIATE, each statement for each of its rows, COMMIT (ROLLBACK on an
     error): one trip to aiosqlite's thread, on a `OneTripConnection` outside any
     transaction of SQLAlchemy's (`storage.prepared.write_alone`)."""
-    driver = adapted._connection
+    await on_connection(adapted, _write_all, statements)
+
+
+async def on_connection(adapted: Any, work: Callable[..., _T], *args: Any) -> _T:
+    """`work(the sqlite3 connection, *args)` for a `OneTripConnection`: on the calling
+    thread when it is `inline` — a coroutine that never suspends then, so awaited from
+    SQLAlchemy's greenlet (which requires an await per statement) it finishes in that one
+    step, with no trip round the event loop — else one trip to aiosqlite's thread. A trip
+    that was interrupted or failed leaves the connection unsettled."""
+    driver = adapted._connection  # aiosqlite's Connection
+    if adapted.inline:
+        return work(driver._conn, *args)
     try:
-        await driver._execute(_write_all, driver._conn, statements)
+        result: _T = await driver._execute(work, driver._conn, *args)
     except BaseException:
         adapted.settled = False  # it may still be running on the driver's thread
         raise
-
-
-async def _inline(conn: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> _Result:
-    """`run` on the event loop's thread, as a coroutine that never suspends: awaited
-    from SQLAlchemy's greenlet (which requires an await per statement), it finishes in
-    that one step, with no trip round the event loop."""
-    return run(conn, operation, parameters, many)
+    return result
 
 
 class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
@@ -125,18 +132,10 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         self._rows.clear()
 
     def _trip(self, operation: Any, parameters: Any, *, many: bool) -> None:
-        connection: Any = self._connection
         adapted: Any = self._adapt_connection  # a OneTripConnection
         try:
-            if adapted.inline:
-                trip = _inline(connection._conn, operation, parameters, many)
-            else:
-                trip = connection._execute(run, connection._conn, operation, parameters, many)
-            result = await_(trip)
-        except BaseException as error:
-            adapted.settled = False  # it may still be running on the driver's thread
-            if not isinstance(error, Exception):
-                raise  # a cancellation
+            result = await_(on_connection(adapted, run, operation, parameters, many))
+        except Exception as error:
             adapted._handle_exception(error)
         self._description, rows, self._rowcount, self._lastrowid = result
         self._rows = collections.deque(rows)

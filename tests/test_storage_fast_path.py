@@ -235,9 +235,7 @@ async def test_an_idle_connection_the_server_ended_is_replaced(
     monkeypatch.setattr(storage_db, "PING_AFTER_IDLE_S", 0.2)
     db = Database(postgres_url)
     try:
-        svc = await started(db, config, flows)
-        await say(svc, "SAG-2026-0902", "k:before")
-        await end_other_sessions(postgres_url)
+        svc = await answered_then_ended(db, config, flows, postgres_url, "SAG-2026-0902")
         await asyncio.sleep(0.3)  # idle longer than PING_AFTER_IDLE_S: pinged at checkout
         reply = await say(svc, "dagpenge", "k:after")
         assert "virksomhed" in (reply.prompt.text if reply.prompt else "")  # type: ignore[attr-defined]
@@ -255,9 +253,7 @@ async def test_a_connection_found_dead_mid_turn_is_not_pooled_again(
     monkeypatch.setattr(storage_db, "PING_AFTER_IDLE_S", 100)
     db = Database(postgres_url)
     try:
-        svc = await started(db, config, flows)
-        await say(svc, "SAG-2026-0903", "k:before")
-        await end_other_sessions(postgres_url)
+        svc = await answered_then_ended(db, config, flows, postgres_url, "SAG-2026-0903")
         with pytest.raises(exc.DBAPIError) as failed:
             await say(svc, "dagpenge", "k:dropped")
         assert failed.value.connection_invalidated
@@ -266,6 +262,17 @@ async def test_a_connection_found_dead_mid_turn_is_not_pooled_again(
     finally:
         await db.dispose()
     assert {a.value for a in await all_rows(postgres_url, Answer)} == {"SAG-2026-0903", "dagpenge"}
+
+
+async def answered_then_ended(
+    db: Database, config: AppConfig, flows: dict[str, Flow], postgres_url: str, case: str
+) -> ConversationService:
+    """A conversation with its first answer, then every server session of the store
+    ended (the bot's pooled connections among them), as a restart of PostgreSQL would."""
+    svc = await started(db, config, flows)
+    await say(svc, case, "k:before")
+    await end_other_sessions(postgres_url)
+    return svc
 
 
 async def end_other_sessions(postgres_url: str) -> None:
